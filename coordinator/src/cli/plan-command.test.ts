@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('./lethe.ts', import.meta.url));
+
+function lethe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('lethe plan', () => {
+  it('prints one JSON object with orderings, capacity and training cost', () => {
+    const r = lethe('plan', '--shards', '5', '--slices', '4', '--budget', '4', '--json');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!) as {
+      orderings: number[][];
+      capacity: { s3t: { closedForm: number; simulated: number }; sisa: { closedForm: number; simulated: number } };
+      trainingCost: { samplePasses: number };
+    };
+    expect(report.orderings).toEqual([[0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1], [1, 2, 3, 0]]);
+    expect(report.capacity.s3t.closedForm).toBeCloseTo(71.95, 1);
+    expect(report.capacity.sisa.closedForm).toBeCloseTo(45.67, 1);
+    expect(Math.abs(report.capacity.s3t.simulated / report.capacity.s3t.closedForm - 1)).toBeLessThan(0.05);
+    expect(Math.abs(report.capacity.sisa.simulated / report.capacity.sisa.closedForm - 1)).toBeLessThan(0.05);
+    expect(report.trainingCost.samplePasses).toBe((4 * 10_000 * 1 * 5) / 2);
+  });
+
+  it('prints a human table by default and supports BMS with a prior', () => {
+    const r = lethe('plan', '-m', '3', '-L', '4', '-B', '2', '--selection', 'bms', '--prior', '0.4,0.3,0.2,0.1', '--horizon', '3');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('S3T plan: m=3 shards, L=4 slices, B=2');
+    expect(r.stdout).toMatch(/π0: 3 → /); // the low-risk slice first
+    expect(r.stdout).toContain('SISA (B=1)');
+  });
+
+  it.each([
+    { args: ['--shards', '0', '--slices', '4', '--budget', '4'], want: /--shards must be an integer >= 1/ },
+    { args: ['--shards', '5', '--slices', '3', '--budget', '7'], want: /at most L! = 6/ },
+    { args: ['--shards', '5', '--slices', '4'], want: /--budget/ },
+    { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--selection', 'x'], want: /Allowed choices/ },
+    { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--selection', 'bms', '--prior', '0.9,0.9,0,0'], want: /sum to 1/ },
+    { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--nope'], want: /unknown option/ },
+  ])('exits 2 with a one-line error for $args', ({ args, want }) => {
+    const r = lethe('plan', ...args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const errLines = r.stderr.split('\n').filter((l) => l.startsWith('lethe:'));
+    expect(errLines).toHaveLength(1);
+    expect(errLines[0]).toMatch(want);
+  });
+});

@@ -1,0 +1,106 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import Table from 'cli-table3';
+import { makePlanReport, SELECTION_METHODS, type PlanReport, type SelectionMethod } from '../planner/plan-report.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    }
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function probabilityList(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const ps = parts.map(Number);
+  if (parts.some((p) => p === '') || ps.some((p) => !Number.isFinite(p))) {
+    throw new InvalidArgumentError('must be comma-separated numbers, e.g. 0.4,0.3,0.2,0.1');
+  }
+  return ps;
+}
+
+/** No ANSI colours: the output is read by people and by scripts alike. */
+const PLAIN = { head: [] as string[], border: [] as string[] };
+
+const fmt = (x: number, digits = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function renderPlan(r: PlanReport): string {
+  const lines: string[] = [];
+  lines.push(`S3T plan: m=${r.shards} shards, L=${r.slices} slices, B=${r.budget} orderings per shard (${r.selection})`);
+  lines.push('');
+  lines.push(`Orderings (every shard; average pairwise Hamming distance ${fmt(r.averageHammingDistance, 2)}):`);
+  r.orderings.forEach((o, i) => lines.push(`  π${i}: ${o.join(' → ')}`));
+  lines.push('');
+  const cap = new Table({ head: ['deletion capacity δ', 'closed form', 'simulated mean', 'sd', 'trials'], style: PLAIN });
+  for (const [name, c] of [
+    [`S3T (B=${r.budget})`, r.capacity.s3t],
+    ['SISA (B=1)', r.capacity.sisa],
+  ] as const) {
+    cap.push([name, fmt(c.closedForm), fmt(c.simulated), fmt(c.simulatedSd), String(c.trials)]);
+  }
+  lines.push('Requests until every shard is dead (uniform single-sample deletions):');
+  lines.push(cap.toString());
+  lines.push(`S3T/SISA capacity gain: ${fmt(r.capacity.gain, 2)}×`);
+  lines.push('');
+  const t = r.trainingCost;
+  const cost = new Table({ head: [`training cost (${t.samples} samples, ${t.epochs} epoch(s)/stage)`, 'sample-passes', '× full'], style: PLAIN });
+  cost.push(['S3T, shared prefixes trained once', t.samplePasses.toLocaleString('en-US'), fmt(t.samplePasses / t.fullSamplePasses, 2)]);
+  cost.push(['S3T, every ordering separately', t.samplePassesWithoutSharing.toLocaleString('en-US'), fmt(t.samplePassesWithoutSharing / t.fullSamplePasses, 2)]);
+  cost.push(['SISA (B=1)', t.sisaSamplePasses.toLocaleString('en-US'), fmt(t.sisaSamplePasses / t.fullSamplePasses, 2)]);
+  cost.push(['one model, full data', t.fullSamplePasses.toLocaleString('en-US'), '1.00']);
+  lines.push(cost.toString());
+  return lines.join('\n');
+}
+
+interface PlanFlags {
+  shards: number;
+  slices: number;
+  budget: number;
+  selection: SelectionMethod;
+  prior?: number[];
+  horizon?: number;
+  samples: number;
+  epochs: number;
+  trials: number;
+  seed: number;
+  json?: boolean;
+}
+
+export function planCommand(): Command {
+  return new Command('plan')
+    .description('plan an S3T run: orderings, deletion capacity against SISA, training cost')
+    .requiredOption('-m, --shards <m>', 'number of shards', integer('--shards', 1))
+    .requiredOption('-L, --slices <L>', 'slices per shard', integer('--slices', 1))
+    .requiredOption('-B, --budget <B>', 'orderings per shard, 1 ≤ B ≤ L!', integer('--budget', 1))
+    .addOption(new Option('--selection <method>', 'sequence selection').choices(SELECTION_METHODS).default('cyclic'))
+    .option('--prior <p0,p1,...>', 'BMS: per-slice deletion probabilities, summing to 1', probabilityList)
+    .option('--horizon <t>', 'BMS: expected deletions per shard over the planning horizon', positiveNumber)
+    .option('--samples <N>', 'user samples to cost the plan for', integer('--samples', 0), 10_000)
+    .option('--epochs <E>', 'epochs per stage', integer('--epochs', 1), 1)
+    .option('--trials <n>', 'Monte-Carlo trials of the capacity simulation', integer('--trials', 1), 2000)
+    .option('--seed <n>', 'seed of the simulation', integer('--seed', 0), 1)
+    .option('--json', 'print one JSON object')
+    .action((flags: PlanFlags) => {
+      const report = makePlanReport({
+        shards: flags.shards,
+        slices: flags.slices,
+        budget: flags.budget,
+        selection: flags.selection,
+        samples: flags.samples,
+        epochs: flags.epochs,
+        trials: flags.trials,
+        seed: flags.seed,
+        ...(flags.prior === undefined ? {} : { prior: flags.prior }),
+        ...(flags.horizon === undefined ? {} : { horizon: flags.horizon }),
+      });
+      process.stdout.write(flags.json === true ? `${JSON.stringify(report)}\n` : `${renderPlan(report)}\n`);
+    });
+}

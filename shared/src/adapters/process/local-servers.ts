@@ -1,0 +1,191 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { LetheError, ErrorCode } from '../../errors/errors.js';
+
+/** A server process this process started; disposing it stops the process and removes a temp data dir. */
+export interface LocalServer extends AsyncDisposable {
+  readonly name: string;
+  /** host:port clients connect to. */
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 5_000;
+const POLL_MS = 100;
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Finds an executable on PATH, then in /usr/sbin and /usr/bin (Debian puts nats-server in /usr/sbin). */
+export function findExecutable(name: string, override?: string): string {
+  if (override !== undefined && override !== '') return override;
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/usr/local/bin'];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (dir !== '' && existsSync(candidate)) return candidate;
+  }
+  const pkg = name === 'etcd' ? 'etcd-server' : name;
+  throw new LetheError(ErrorCode.FAILED_PRECONDITION, `${name} not found on PATH or in /usr/sbin, /usr/bin (apt-get install ${pkg})`);
+}
+
+async function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(500);
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.once('timeout', () => done(false));
+    s.connect(port, host);
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function httpOk(url: string, check: (body: string) => boolean = () => true): Promise<boolean> {
+  try {
+    const res = await fetch(url);
+    return res.ok && check(await res.text());
+  } catch {
+    return false;
+  }
+}
+
+interface LaunchOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly ownsDataDir: boolean;
+  /** Extra readiness check after the port accepts connections. */
+  readonly ready: () => Promise<boolean>;
+}
+
+async function launch(o: LaunchOptions): Promise<LocalServer> {
+  const child = spawn(o.command, [...o.args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-4000);
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (e) => {
+    spawnError = e;
+  });
+  const lastLines = (): string => stderr.trim().split('\n').slice(-3).join(' | ');
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    if (spawnError !== undefined) {
+      throw new LetheError(ErrorCode.UNAVAILABLE, `cannot start ${o.name}: ${spawnError.message}`, { cause: spawnError });
+    }
+    if (child.exitCode !== null) {
+      throw new LetheError(ErrorCode.UNAVAILABLE, `${o.name} exited with code ${child.exitCode} before it was ready: ${lastLines()}`);
+    }
+    if ((await canConnect(o.host, o.port)) && (await o.ready())) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new LetheError(ErrorCode.DEADLINE_EXCEEDED, `${o.name} was not ready after ${READY_TIMEOUT_MS} ms: ${lastLines()}`);
+    }
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited(child);
+      clearTimeout(timer);
+      if (o.ownsDataDir) rmSync(o.dataDir, { recursive: true, force: true });
+    })());
+  return { name: o.name, endpoint: `${o.host}:${o.port}`, pid: child.pid ?? -1, dataDir: o.dataDir, stop, [Symbol.asyncDispose]: stop };
+}
+
+export interface EtcdServerOptions {
+  /** Data directory; a temporary one (removed on stop) when absent. */
+  readonly dataDir?: string;
+  /** etcd's --max-txn-ops; Lethe's deletion transactions can exceed the default 128. @default 1024 */
+  readonly maxTxnOps?: number;
+  readonly binary?: string;
+  readonly host?: string;
+}
+
+/** Starts a single-member etcd on free loopback ports. */
+export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<LocalServer> {
+  const host = options.host ?? '127.0.0.1';
+  const client = await freePort(host);
+  const peer = await freePort(host);
+  const metrics = await freePort(host);
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lethe-etcd-'));
+  const member = `lethe-${client}`;
+  return launch({
+    name: 'etcd',
+    command: findExecutable('etcd', options.binary ?? process.env['LETHE_ETCD_BIN']),
+    args: [
+      ['--name', member],
+      ['--data-dir', join(dataDir, 'member-data')],
+      ['--listen-client-urls', `http://${host}:${client}`],
+      ['--advertise-client-urls', `http://${host}:${client}`],
+      ['--listen-peer-urls', `http://${host}:${peer}`],
+      ['--initial-advertise-peer-urls', `http://${host}:${peer}`],
+      ['--initial-cluster', `${member}=http://${host}:${peer}`],
+      ['--listen-metrics-urls', `http://${host}:${metrics}`],
+      ['--max-txn-ops', String(options.maxTxnOps ?? 1024)],
+      ['--log-level', 'error'],
+    ].flat(),
+    host,
+    port: client,
+    dataDir,
+    ownsDataDir,
+    ready: () => httpOk(`http://${host}:${client}/health`, (body) => body.includes('"health":"true"')),
+  });
+}
+
+export interface NatsServerOptions {
+  /** JetStream store directory; a temporary one (removed on stop) when absent. */
+  readonly storeDir?: string;
+  readonly binary?: string;
+  readonly host?: string;
+}
+
+/** Starts nats-server with JetStream on free loopback ports. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<LocalServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = await freePort(host);
+  const monitor = await freePort(host);
+  const ownsDataDir = options.storeDir === undefined;
+  const dataDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'lethe-nats-'));
+  return launch({
+    name: 'nats-server',
+    command: findExecutable('nats-server', options.binary ?? process.env['LETHE_NATS_BIN']),
+    args: ['-a', host, '-p', String(port), '-m', String(monitor), '-js', '-sd', dataDir],
+    host,
+    port,
+    dataDir,
+    ownsDataDir,
+    ready: () => httpOk(`http://${host}:${monitor}/healthz`),
+  });
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { invalidArgument, LetheError, ErrorCode } from '../errors/errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+type Json = Record<string, unknown>;
+
+/** Environment variables and the config path each one sets. Lists are comma-separated. */
+export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly string[]; readonly list?: true }>> = {
+  LETHE_LOG_LEVEL: { path: ['logLevel'] },
+  LETHE_ETCD_ENDPOINTS: { path: ['etcd', 'endpoints'], list: true },
+  LETHE_ETCD_PREFIX: { path: ['etcd', 'prefix'] },
+  LETHE_NATS_SERVERS: { path: ['nats', 'servers'], list: true },
+  LETHE_COORDINATOR_LISTEN: { path: ['coordinator', 'listen'] },
+  LETHE_WORKER_COORDINATOR: { path: ['worker', 'coordinator'] },
+  LETHE_WORKER_SLOTS: { path: ['worker', 'slots'] },
+  LETHE_BACKEND: { path: ['worker', 'backend'] },
+  LETHE_ARTIFACTS_DIR: { path: ['artifacts', 'dir'] },
+};
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
+  let node = target;
+  path.slice(0, -1).forEach((key) => {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Json;
+  });
+  node[path[path.length - 1] as string] = value;
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as Json, v as Json)
+        : v;
+  }
+  return out;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Json {
+  const out: Json = {};
+  for (const [name, binding] of Object.entries(ENV_BINDINGS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(out, binding.path, binding.list ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw);
+  }
+  return out;
+}
+
+function configFromFile(path: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new LetheError(ErrorCode.INVALID_ARGUMENT, `cannot read config file ${path}`, { cause: e });
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Json;
+  } catch (e) {
+    throw new LetheError(ErrorCode.INVALID_ARGUMENT, `config file ${path} is not a JSON object`, { cause: e });
+  }
+}
+
+export interface LoadConfigOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** A JSON config file; `LETHE_CONFIG` names one when this is absent. */
+  readonly file?: string;
+  /** Values from command-line flags: they win over the file, which wins over the environment. */
+  readonly flags?: Json;
+}
+
+/** Resolves the configuration (env, then file, then flags) and fails fast naming the bad field. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env['LETHE_CONFIG'];
+  let raw = configFromEnv(env);
+  if (file !== undefined && file !== '') raw = deepMerge(raw, configFromFile(file));
+  if (options.flags !== undefined) raw = deepMerge(raw, options.flags);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(root)';
+    throw invalidArgument(`invalid config: ${field}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+  return parsed.data;
+}

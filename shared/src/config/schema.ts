@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** TF.js backends in order of preference; `auto` picks the best available at start-up. */
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+/** The one configuration schema of every Lethe process, with its defaults. */
+export const ConfigSchema = z
+  .object({
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+    etcd: z
+      .object({
+        endpoints: z.array(hostPort).min(1).default(['127.0.0.1:2379']),
+        /** Every key Lethe writes lives under this prefix, so several deployments can share one etcd. */
+        prefix: z.string().startsWith('/').default('/lethe/'),
+        dialTimeoutMs: z.coerce.number().int().positive().default(3000),
+      })
+      .strict()
+      .prefault({}),
+    nats: z
+      .object({ servers: z.array(hostPort).min(1).default(['127.0.0.1:4222']) })
+      .strict()
+      .prefault({}),
+    coordinator: z
+      .object({
+        listen: hostPort.default('0.0.0.0:50051'),
+        /** How long Predict waits for min_revision before failing with DEADLINE_EXCEEDED. */
+        revisionWaitMs: z.coerce.number().int().positive().default(5000),
+      })
+      .strict()
+      .prefault({}),
+    worker: z
+      .object({
+        coordinator: hostPort.default('127.0.0.1:50051'),
+        slots: z.coerce.number().int().min(1).max(256).default(1),
+        backend: z.enum(BACKENDS).default('auto'),
+        heartbeatMs: z.coerce.number().int().positive().default(2000),
+        leaseTtlSeconds: z.coerce.number().int().min(2).default(10),
+      })
+      .strict()
+      .prefault({}),
+    artifacts: z
+      .object({ dir: z.string().min(1).default('.lethe/artifacts') })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

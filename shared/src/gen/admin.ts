@@ -1,0 +1,32 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
+import type { AdminServiceClient as _lethe_v1_AdminServiceClient, AdminServiceDefinition as _lethe_v1_AdminServiceDefinition } from './lethe/v1/AdminService.js';
+import type { DrainWorkerRequest as _lethe_v1_DrainWorkerRequest, DrainWorkerRequest__Output as _lethe_v1_DrainWorkerRequest__Output } from './lethe/v1/DrainWorkerRequest.js';
+import type { ListWorkersRequest as _lethe_v1_ListWorkersRequest, ListWorkersRequest__Output as _lethe_v1_ListWorkersRequest__Output } from './lethe/v1/ListWorkersRequest.js';
+import type { ListWorkersResponse as _lethe_v1_ListWorkersResponse, ListWorkersResponse__Output as _lethe_v1_ListWorkersResponse__Output } from './lethe/v1/ListWorkersResponse.js';
+import type { WorkerInfo as _lethe_v1_WorkerInfo, WorkerInfo__Output as _lethe_v1_WorkerInfo__Output } from './lethe/v1/WorkerInfo.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  google: {
+    protobuf: {
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
+    }
+  }
+  lethe: {
+    v1: {
+      AdminService: SubtypeConstructor<typeof grpc.Client, _lethe_v1_AdminServiceClient> & { service: _lethe_v1_AdminServiceDefinition }
+      DrainWorkerRequest: MessageTypeDefinition<_lethe_v1_DrainWorkerRequest, _lethe_v1_DrainWorkerRequest__Output>
+      ListWorkersRequest: MessageTypeDefinition<_lethe_v1_ListWorkersRequest, _lethe_v1_ListWorkersRequest__Output>
+      ListWorkersResponse: MessageTypeDefinition<_lethe_v1_ListWorkersResponse, _lethe_v1_ListWorkersResponse__Output>
+      WorkerInfo: MessageTypeDefinition<_lethe_v1_WorkerInfo, _lethe_v1_WorkerInfo__Output>
+      WorkerState: EnumTypeDefinition
+    }
+  }
+}
+

@@ -1,0 +1,14 @@
+// Original file: lethe/v1/deletion.proto
+
+
+export interface ListDeletionsRequest {
+  'run'?: (string);
+  'pageSize'?: (number);
+  'pageToken'?: (string);
+}
+
+export interface ListDeletionsRequest__Output {
+  'run': (string);
+  'pageSize': (number);
+  'pageToken': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: lethe/v1/runs.proto
+
+
+export interface ListRunsRequest {
+  'pageSize'?: (number);
+  'pageToken'?: (string);
+}
+
+export interface ListRunsRequest__Output {
+  'pageSize': (number);
+  'pageToken': (string);
+}

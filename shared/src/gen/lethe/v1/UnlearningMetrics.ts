@@ -1,0 +1,24 @@
+// Original file: lethe/v1/jobs.proto
+
+
+export interface UnlearningMetrics {
+  'unlearningAccuracy'?: (number | string);
+  'retainAccuracy'?: (number | string);
+  'testAccuracy'?: (number | string);
+  'miaEfficacy'?: (number | string);
+  'seconds'?: (number | string);
+  'forgetMse'?: (number | string);
+  'retainMse'?: (number | string);
+  'testMse'?: (number | string);
+}
+
+export interface UnlearningMetrics__Output {
+  'unlearningAccuracy': (number);
+  'retainAccuracy': (number);
+  'testAccuracy': (number);
+  'miaEfficacy': (number);
+  'seconds': (number);
+  'forgetMse': (number);
+  'retainMse': (number);
+  'testMse': (number);
+}

@@ -1,0 +1,12 @@
+// Original file: lethe/v1/deletion.proto
+
+
+export interface WhereIsRequest {
+  'run'?: (string);
+  'sampleId'?: (string);
+}
+
+export interface WhereIsRequest__Output {
+  'run': (string);
+  'sampleId': (string);
+}
