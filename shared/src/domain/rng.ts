@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
@@ -24,4 +25,10 @@ export function shuffleInPlace<T>(xs: T[], rng: Rng): T[] {
     xs[j] = t;
   }
   return xs;
+}
+
+/** A 31-bit seed derived from a base seed and a path of names, stable across platforms (sha256). */
+export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
+  const digest = createHash('sha256').update(`lethe/v1/seed\u0000${seed}\u0000${parts.join('\u0000')}`).digest();
+  return digest.readUInt32BE(0) & 0x7fffffff;
 }

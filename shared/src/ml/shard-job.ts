@@ -1,0 +1,220 @@
+import { deriveSeed } from '../domain/rng.js';
+import { stagePrefixKey } from '../domain/impact.js';
+import { tf, type Tensor2D } from './tf.js';
+import { denseMatMul, plainMatMul } from './dense.js';
+import type { ModelConfig } from './model-config.js';
+import { blockOfStage } from './model-config.js';
+import {
+  adapterFromWeights,
+  adapterToWeights,
+  backboneFromWeights,
+  disposeAll,
+  frozenBlockInputs,
+  headFromWeights,
+  headToWeights,
+  type Adapter,
+  type Head,
+} from './model.js';
+import { trainStage, type TrainProgress } from './training.js';
+import type { WeightSet } from './weights.js';
+
+/** Weights of one trained stage: its block's adapter and its head snapshot. */
+export interface StageWeights {
+  readonly adapter: WeightSet;
+  readonly head: WeightSet;
+}
+
+/**
+ * Everything needed to train stages of one shard, as plain transferable data, so the same job runs in the
+ * calling thread or in a training thread with identical results.
+ */
+export interface ShardJobInput {
+  readonly config: ModelConfig;
+  readonly backbone: WeightSet;
+  readonly pretrainedHead: WeightSet;
+  /** The shard's user samples (rows), with their slice and whether they are deleted. */
+  readonly ids: readonly string[];
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly sliceOf: Int32Array;
+  readonly deleted: Uint8Array;
+  /** Prefixes to train (each a stage: its length is the stage number); parents come first. */
+  readonly prefixes: readonly (readonly number[])[];
+  /** Already-trained stages the requested ones build on, by prefix key ("0.3.1"). */
+  readonly parents: Readonly<Record<string, StageWeights>>;
+  readonly epochs: number;
+  readonly seed: number;
+  /** Use the custom-gradient dense op (the wasm fix). @default true */
+  readonly fastDense?: boolean;
+}
+
+export interface TrainedStage extends StageWeights {
+  readonly prefix: readonly number[];
+  readonly stage: number;
+  readonly block: number;
+  /** Exactly the ids the stage trained on: the cumulative slices minus deleted samples. */
+  readonly sampleIds: readonly string[];
+  readonly samplePasses: number;
+  readonly loss: number;
+  readonly seconds: number;
+  readonly seed: number;
+}
+
+export interface ShardJobProgress extends TrainProgress {
+  readonly prefix: readonly number[];
+}
+
+/** Trains the requested stages of one shard as a prefix trie: each prefix once, children from their parent. */
+export function runShardJob(
+  input: ShardJobInput,
+  onProgress?: (p: ShardJobProgress) => void,
+  signal?: AbortSignal,
+): TrainedStage[] {
+  const { config } = input;
+  const L = config.adapterBlocks;
+  const firstAdapterBlock = config.blocks - L;
+  const backbone = backboneFromWeights(config, input.backbone);
+  const rows = input.ids.length;
+  const width = rows === 0 ? 0 : input.x.length / rows;
+  const x = tf.tensor2d(input.x, [rows, width]);
+  const y = tf.tensor1d(input.y, config.task === 'classification' ? 'int32' : 'float32');
+  // Frozen-prefix cache: the input of every adapter block with all adapters at zero.
+  const blockInputs = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
+  x.dispose();
+  const known = new Map<string, { adapter: Adapter; head: Head }>();
+  for (const [key, w] of Object.entries(input.parents)) known.set(key, { adapter: adapterFromWeights(w.adapter), head: headFromWeights(w.head) });
+  const pretrainedHead = headFromWeights(input.pretrainedHead);
+  const matMul = input.fastDense === false ? plainMatMul : denseMatMul;
+  const out: TrainedStage[] = [];
+  try {
+    for (const prefix of input.prefixes) {
+      const stage = prefix.length;
+      const block = blockOfStage(config, stage);
+      const key = stagePrefixKey(prefix, stage);
+      if (known.has(key)) continue; // shared prefix: already trained for another ordering
+      const inPrefix = new Set(prefix);
+      const trainRows: number[] = [];
+      for (let r = 0; r < rows; r++) if (inPrefix.has(input.sliceOf[r] as number) && input.deleted[r] !== 1) trainRows.push(r);
+      const frozenAdapters = new Map<number, Adapter>();
+      for (let s = 1; s < stage; s++) {
+        const parent = known.get(stagePrefixKey(prefix, s));
+        if (parent === undefined) throw new Error(`stage ${stagePrefixKey(prefix, stage)} needs its parent ${stagePrefixKey(prefix, s)}`);
+        frozenAdapters.set(blockOfStage(config, s), parent.adapter);
+      }
+      const parentHead = stage === 1 ? pretrainedHead : (known.get(stagePrefixKey(prefix, stage - 1)) as { head: Head }).head;
+      const seed = deriveSeed(input.seed, 'stage', key);
+      const started = performance.now();
+      const idx = tf.tensor1d(trainRows, 'int32');
+      const blockInput = tf.gather(blockInputs[block - firstAdapterBlock] as Tensor2D, idx);
+      const labels = tf.gather(y, idx);
+      idx.dispose();
+      const result = trainStage({
+        config,
+        backbone,
+        blocks: [block],
+        blockInput,
+        labels,
+        frozenAdapters,
+        parentHead,
+        epochs: input.epochs,
+        seed,
+        matMul,
+        ...(signal === undefined ? {} : { signal }),
+        ...(onProgress === undefined ? {} : { onEpoch: (p: TrainProgress) => onProgress({ ...p, prefix }) }),
+      });
+      tf.dispose([blockInput, labels]);
+      const adapter = result.adapters.get(block) as Adapter;
+      known.set(key, { adapter, head: result.head });
+      out.push({
+        prefix: [...prefix],
+        stage,
+        block,
+        adapter: adapterToWeights(adapter),
+        head: headToWeights(result.head),
+        sampleIds: trainRows.map((r) => input.ids[r] as string),
+        samplePasses: result.fit.samplePasses,
+        loss: result.fit.finalLoss,
+        seconds: (performance.now() - started) / 1000,
+        seed,
+      });
+    }
+  } finally {
+    tf.dispose([y, ...blockInputs]);
+    disposeAll(backbone, pretrainedHead);
+    for (const v of known.values()) disposeAll(v.adapter, v.head);
+  }
+  return out;
+}
+
+/** All prefixes of the given orderings, parents first, each once. */
+export function triePrefixes(orderings: readonly (readonly number[])[], fromStage = 1): number[][] {
+  const L = orderings[0]?.length ?? 0;
+  const seen = new Set<string>();
+  const out: number[][] = [];
+  for (let stage = fromStage; stage <= L; stage++) {
+    for (const o of orderings) {
+      const key = stagePrefixKey(o, stage);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(o.slice(0, stage));
+    }
+  }
+  return out;
+}
+
+export interface FullJobInput {
+  readonly config: ModelConfig;
+  readonly backbone: WeightSet;
+  readonly pretrainedHead: WeightSet;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly fastDense?: boolean;
+}
+
+export interface FullJobOutput {
+  /** Adapter weights by backbone block. */
+  readonly adapters: Readonly<Record<number, WeightSet>>;
+  readonly head: WeightSet;
+  readonly samplePasses: number;
+  readonly loss: number;
+}
+
+/** The full-training baseline: every adapter block and the head trained jointly on all the given data. */
+export function runFullJob(input: FullJobInput): FullJobOutput {
+  const { config } = input;
+  const firstAdapterBlock = config.blocks - config.adapterBlocks;
+  const backbone = backboneFromWeights(config, input.backbone);
+  const head0 = headFromWeights(input.pretrainedHead);
+  const rows = input.y.length;
+  const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
+  const y = tf.tensor1d(input.y, config.task === 'classification' ? 'int32' : 'float32');
+  const [blockInput, ...rest] = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
+  tf.dispose([x, ...rest]);
+  try {
+    const result = trainStage({
+      config,
+      backbone,
+      blocks: Array.from({ length: config.adapterBlocks }, (_, i) => firstAdapterBlock + i),
+      blockInput: blockInput as Tensor2D,
+      labels: y,
+      frozenAdapters: new Map(),
+      parentHead: head0,
+      epochs: input.epochs,
+      seed: deriveSeed(input.seed, 'full'),
+      matMul: input.fastDense === false ? plainMatMul : denseMatMul,
+    });
+    const adapters: Record<number, WeightSet> = {};
+    for (const [block, a] of result.adapters) {
+      adapters[block] = adapterToWeights(a);
+      disposeAll(a);
+    }
+    const head = headToWeights(result.head);
+    disposeAll(result.head);
+    return { adapters, head, samplePasses: result.fit.samplePasses, loss: result.fit.finalLoss };
+  } finally {
+    tf.dispose([y, blockInput]);
+    disposeAll(backbone, head0);
+  }
+}

@@ -1,0 +1,142 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { ErrorCode, LetheError } from '../errors/errors.js';
+import type { BackendName } from './backend.js';
+import { runFullJob, runShardJob, type FullJobInput, type FullJobOutput, type ShardJobInput, type TrainedStage } from './shard-job.js';
+
+/** URL of tsx's ESM registration API, resolved from this package (an eval'd thread has no module context). */
+function tsxEsmApi(): string {
+  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
+  return pathToFileURL(cjs.replace(/index\.cjs$/, 'index.mjs')).href;
+}
+
+/** Runs training jobs; the engine does not care whether they run in this thread or in a pool. */
+export interface Trainer extends AsyncDisposable {
+  readonly parallelism: number;
+  trainShard(job: ShardJobInput, signal?: AbortSignal): Promise<TrainedStage[]>;
+  trainFull(job: FullJobInput): Promise<FullJobOutput>;
+  close(): Promise<void>;
+}
+
+/** Runs jobs in the calling thread (the backend must already be selected). */
+export class InThreadTrainer implements Trainer {
+  readonly parallelism = 1;
+  trainShard(job: ShardJobInput, signal?: AbortSignal): Promise<TrainedStage[]> {
+    return Promise.resolve(runShardJob(job, undefined, signal));
+  }
+  trainFull(job: FullJobInput): Promise<FullJobOutput> {
+    return Promise.resolve(runFullJob(job));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+type Request = { id: number; kind: 'shard'; job: ShardJobInput } | { id: number; kind: 'full'; job: FullJobInput };
+type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code?: string };
+
+interface Slot {
+  readonly worker: Worker;
+  busy: boolean;
+}
+
+/**
+ * A pool of worker threads, each with its own TF.js instance on the same backend: wasm has no threads under
+ * Node, so parallelism across cores comes from one training thread per core (guides/compute.md).
+ */
+export class ThreadPoolTrainer implements Trainer {
+  readonly parallelism: number;
+  private readonly slots: Slot[] = [];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(options: { readonly threads?: number; readonly backend: BackendName }) {
+    this.parallelism = Math.max(1, options.threads ?? availableParallelism());
+    const here = new URL(import.meta.url);
+    const fromSource = here.pathname.endsWith('.ts');
+    const entry = new URL(fromSource ? './training-thread.ts' : './training-thread.js', here);
+    for (let i = 0; i < this.parallelism; i++) {
+      // From TypeScript sources (tests, tsx) the thread registers tsx's loader before importing its entry.
+      const worker = fromSource
+        ? new Worker(
+            `import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}));`,
+            { eval: true, workerData: { backend: options.backend } },
+          )
+        : new Worker(entry, { workerData: { backend: options.backend } });
+      // A thread that dies fails the job it holds (see run); this keeps its error from crashing the process.
+      worker.on('error', () => undefined);
+      worker.unref();
+      this.slots.push({ worker, busy: false });
+    }
+  }
+
+  private acquire(): Promise<Slot> {
+    if (this.closed) return Promise.reject(new LetheError(ErrorCode.UNAVAILABLE, 'trainer is closed'));
+    const free = this.slots.find((s) => !s.busy);
+    if (free !== undefined) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next(slot);
+    else slot.busy = false;
+  }
+
+  private async run<T>(make: (id: number) => Request): Promise<T> {
+    const slot = await this.acquire();
+    const id = this.nextId++;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        const onMessage = (reply: Reply): void => {
+          if (reply.id !== id) return;
+          cleanup();
+          if (reply.ok) resolve(reply.result as T);
+          else reject(new LetheError((reply.code as ErrorCode | undefined) ?? ErrorCode.INTERNAL, `training thread: ${reply.error}`));
+        };
+        const onError = (e: Error): void => {
+          cleanup();
+          reject(new LetheError(ErrorCode.INTERNAL, `training thread crashed: ${e.message}`, { cause: e }));
+        };
+        const cleanup = (): void => {
+          slot.worker.off('message', onMessage);
+          slot.worker.off('error', onError);
+        };
+        slot.worker.on('message', onMessage);
+        slot.worker.on('error', onError);
+        slot.worker.ref();
+        slot.worker.postMessage(make(id));
+      });
+    } finally {
+      slot.worker.unref();
+      this.release(slot);
+    }
+  }
+
+  trainShard(job: ShardJobInput): Promise<TrainedStage[]> {
+    return this.run((id) => ({ id, kind: 'shard', job }));
+  }
+
+  trainFull(job: FullJobInput): Promise<FullJobOutput> {
+    return this.run((id) => ({ id, kind: 'full', job }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,25 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { LetheError } from '../errors/errors.js';
+import { selectBackend, type BackendName } from './backend.js';
+import { runFullJob, runShardJob, type FullJobInput, type ShardJobInput } from './shard-job.js';
+
+/** Entry of one training thread: its own TF.js on the pool's backend, one job at a time. */
+const { backend } = workerData as { backend: BackendName };
+const ready = selectBackend({ forced: backend });
+
+parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full'; job: unknown }) => {
+  void (async () => {
+    try {
+      await ready;
+      const result = msg.kind === 'shard' ? runShardJob(msg.job as ShardJobInput) : runFullJob(msg.job as FullJobInput);
+      parentPort?.postMessage({ id: msg.id, ok: true, result });
+    } catch (e) {
+      parentPort?.postMessage({
+        id: msg.id,
+        ok: false,
+        error: e instanceof Error ? e.message : String(e),
+        ...(e instanceof LetheError ? { code: e.code } : {}),
+      });
+    }
+  })();
+});
