@@ -32,7 +32,7 @@ export function detectGpu(): boolean {
   return existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl') || existsSync('/dev/dri/renderD128');
 }
 
-type Attempt = { ok: true; tfName: string } | { ok: false; reason: string };
+export type Attempt = { ok: true; tfName: string } | { ok: false; reason: string };
 
 async function activate(tfName: string): Promise<Attempt> {
   try {
@@ -59,6 +59,7 @@ interface WebGpuModule {
 }
 
 async function tryWebGpu(): Promise<Attempt> {
+  if (tf.findBackendFactory('webgpu') !== null) return activate('webgpu'); // registered by the host (a bundle)
   try {
     // The webgpu backend registers itself only if navigator.gpu exists when it is first evaluated.
     const webgpu = (await importOptional('webgpu')) as WebGpuModule;
@@ -76,13 +77,21 @@ async function tryWebGpu(): Promise<Attempt> {
 
 async function tryWasm(): Promise<Attempt> {
   try {
-    await importOptional('@tensorflow/tfjs-backend-wasm');
+    if (tf.findBackendFactory('wasm') === null) await importOptional('@tensorflow/tfjs-backend-wasm');
   } catch (e) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load (${String(e)})` };
   }
   const a = await activate('wasm');
   if (a.ok) registerWasmTrainingKernels();
   return a;
+}
+
+/**
+ * Loads and activates one backend, reporting why not when it cannot; for benchmarks that visit every backend.
+ * Services use selectBackend, which activates exactly one.
+ */
+export async function tryBackend(name: BackendName): Promise<Attempt> {
+  return attempt(name);
 }
 
 async function attempt(name: BackendName): Promise<Attempt> {

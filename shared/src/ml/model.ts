@@ -143,7 +143,7 @@ export function lossOf(config: ModelConfig, logits: Tensor2D, labels: Tensor): t
 
 // ---- conversions to and from plain weights ----
 
-export function backboneToWeights(bb: Backbone): WeightSet {
+export function backboneToWeights(bb: Backbone): Promise<WeightSet> {
   const t: Record<string, Tensor> = { inW: bb.inW, inB: bb.inB };
   if (bb.convFilter !== undefined && bb.convBias !== undefined) Object.assign(t, { convFilter: bb.convFilter, convBias: bb.convBias });
   bb.blockW.forEach((w, k) => (t[`blockW.${k}`] = w));
@@ -167,9 +167,9 @@ export function backboneFromWeights(config: ModelConfig, w: WeightSet): Backbone
   };
 }
 
-export const headToWeights = (h: Head): WeightSet => toWeightSet({ w: h.w, b: h.b });
+export const headToWeights = (h: Head): Promise<WeightSet> => toWeightSet({ w: h.w, b: h.b });
 export const headFromWeights = (w: WeightSet): Head => ({ w: need(w, 'w') as Tensor2D, b: need(w, 'b') as Tensor1D });
-export const adapterToWeights = (a: Adapter): WeightSet => toWeightSet({ a: a.a, b: a.b });
+export const adapterToWeights = (a: Adapter): Promise<WeightSet> => toWeightSet({ a: a.a, b: a.b });
 export const adapterFromWeights = (w: WeightSet): Adapter => ({ a: need(w, 'a') as Tensor2D, b: need(w, 'b') as Tensor2D });
 
 export function disposeAll(...items: (Backbone | Adapter | Head | undefined)[]): void {

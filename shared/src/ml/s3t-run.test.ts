@@ -189,8 +189,8 @@ describe('S3TRun on wasm', () => {
       await run.trainAll();
       run.deleteSamples([idsIn(run, 0, 0)[0] as string]); // slice 0 is first in the identity ordering
       expect(run.servingChoice(0)).toBeNull();
-      if (fallbackToBackbone) expect(run.evaluate()).toBeGreaterThan(0.3);
-      else expect(() => run.evaluate()).toThrow(/every shard is dead/);
+      if (fallbackToBackbone) expect(await run.evaluate()).toBeGreaterThan(0.3);
+      else await expect(run.evaluate()).rejects.toThrow(/every shard is dead/);
       run.dispose();
     }
   });
@@ -201,7 +201,7 @@ describe('S3TRun on wasm', () => {
     const held = tf.memory().numTensors;
     run.deleteSamples([idsIn(run, 0, 1)[0] as string]);
     await run.retrain();
-    run.evaluate();
+    await run.evaluate();
     expect(tf.memory().numTensors).toBe(held);
     run.dispose();
   });

@@ -153,12 +153,12 @@ export class S3TRun {
     const pub = gatherRows(d, d.split.public);
     const x = tf.tensor2d(pub.x, [d.split.public.length, featureWidth(d)]);
     const y = tf.tensor1d(pub.y, d.task === 'classification' ? 'int32' : 'float32');
-    const result = pretrainBackbone({ config: this.config, x, y, epochs: this.o.pretrainEpochs, seed: deriveSeed(this.o.seed, 'pretrain') });
+    const result = await pretrainBackbone({ config: this.config, x, y, epochs: this.o.pretrainEpochs, seed: deriveSeed(this.o.seed, 'pretrain') });
     tf.dispose([x, y]);
     this.backbone = result.backbone;
     this.pretrainedHead = result.head;
-    this.backboneWeights = backboneToWeights(result.backbone);
-    this.pretrainedHeadWeights = headToWeights(result.head);
+    this.backboneWeights = await backboneToWeights(result.backbone);
+    this.pretrainedHeadWeights = await headToWeights(result.head);
     this.costs.pretrain += result.fit.samplePasses;
     const publicIds = Array.from(d.split.public, (r) => d.ids[r] as string);
     this.backboneDigest = await this.o.artifacts.put(
@@ -400,8 +400,13 @@ export class S3TRun {
     });
   }
 
+  /** Accuracy (or MSE) of the pretrained backbone and head alone: what a dead ensemble falls back to. */
+  evaluateBackbone(rows: ArrayLike<number> = this.o.dataset.split.test): Promise<number> {
+    return evaluateRows(this.o.dataset, rows, 1000, (x) => forward(this.config, this.backbone, x, new Map(), this.pretrainedHead));
+  }
+
   /** Accuracy (classification) or mean squared error (regression) on dataset rows, in batches. */
-  evaluate(rows: ArrayLike<number> = this.o.dataset.split.test, batch = 1000): number {
+  evaluate(rows: ArrayLike<number> = this.o.dataset.split.test, batch = 1000): Promise<number> {
     return evaluateRows(this.o.dataset, rows, batch, (x) => this.predictLogits(x));
   }
 
@@ -448,7 +453,7 @@ export class S3TRun {
 export interface FullBaseline {
   readonly samplePasses: number;
   readonly trainedOn: number;
-  evaluate(rows?: ArrayLike<number>): number;
+  evaluate(rows?: ArrayLike<number>): Promise<number>;
   dispose(): void;
 }
 
@@ -457,15 +462,17 @@ function prefixed(prefix: string, w: WeightSet): WeightSet {
 }
 
 /** Accuracy or MSE of `predict` over dataset rows. */
-export function evaluateRows(d: Dataset, rows: ArrayLike<number>, batch: number, predict: (x: tf.Tensor) => Tensor2D): number {
+export async function evaluateRows(d: Dataset, rows: ArrayLike<number>, batch: number, predict: (x: tf.Tensor) => Tensor2D): Promise<number> {
   let score = 0;
   for (let start = 0; start < rows.length; start += batch) {
     const part = Array.from({ length: Math.min(batch, rows.length - start) }, (_, i) => rows[start + i] as number);
     const { x, y } = gatherRows(d, part);
-    const values = tf.tidy(() => {
+    const out = tf.tidy(() => {
       const logits = predict(tf.tensor2d(x, [part.length, featureWidth(d)]));
-      return d.task === 'classification' ? logits.argMax(-1).dataSync() : logits.reshape([-1]).dataSync();
+      return d.task === 'classification' ? logits.argMax(-1) : logits.reshape([-1]);
     });
+    const values = await out.data();
+    out.dispose();
     values.forEach((v, i) => {
       const t = y[i] as number;
       score += d.task === 'classification' ? (v === t ? 1 : 0) : (v - t) ** 2;

@@ -65,11 +65,11 @@ export interface ShardJobProgress extends TrainProgress {
 }
 
 /** Trains the requested stages of one shard as a prefix trie: each prefix once, children from their parent. */
-export function runShardJob(
+export async function runShardJob(
   input: ShardJobInput,
   onProgress?: (p: ShardJobProgress) => void,
   signal?: AbortSignal,
-): TrainedStage[] {
+): Promise<TrainedStage[]> {
   const { config } = input;
   const L = config.adapterBlocks;
   const firstAdapterBlock = config.blocks - L;
@@ -108,7 +108,7 @@ export function runShardJob(
       const blockInput = tf.gather(blockInputs[block - firstAdapterBlock] as Tensor2D, idx);
       const labels = tf.gather(y, idx);
       idx.dispose();
-      const result = trainStage({
+      const result = await trainStage({
         config,
         backbone,
         blocks: [block],
@@ -129,8 +129,8 @@ export function runShardJob(
         prefix: [...prefix],
         stage,
         block,
-        adapter: adapterToWeights(adapter),
-        head: headToWeights(result.head),
+        adapter: await adapterToWeights(adapter),
+        head: await headToWeights(result.head),
         sampleIds: trainRows.map((r) => input.ids[r] as string),
         samplePasses: result.fit.samplePasses,
         loss: result.fit.finalLoss,
@@ -182,7 +182,7 @@ export interface FullJobOutput {
 }
 
 /** The full-training baseline: every adapter block and the head trained jointly on all the given data. */
-export function runFullJob(input: FullJobInput): FullJobOutput {
+export async function runFullJob(input: FullJobInput): Promise<FullJobOutput> {
   const { config } = input;
   const firstAdapterBlock = config.blocks - config.adapterBlocks;
   const backbone = backboneFromWeights(config, input.backbone);
@@ -193,7 +193,7 @@ export function runFullJob(input: FullJobInput): FullJobOutput {
   const [blockInput, ...rest] = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
   tf.dispose([x, ...rest]);
   try {
-    const result = trainStage({
+    const result = await trainStage({
       config,
       backbone,
       blocks: Array.from({ length: config.adapterBlocks }, (_, i) => firstAdapterBlock + i),
@@ -207,10 +207,10 @@ export function runFullJob(input: FullJobInput): FullJobOutput {
     });
     const adapters: Record<number, WeightSet> = {};
     for (const [block, a] of result.adapters) {
-      adapters[block] = adapterToWeights(a);
+      adapters[block] = await adapterToWeights(a);
       disposeAll(a);
     }
-    const head = headToWeights(result.head);
+    const head = await headToWeights(result.head);
     disposeAll(result.head);
     return { adapters, head, samplePasses: result.fit.samplePasses, loss: result.fit.finalLoss };
   } finally {

@@ -24,10 +24,10 @@ export interface Trainer extends AsyncDisposable {
 export class InThreadTrainer implements Trainer {
   readonly parallelism = 1;
   trainShard(job: ShardJobInput, signal?: AbortSignal): Promise<TrainedStage[]> {
-    return Promise.resolve(runShardJob(job, undefined, signal));
+    return runShardJob(job, undefined, signal);
   }
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
-    return Promise.resolve(runFullJob(job));
+    return runFullJob(job);
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -11,7 +11,7 @@ parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full'; job: unkno
   void (async () => {
     try {
       await ready;
-      const result = msg.kind === 'shard' ? runShardJob(msg.job as ShardJobInput) : runFullJob(msg.job as FullJobInput);
+      const result = msg.kind === 'shard' ? await runShardJob(msg.job as ShardJobInput) : await runFullJob(msg.job as FullJobInput);
       parentPort?.postMessage({ id: msg.id, ok: true, result });
     } catch (e) {
       parentPort?.postMessage({

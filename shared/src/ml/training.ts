@@ -43,8 +43,11 @@ export interface FitResult {
   readonly steps: number;
 }
 
-/** Adam over seeded, shuffled mini-batches; memory-flat (every step inside tidy). */
-export function fit(o: FitOptions): FitResult {
+/**
+ * Adam over seeded, shuffled mini-batches; memory-flat (every step inside tidy). The loss is summed on the device
+ * and read once per epoch, so GPU backends are not forced to synchronise on every step.
+ */
+export async function fit(o: FitOptions): Promise<FitResult> {
   if (o.rows === 0) return { samplePasses: 0, finalLoss: Number.NaN, steps: 0 };
   const optimizer = tf.train.adam(o.learningRate);
   const rng = createRng(o.seed);
@@ -54,19 +57,21 @@ export function fit(o: FitOptions): FitResult {
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       shuffleInPlace(order, rng);
-      let lossSum = 0;
+      let lossSum = tf.scalar(0);
       let batches = 0;
       for (let start = 0; start < o.rows; start += o.batchSize) {
         if (o.signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled', { cause: o.signal.reason });
         const idx = tf.tensor1d(order.slice(start, start + o.batchSize), 'int32');
         const cost = tf.tidy(() => optimizer.minimize(() => o.loss(idx), true, [...o.variables]) ?? tf.scalar(Number.NaN));
         idx.dispose();
-        lossSum += (cost.dataSync() as Float32Array)[0] ?? Number.NaN;
-        cost.dispose();
+        const next = tf.add<tf.Scalar>(lossSum, cost);
+        tf.dispose([lossSum, cost]);
+        lossSum = next;
         batches++;
         steps++;
       }
-      finalLoss = lossSum / batches;
+      finalLoss = ((await lossSum.data())[0] ?? Number.NaN) / batches;
+      lossSum.dispose();
       o.onEpoch?.({ epoch, fraction: (epoch + 1) / o.epochs, loss: finalLoss });
     }
   } finally {
@@ -93,7 +98,7 @@ export interface PretrainOptions {
 }
 
 /** Trains backbone and head on the public split; the backbone is frozen from then on. */
-export function pretrainBackbone(o: PretrainOptions): { backbone: Backbone; head: Head; fit: FitResult } {
+export async function pretrainBackbone(o: PretrainOptions): Promise<{ backbone: Backbone; head: Head; fit: FitResult }> {
   const init = initBackbone(o.config, o.seed);
   const flat: Record<string, Tensor | undefined> = {
     convFilter: init.backbone.convFilter,
@@ -115,7 +120,7 @@ export function pretrainBackbone(o: PretrainOptions): { backbone: Backbone; head
     blockB: Array.from({ length: o.config.blocks }, (_, k) => v[`blockB.${k}`] as unknown as Tensor1D),
   };
   const head: Head = { w: v['headW'] as unknown as Tensor2D, b: v['headB'] as unknown as Tensor1D };
-  const result = fit({
+  const result = await fit({
     variables: Object.values(v),
     rows: o.x.shape[0] ?? 0,
     epochs: o.epochs,
@@ -176,7 +181,7 @@ export interface StageTrainingResult {
  * One S3T stage: trains the LoRA adapter(s) of `blocks` and the head on the stage's cumulative slices, with every
  * other parameter frozen. Returns fresh tensors; the caller owns them.
  */
-export function trainStage(o: StageTrainingInput): StageTrainingResult {
+export async function trainStage(o: StageTrainingInput): Promise<StageTrainingResult> {
   const fromBlock = Math.min(...o.blocks);
   const adapters = new Map(o.frozenAdapters);
   const trainable: Variable[] = [];
@@ -196,7 +201,7 @@ export function trainStage(o: StageTrainingInput): StageTrainingResult {
   const head: Head = { w: hw, b: hb };
   const opts = o.matMul === undefined ? {} : { matMul: o.matMul };
   try {
-    const result = fit({
+    const result = await fit({
       variables: trainable,
       rows: o.blockInput.shape[0],
       epochs: o.epochs,

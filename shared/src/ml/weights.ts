@@ -11,10 +11,13 @@ export function toTensor(w: WeightArray): Tensor {
   return tf.tensor(w.data, [...w.shape], 'float32');
 }
 
-/** Reads tensors back into plain arrays (copies: the result outlives the tensors). */
-export function toWeightSet(tensors: Readonly<Record<string, Tensor>>): WeightSet {
+/**
+ * Reads tensors back into plain arrays (copies: the result outlives the tensors). Asynchronous, because GPU
+ * backends (WebGPU) cannot read synchronously in Node.
+ */
+export async function toWeightSet(tensors: Readonly<Record<string, Tensor>>): Promise<WeightSet> {
   const out: Record<string, WeightArray> = {};
-  for (const [name, t] of Object.entries(tensors)) out[name] = { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) };
+  for (const [name, t] of Object.entries(tensors)) out[name] = { shape: [...t.shape], data: Float32Array.from((await t.data()) as Float32Array) };
   return out;
 }
 
