@@ -24,7 +24,7 @@ const FRACTIONS = [0.01, 0.02, 0.05];
 const M = 4;
 const L = 4;
 const B = 4;
-const EPOCHS = quick ? 2 : 5;
+const EPOCHS = quick ? 2 : 8;
 
 const backend = await selectBackend({ forced: (process.env['LETHE_BACKEND'] as 'wasm' | undefined) ?? 'wasm' });
 const dataset = loadMnist({ stride: quick ? 4 : 1 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { ErrorCode, LetheError } from '../errors/errors.js';
 import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import type { Logger } from '../log/logger.js';
 
 /** TF.js backends Lethe can run on, best first. */
 export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -21,6 +22,8 @@ export interface SelectBackendOptions {
   readonly forced?: BackendName | 'auto';
   /** Whether a GPU is present; detected from /dev/nvidia* and /dev/dri when absent. */
   readonly gpuPresent?: boolean;
+  /** Where the choice (and why better backends were skipped) is logged. */
+  readonly logger?: Logger;
 }
 
 /** Optional packages are imported by a computed name so a missing one is a run-time fallback, not a type error. */
@@ -128,6 +131,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     const a = await attempt(forced);
     if (!a.ok) throw new LetheError(ErrorCode.FAILED_PRECONDITION, `backend ${forced} is unavailable: ${a.reason}`, { details: { backend: forced } });
     selected = { name: forced, tfName: a.tfName, skipped: [] };
+    options.logger?.info({ backend: forced, forced: true }, 'TF.js backend selected');
     return selected;
   }
   const gpu = options.gpuPresent ?? detectGpu();
@@ -140,6 +144,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     const a = await attempt(name);
     if (a.ok) {
       selected = { name, tfName: a.tfName, skipped };
+      options.logger?.info({ backend: name, skipped }, 'TF.js backend selected');
       return selected;
     }
     skipped.push({ name, reason: a.reason });

@@ -206,6 +206,18 @@ describe('S3TRun on wasm', () => {
     run.dispose();
   });
 
+  it('trains regression heads (mean squared error) in the same engine', async () => {
+    const regression = makeBlobs({ samples: 900, features: 12, classes: 3, seed: 5, regression: true });
+    const run = await S3TRun.create(options({ dataset: regression, model: { hidden: 24, loraRank: 4, batchSize: 32, learningRate: 0.01, regressionLoss: 'mse' } }));
+    await run.trainAll();
+    const targets = Array.from(regression.split.test, (r) => regression.y[r] as number);
+    const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+    const variance = targets.reduce((a, t) => a + (t - mean) ** 2, 0) / targets.length;
+    const mse = await run.evaluate();
+    expect(mse).toBeLessThan(0.5 * variance); // explains most of the variance
+    run.dispose();
+  });
+
   afterAll(async () => {
     await trainer.close();
   });

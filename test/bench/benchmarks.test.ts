@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs a benchmark's --quick --json variant and returns the JSON object on its last line. */
+function bench(script: string): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  expect(r.status, r.stderr.slice(-2000)).toBe(0);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as unknown;
+}
+
+// Shapes only: speed and accuracy targets are read from the full benchmarks, not asserted in tests.
+describe('benchmarks (--quick)', () => {
+  it('bench:train prints its table and a JSON summary per backend', () => {
+    const out = bench('bench/train.ts') as { backends: Record<string, unknown>[]; wasmSpeedupFromFixes: number };
+    const wasm = out.backends.find((b) => b['name'] === 'wasm');
+    expect(wasm).toBeDefined();
+    for (const key of ['trainSamplesPerSec', 'trainGflops', 'matmulGflops', 'fractionOfMatmul']) expect(typeof wasm?.[key]).toBe('number');
+    expect(out.wasmSpeedupFromFixes).toBeGreaterThan(0);
+  });
+
+  it('bench:accuracy reports full, S3T and SISA with deletions before and after retraining', () => {
+    const out = bench('bench/accuracy.ts') as Record<string, { accuracy: number; trainSamplePasses: number; afterDeletions: Record<string, number>[] }>;
+    for (const name of ['full', 's3t', 'sisa']) {
+      const a = out[name];
+      expect(a?.accuracy).toBeGreaterThan(0.5);
+      expect(a?.trainSamplePasses).toBeGreaterThan(0);
+      expect(a?.afterDeletions.map((d) => d['fraction'])).toEqual([0.01, 0.02, 0.05]);
+      for (const d of a?.afterDeletions ?? []) {
+        for (const key of ['accuracyBefore', 'accuracyAfterRetrain', 'retrainSamplePasses']) expect(typeof d[key]).toBe('number');
+      }
+    }
+    // S3T trains B orderings per shard: it pays more up front than SISA.
+    expect(out['s3t']?.trainSamplePasses).toBeGreaterThan(out['sisa']?.trainSamplePasses ?? Infinity);
+  });
+});
