@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { invalidArgument } from '../errors/errors.js';
+import { MAX_SHARDS, MAX_SLICES } from './placement.js';
+import { factorial } from './validate.js';
+
+/** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
+export const DatasetSpecSchema = z
+  .object({
+    builtin: z.enum(['mnist', 'blobs']).optional(),
+    uri: z.string().min(1).optional(),
+    idColumn: z.string().default('id'),
+    labelColumn: z.string().default('label'),
+    task: z.enum(['classification', 'regression']).default('classification'),
+    publicFraction: z.number().min(0).max(0.9).default(0.2),
+    testFraction: z.number().min(0).max(0.9).default(0.2),
+    /** Keep every n-th sample of a built-in dataset (smaller runs for tests and demos). */
+    stride: z.number().int().min(1).default(1),
+    /** blobs only. */
+    samples: z.number().int().min(10).max(1_000_000).default(2000),
+    features: z.number().int().min(1).max(4096).default(16),
+    classes: z.number().int().min(2).max(1000).default(4),
+  })
+  .strict()
+  .refine((d) => (d.builtin === undefined) !== (d.uri === undefined), { message: 'exactly one of builtin or uri is required' });
+export type DatasetSpec = z.output<typeof DatasetSpecSchema>;
+
+export const RunModelSchema = z
+  .object({
+    hidden: z.number().int().min(4).max(4096).default(128),
+    blocks: z.number().int().min(1).max(128).optional(),
+    loraRank: z.number().int().min(1).max(256).default(8),
+    convStem: z.boolean().default(false),
+    learningRate: z.number().positive().max(1).default(0.003),
+    batchSize: z.number().int().min(1).max(65536).default(64),
+    regressionLoss: z.enum(['mse', 'l1']).default('mse'),
+  })
+  .strict();
+
+/** A run's normalised specification: everything coordinator and workers must agree on. */
+export const RunSpecSchema = z
+  .object({
+    dataset: DatasetSpecSchema,
+    model: RunModelSchema.prefault({}),
+    shards: z.number().int().min(1).max(MAX_SHARDS),
+    slices: z.number().int().min(1).max(MAX_SLICES),
+    budget: z.number().int().min(1),
+    selection: z.enum(['cyclic', 'bms']).default('cyclic'),
+    prior: z.array(z.number().nonnegative()).optional(),
+    horizon: z.number().positive().default(10),
+    epochs: z.number().int().min(1).max(1000).default(5),
+    pretrainEpochs: z.number().int().min(1).max(1000).default(10),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    fallbackToBackbone: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.budget > factorial(s.slices)) ctx.addIssue({ code: 'custom', path: ['budget'], message: `must be at most L! = ${factorial(s.slices)}` });
+    if (s.prior !== undefined && s.prior.length !== s.slices) ctx.addIssue({ code: 'custom', path: ['prior'], message: `needs ${s.slices} entries` });
+    if (s.model.blocks !== undefined && s.model.blocks < s.slices) ctx.addIssue({ code: 'custom', path: ['model', 'blocks'], message: 'must be >= slices' });
+  });
+export type RunSpec = z.output<typeof RunSpecSchema>;
+export type RunSpecInput = z.input<typeof RunSpecSchema>;
+
+/** Parses a run spec, failing with INVALID_ARGUMENT that names the field. */
+export function parseRunSpec(input: unknown): RunSpec {
+  const r = RunSpecSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = issue?.path.join('.') || 'spec';
+    throw invalidArgument(`invalid run spec: ${field}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+  return r.data;
+}
