@@ -13,6 +13,7 @@ import type { Heartbeat as _lethe_v1_Heartbeat, Heartbeat__Output as _lethe_v1_H
 import type { JobTask as _lethe_v1_JobTask, JobTask__Output as _lethe_v1_JobTask__Output } from './lethe/v1/JobTask.js';
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from './lethe/v1/ModelSpec.js';
 import type { OrderingStatus as _lethe_v1_OrderingStatus, OrderingStatus__Output as _lethe_v1_OrderingStatus__Output } from './lethe/v1/OrderingStatus.js';
+import type { PretrainTask as _lethe_v1_PretrainTask, PretrainTask__Output as _lethe_v1_PretrainTask__Output } from './lethe/v1/PretrainTask.js';
 import type { ServingChoice as _lethe_v1_ServingChoice, ServingChoice__Output as _lethe_v1_ServingChoice__Output } from './lethe/v1/ServingChoice.js';
 import type { ShardStatus as _lethe_v1_ShardStatus, ShardStatus__Output as _lethe_v1_ShardStatus__Output } from './lethe/v1/ShardStatus.js';
 import type { SliceRef as _lethe_v1_SliceRef, SliceRef__Output as _lethe_v1_SliceRef__Output } from './lethe/v1/SliceRef.js';
@@ -52,6 +53,7 @@ export interface ProtoGrpcType {
       JobTask: MessageTypeDefinition<_lethe_v1_JobTask, _lethe_v1_JobTask__Output>
       ModelSpec: MessageTypeDefinition<_lethe_v1_ModelSpec, _lethe_v1_ModelSpec__Output>
       OrderingStatus: MessageTypeDefinition<_lethe_v1_OrderingStatus, _lethe_v1_OrderingStatus__Output>
+      PretrainTask: MessageTypeDefinition<_lethe_v1_PretrainTask, _lethe_v1_PretrainTask__Output>
       RunState: EnumTypeDefinition
       SelectionMethod: EnumTypeDefinition
       ServingChoice: MessageTypeDefinition<_lethe_v1_ServingChoice, _lethe_v1_ServingChoice__Output>

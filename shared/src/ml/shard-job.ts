@@ -8,6 +8,7 @@ import {
   adapterFromWeights,
   adapterToWeights,
   backboneFromWeights,
+  backboneToWeights,
   disposeAll,
   frozenBlockInputs,
   headFromWeights,
@@ -15,7 +16,7 @@ import {
   type Adapter,
   type Head,
 } from './model.js';
-import { trainStage, type TrainProgress } from './training.js';
+import { pretrainBackbone, trainStage, type TrainProgress } from './training.js';
 import type { WeightSet } from './weights.js';
 
 /** Weights of one trained stage: its block's adapter and its head snapshot. */
@@ -216,5 +217,36 @@ export async function runFullJob(input: FullJobInput): Promise<FullJobOutput> {
   } finally {
     tf.dispose([y, blockInput]);
     disposeAll(backbone, head0);
+  }
+}
+
+export interface PretrainJobInput {
+  readonly config: ModelConfig;
+  /** Public split only. */
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly epochs: number;
+  readonly seed: number;
+}
+
+export interface PretrainJobOutput {
+  readonly backbone: WeightSet;
+  readonly head: WeightSet;
+  readonly samplePasses: number;
+  readonly loss: number;
+}
+
+/** Pretrains the frozen backbone and its head on the public split. */
+export async function runPretrainJob(input: PretrainJobInput): Promise<PretrainJobOutput> {
+  const rows = input.y.length;
+  const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
+  const y = tf.tensor1d(input.y, input.config.task === 'classification' ? 'int32' : 'float32');
+  try {
+    const r = await pretrainBackbone({ config: input.config, x, y, epochs: input.epochs, seed: deriveSeed(input.seed, 'pretrain') });
+    const out = { backbone: await backboneToWeights(r.backbone), head: await headToWeights(r.head), samplePasses: r.fit.samplePasses, loss: r.fit.finalLoss };
+    disposeAll(r.backbone, r.head);
+    return out;
+  } finally {
+    tf.dispose([x, y]);
   }
 }

@@ -4,7 +4,17 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, LetheError } from '../errors/errors.js';
 import type { BackendName } from './backend.js';
-import { runFullJob, runShardJob, type FullJobInput, type FullJobOutput, type ShardJobInput, type TrainedStage } from './shard-job.js';
+import {
+  runFullJob,
+  runPretrainJob,
+  runShardJob,
+  type FullJobInput,
+  type FullJobOutput,
+  type PretrainJobInput,
+  type PretrainJobOutput,
+  type ShardJobInput,
+  type TrainedStage,
+} from './shard-job.js';
 
 /** URL of tsx's ESM registration API, resolved from this package (an eval'd thread has no module context). */
 function tsxEsmApi(): string {
@@ -17,6 +27,7 @@ export interface Trainer extends AsyncDisposable {
   readonly parallelism: number;
   trainShard(job: ShardJobInput, signal?: AbortSignal): Promise<TrainedStage[]>;
   trainFull(job: FullJobInput): Promise<FullJobOutput>;
+  pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
   close(): Promise<void>;
 }
 
@@ -29,6 +40,9 @@ export class InThreadTrainer implements Trainer {
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
     return runFullJob(job);
   }
+  pretrain(job: PretrainJobInput): Promise<PretrainJobOutput> {
+    return runPretrainJob(job);
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -37,7 +51,10 @@ export class InThreadTrainer implements Trainer {
   }
 }
 
-type Request = { id: number; kind: 'shard'; job: ShardJobInput } | { id: number; kind: 'full'; job: FullJobInput };
+type Request =
+  | { id: number; kind: 'shard'; job: ShardJobInput }
+  | { id: number; kind: 'full'; job: FullJobInput }
+  | { id: number; kind: 'pretrain'; job: PretrainJobInput };
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code?: string };
 
 interface Slot {
@@ -128,6 +145,10 @@ export class ThreadPoolTrainer implements Trainer {
 
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
     return this.run((id) => ({ id, kind: 'full', job }));
+  }
+
+  pretrain(job: PretrainJobInput): Promise<PretrainJobOutput> {
+    return this.run((id) => ({ id, kind: 'pretrain', job }));
   }
 
   async close(): Promise<void> {

@@ -1,17 +1,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LetheError } from '../errors/errors.js';
 import { selectBackend, type BackendName } from './backend.js';
-import { runFullJob, runShardJob, type FullJobInput, type ShardJobInput } from './shard-job.js';
+import { runFullJob, runPretrainJob, runShardJob, type FullJobInput, type PretrainJobInput, type ShardJobInput } from './shard-job.js';
 
 /** Entry of one training thread: its own TF.js on the pool's backend, one job at a time. */
 const { backend } = workerData as { backend: BackendName };
 const ready = selectBackend({ forced: backend });
 
-parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full'; job: unknown }) => {
+parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full' | 'pretrain'; job: unknown }) => {
   void (async () => {
     try {
       await ready;
-      const result = msg.kind === 'shard' ? await runShardJob(msg.job as ShardJobInput) : await runFullJob(msg.job as FullJobInput);
+      const result =
+        msg.kind === 'shard'
+          ? await runShardJob(msg.job as ShardJobInput)
+          : msg.kind === 'full'
+            ? await runFullJob(msg.job as FullJobInput)
+            : await runPretrainJob(msg.job as PretrainJobInput);
       parentPort?.postMessage({ id: msg.id, ok: true, result });
     } catch (e) {
       parentPort?.postMessage({

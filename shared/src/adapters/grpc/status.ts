@@ -41,5 +41,7 @@ export function fromServiceError(e: ServiceError): LetheError {
     typeof fromMetadata === 'string' && fromMetadata in ErrorCode
       ? (fromMetadata as ErrorCode)
       : (CODE_BY_GRPC_STATUS.get(e.code) ?? ErrorCode.INTERNAL);
-  return new LetheError(code, e.details, { cause: e });
+  // Our servers prefix details with the code; keep the message itself.
+  const message = e.details.startsWith(`${code}: `) ? e.details.slice(code.length + 2) : e.details;
+  return new LetheError(code, message, { cause: e });
 }

@@ -1,5 +1,6 @@
 // Original file: lethe/v1/common.proto
 
+import type { TaskKind as _lethe_v1_TaskKind, TaskKind__Output as _lethe_v1_TaskKind__Output } from '../../lethe/v1/TaskKind.js';
 
 export interface DatasetSpec {
   'builtin'?: (string);
@@ -7,6 +8,12 @@ export interface DatasetSpec {
   'idColumn'?: (string);
   'labelColumn'?: (string);
   'publicFraction'?: (number | string);
+  'testFraction'?: (number | string);
+  'stride'?: (number);
+  'samples'?: (number);
+  'features'?: (number);
+  'classes'?: (number);
+  'task'?: (_lethe_v1_TaskKind);
   'source'?: "builtin"|"uri";
 }
 
@@ -16,5 +23,11 @@ export interface DatasetSpec__Output {
   'idColumn': (string);
   'labelColumn': (string);
   'publicFraction': (number);
+  'testFraction': (number);
+  'stride': (number);
+  'samples': (number);
+  'features': (number);
+  'classes': (number);
+  'task': (_lethe_v1_TaskKind__Output);
   'source'?: "builtin"|"uri";
 }

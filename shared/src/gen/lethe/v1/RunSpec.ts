@@ -16,6 +16,7 @@ export interface RunSpec {
   'epochs'?: (number);
   'seed'?: (number);
   'fallbackToBackbone'?: (boolean);
+  'pretrainEpochs'?: (number);
 }
 
 export interface RunSpec__Output {
@@ -30,4 +31,5 @@ export interface RunSpec__Output {
   'epochs': (number);
   'seed': (number);
   'fallbackToBackbone': (boolean);
+  'pretrainEpochs': (number);
 }

@@ -12,6 +12,10 @@ export interface StageTask {
   'backboneArtifact'?: (string);
   'epochs'?: (number);
   'seed'?: (number);
+  'excludedSampleIds'?: (string)[];
+  'sharingOrderings'?: (number)[];
+  'runSpecJson'?: (string);
+  'salt'?: (string);
 }
 
 export interface StageTask__Output {
@@ -23,4 +27,8 @@ export interface StageTask__Output {
   'backboneArtifact': (string);
   'epochs': (number);
   'seed': (number);
+  'excludedSampleIds': (string)[];
+  'sharingOrderings': (number)[];
+  'runSpecJson': (string);
+  'salt': (string);
 }

@@ -2,6 +2,7 @@
 
 import type { StageTask as _lethe_v1_StageTask, StageTask__Output as _lethe_v1_StageTask__Output } from '../../lethe/v1/StageTask.js';
 import type { JobTask as _lethe_v1_JobTask, JobTask__Output as _lethe_v1_JobTask__Output } from '../../lethe/v1/JobTask.js';
+import type { PretrainTask as _lethe_v1_PretrainTask, PretrainTask__Output as _lethe_v1_PretrainTask__Output } from '../../lethe/v1/PretrainTask.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TaskAssignment {
@@ -9,7 +10,8 @@ export interface TaskAssignment {
   'epoch'?: (number | string | Long);
   'stage'?: (_lethe_v1_StageTask | null);
   'job'?: (_lethe_v1_JobTask | null);
-  'task'?: "stage"|"job";
+  'pretrain'?: (_lethe_v1_PretrainTask | null);
+  'task'?: "stage"|"job"|"pretrain";
 }
 
 export interface TaskAssignment__Output {
@@ -17,5 +19,6 @@ export interface TaskAssignment__Output {
   'epoch': (string);
   'stage'?: (_lethe_v1_StageTask__Output | null);
   'job'?: (_lethe_v1_JobTask__Output | null);
-  'task'?: "stage"|"job";
+  'pretrain'?: (_lethe_v1_PretrainTask__Output | null);
+  'task'?: "stage"|"job"|"pretrain";
 }

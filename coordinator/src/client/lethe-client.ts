@@ -1,0 +1,92 @@
+import { credentials, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadLetheProtos } from '../../../shared/src/adapters/grpc/protos.js';
+import { fromServiceError } from '../../../shared/src/adapters/grpc/status.js';
+import type { RunServiceClient } from '../../../shared/src/gen/lethe/v1/RunService.js';
+import type { DeletionServiceClient } from '../../../shared/src/gen/lethe/v1/DeletionService.js';
+import type { InferenceServiceClient } from '../../../shared/src/gen/lethe/v1/InferenceService.js';
+import type { AdminServiceClient } from '../../../shared/src/gen/lethe/v1/AdminService.js';
+import type { OperationsClient } from '../../../shared/src/gen/google/longrunning/Operations.js';
+import type { CreateRunRequest } from '../../../shared/src/gen/lethe/v1/CreateRunRequest.js';
+import type { Operation__Output } from '../../../shared/src/gen/google/longrunning/Operation.js';
+import type { Run__Output } from '../../../shared/src/gen/lethe/v1/Run.js';
+import type { DeletionReceipt__Output } from '../../../shared/src/gen/lethe/v1/DeletionReceipt.js';
+import type { Deletion__Output } from '../../../shared/src/gen/lethe/v1/Deletion.js';
+import type { SampleLocation__Output } from '../../../shared/src/gen/lethe/v1/SampleLocation.js';
+import type { PredictResponse__Output } from '../../../shared/src/gen/lethe/v1/PredictResponse.js';
+import type { ListWorkersResponse__Output } from '../../../shared/src/gen/lethe/v1/ListWorkersResponse.js';
+import type { WorkerInfo__Output } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js';
+
+type Callback<T> = (err: ServiceError | null, res?: T) => void;
+
+/** Calls a unary method with a deadline, turning gRPC errors into LetheErrors. */
+function call<T>(invoke: (meta: Metadata, opts: { deadline: number }, cb: Callback<T>) => void, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    invoke(new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null ? reject(fromServiceError(err)) : resolve(res as T)));
+  });
+}
+
+/** A typed, promise-based client of the v1 API (CLI, tests, demo). */
+export class LetheClient {
+  private readonly runs: RunServiceClient;
+  private readonly ops: OperationsClient;
+  private readonly deletions: DeletionServiceClient;
+  private readonly inference: InferenceServiceClient;
+  private readonly admin: AdminServiceClient;
+
+  constructor(
+    readonly address: string,
+    private readonly timeoutMs = 30_000,
+  ) {
+    const { grpc } = loadLetheProtos();
+    const c = credentials.createInsecure();
+    this.runs = new grpc.lethe.v1.RunService(address, c);
+    this.ops = new grpc.google.longrunning.Operations(address, c);
+    this.deletions = new grpc.lethe.v1.DeletionService(address, c);
+    this.inference = new grpc.lethe.v1.InferenceService(address, c);
+    this.admin = new grpc.lethe.v1.AdminService(address, c);
+  }
+
+  createRun(req: CreateRunRequest): Promise<Operation__Output> {
+    return call<Operation__Output>((m, o, cb) => this.runs.createRun(req, m, o, cb), this.timeoutMs);
+  }
+  getOperation(name: string): Promise<Operation__Output> {
+    return call<Operation__Output>((m, o, cb) => this.ops.getOperation({ name }, m, o, cb), this.timeoutMs);
+  }
+  getRun(name: string): Promise<Run__Output> {
+    return call<Run__Output>((m, o, cb) => this.runs.getRun({ name }, m, o, cb), this.timeoutMs);
+  }
+  deleteSamples(requestId: string, run: string, sampleIds: string[]): Promise<DeletionReceipt__Output> {
+    return call<DeletionReceipt__Output>((m, o, cb) => this.deletions.deleteSamples({ requestId, run, sampleIds }, m, o, cb), this.timeoutMs);
+  }
+  getDeletion(name: string): Promise<Deletion__Output> {
+    return call<Deletion__Output>((m, o, cb) => this.deletions.getDeletion({ name }, m, o, cb), this.timeoutMs);
+  }
+  whereIs(run: string, sampleId: string): Promise<SampleLocation__Output> {
+    return call<SampleLocation__Output>((m, o, cb) => this.deletions.whereIs({ run, sampleId }, m, o, cb), this.timeoutMs);
+  }
+  predict(run: string, shape: number[], values: Float32Array | number[], minRevision = '0'): Promise<PredictResponse__Output> {
+    return call<PredictResponse__Output>((m, o, cb) => this.inference.predict({ run, inputs: { shape, values: Array.from(values) }, minRevision }, m, o, cb), this.timeoutMs);
+  }
+  listWorkers(): Promise<ListWorkersResponse__Output> {
+    return call<ListWorkersResponse__Output>((m, o, cb) => this.admin.listWorkers({}, m, o, cb), this.timeoutMs);
+  }
+  drainWorker(name: string): Promise<WorkerInfo__Output> {
+    return call<WorkerInfo__Output>((m, o, cb) => this.admin.drainWorker({ name }, m, o, cb), this.timeoutMs);
+  }
+
+  /** Polls the operation until done (or the timeout). */
+  async waitForOperation(name: string, timeoutMs: number, onProgress?: (op: Operation__Output) => void): Promise<Operation__Output> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const op = await this.getOperation(name);
+      onProgress?.(op);
+      if (op.done) return op;
+      if (Date.now() > deadline) throw new Error(`operation ${name} not done after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  close(): void {
+    for (const c of [this.runs, this.ops, this.deletions, this.inference, this.admin] as unknown as Client[]) c.close();
+  }
+}

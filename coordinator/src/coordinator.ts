@@ -1,0 +1,155 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import { randomBytes } from 'node:crypto';
+import { LETHE_SERVICES, loadLetheProtos } from '../../shared/src/adapters/grpc/protos.js';
+import type { Logger } from '../../shared/src/log/logger.js';
+import { selectBackend, type BackendName } from '../../shared/src/ml/backend.js';
+import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
+import type { EventBus } from '../../shared/src/ports/event-bus.js';
+import type { StateStore } from '../../shared/src/ports/state-store.js';
+import { LeaderElection } from './leader/leader-election.js';
+import { DeletionService } from './deletion/deletion-service.js';
+import { Keys } from './state/keys.js';
+import { FencedWriter } from './state/fenced-writer.js';
+import { RunViews } from './state/run-views.js';
+import { StateMirror } from './state/state-mirror.js';
+import { RunService } from './runs/run-service.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { Predictor } from './serving/predictor.js';
+import { WorkerHub } from './workers/worker-hub.js';
+import {
+  adminHandlers,
+  deletionHandlers,
+  inferenceHandlers,
+  jobHandlers,
+  operationsHandlers,
+  runHandlers,
+  workerProtocolHandlers,
+  type HandlerDeps,
+} from './rpc/handlers.js';
+
+export interface CoordinatorOptions {
+  readonly store: StateStore;
+  readonly events: EventBus;
+  readonly artifacts: ArtifactStore;
+  readonly logger: Logger;
+  /** host:port to listen on; port 0 picks a free one. */
+  readonly listen: string;
+  /** Address other processes use to reach this one; derived from the bound port when absent. */
+  readonly advertise?: string;
+  /** etcd key prefix. @default '/lethe/' */
+  readonly prefix?: string;
+  readonly id?: string;
+  /** @default 5000 */
+  readonly revisionWaitMs?: number;
+  /** @default 2000 */
+  readonly heartbeatMs?: number;
+  /** TTL of the leader key: how long a crashed leader can block a takeover. @default 5 */
+  readonly leaderTtlSeconds?: number;
+  /** TF.js backend for serving predictions. @default 'auto' */
+  readonly backend?: BackendName | 'auto';
+}
+
+/**
+ * A coordinator replica: serves the v1 API with health and reflection, keeps a mirror of the state, campaigns for
+ * leadership, and while leading runs the scheduler and accepts workers. Followers serve reads and refuse writes.
+ */
+export class Coordinator {
+  readonly id: string;
+  private constructor(
+    readonly address: string,
+    private readonly server: Server,
+    private readonly health: HealthImplementation,
+    private readonly mirror: StateMirror,
+    readonly election: LeaderElection,
+    private readonly scheduler: Scheduler,
+    private readonly hub: WorkerHub,
+    private readonly logger: Logger,
+    id: string,
+  ) {
+    this.id = id;
+  }
+
+  static async start(o: CoordinatorOptions): Promise<Coordinator> {
+    const id = o.id ?? `coordinator-${randomBytes(3).toString('hex')}`;
+    const logger = o.logger.child({ component: 'coordinator', coordinator: id });
+    const keys = new Keys(o.prefix ?? '/lethe/');
+    await selectBackend({ forced: o.backend ?? 'auto', logger });
+    const mirror = new StateMirror({ store: o.store, prefix: keys.prefix, logger: logger.child({ component: 'mirror' }) });
+    await mirror.start();
+    const server = new Server();
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync(o.listen, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const host = o.listen.slice(0, o.listen.lastIndexOf(':'));
+    const address = o.advertise ?? `${host === '0.0.0.0' || host === '' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+    const election = new LeaderElection({ store: o.store, key: keys.leader(), id, address, ttlSeconds: o.leaderTtlSeconds ?? 5, logger });
+    const writer = new FencedWriter({ store: o.store, mirror, election });
+    const views = new RunViews(mirror, keys);
+    const hub = new WorkerHub(logger.child({ component: 'workers' }));
+    const scheduler = new Scheduler({ views, writer, hub, events: o.events, logger: logger.child({ component: 'scheduler' }) });
+    const runs = new RunService({ views, writer, logger, onCreated: () => scheduler.wake() });
+    const deletions = new DeletionService({ views, writer, events: o.events, logger: logger.child({ component: 'deletion' }), onDeleted: () => scheduler.wake() });
+    const predictor = new Predictor({ views, artifacts: o.artifacts });
+    const deps: HandlerDeps = {
+      views,
+      mirror,
+      election,
+      runs,
+      deletions,
+      predictor,
+      scheduler,
+      hub,
+      logger,
+      revisionWaitMs: o.revisionWaitMs ?? 5000,
+      heartbeatMs: o.heartbeatMs ?? 2000,
+      coordinatorId: id,
+    };
+    const { grpc, packageDefinition } = loadLetheProtos();
+    server.addService(grpc.lethe.v1.RunService.service, runHandlers(deps));
+    server.addService(grpc.google.longrunning.Operations.service, operationsHandlers(deps));
+    server.addService(grpc.lethe.v1.DeletionService.service, deletionHandlers(deps));
+    server.addService(grpc.lethe.v1.InferenceService.service, inferenceHandlers(deps));
+    server.addService(grpc.lethe.v1.AdminService.service, adminHandlers(deps));
+    server.addService(grpc.lethe.v1.UnlearningJobService.service, jobHandlers(deps));
+    server.addService(grpc.lethe.v1.WorkerProtocol.service, workerProtocolHandlers(deps));
+    const statuses: Record<string, 'SERVING'> = { '': 'SERVING' };
+    for (const s of LETHE_SERVICES) statuses[s] = 'SERVING';
+    const health = new HealthImplementation(statuses);
+    health.addToServer(server);
+    new ReflectionService(packageDefinition).addToServer(server);
+    // Any change to the state (a deletion, a commit, a worker lease expiring) may make work ready.
+    mirror.on('change', () => scheduler.wake());
+    election.on('elected', () => scheduler.start());
+    election.on('deposed', () => {
+      void scheduler.stop();
+      hub.closeAll();
+    });
+    election.start();
+    logger.info({ address, listen: o.listen }, 'coordinator serving');
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, id);
+  }
+
+  get isLeader(): boolean {
+    return this.election.isLeader;
+  }
+
+  /** Stop intake (health NOT_SERVING), step down so a follower takes over, drain calls, stop watching. */
+  async stop(): Promise<void> {
+    this.health.setStatus('', 'NOT_SERVING');
+    await this.scheduler.stop();
+    this.hub.closeAll();
+    await this.election.stop();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 3000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await this.mirror.stop();
+    this.logger.info('coordinator stopped');
+  }
+}

@@ -1,0 +1,342 @@
+import type { sendUnaryData, ServerUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
+import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
+import { ErrorCode, LetheError, invalidArgument, toLetheError } from '../../../shared/src/errors/errors.js';
+import type { Logger } from '../../../shared/src/log/logger.js';
+import { toServiceError } from '../../../shared/src/adapters/grpc/status.js';
+import type { RunServiceHandlers } from '../../../shared/src/gen/lethe/v1/RunService.js';
+import type { DeletionServiceHandlers } from '../../../shared/src/gen/lethe/v1/DeletionService.js';
+import type { InferenceServiceHandlers } from '../../../shared/src/gen/lethe/v1/InferenceService.js';
+import type { AdminServiceHandlers } from '../../../shared/src/gen/lethe/v1/AdminService.js';
+import type { UnlearningJobServiceHandlers } from '../../../shared/src/gen/lethe/v1/UnlearningJobService.js';
+import type { OperationsHandlers } from '../../../shared/src/gen/google/longrunning/Operations.js';
+import type { WorkerProtocolHandlers } from '../../../shared/src/gen/lethe/v1/WorkerProtocol.js';
+import type { WorkerMessage__Output } from '../../../shared/src/gen/lethe/v1/WorkerMessage.js';
+import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
+import type { Run } from '../../../shared/src/gen/lethe/v1/Run.js';
+import type { Deletion } from '../../../shared/src/gen/lethe/v1/Deletion.js';
+import type { Operation } from '../../../shared/src/gen/google/longrunning/Operation.js';
+import type { ShardStatus } from '../../../shared/src/gen/lethe/v1/ShardStatus.js';
+import type { WorkerInfo } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js';
+import { triePrefixes } from '../../../shared/src/ml/shard-job.js';
+import type { LeaderElection } from '../leader/leader-election.js';
+import type { StateMirror } from '../state/state-mirror.js';
+import { activeDepth, isActive, shardServing, taintedSlices, type RunViews } from '../state/run-views.js';
+import { WorkerRecordSchema } from '../state/records.js';
+import type { RunService } from '../runs/run-service.js';
+import { runIdOf } from '../runs/run-service.js';
+import { emptyShard, stageState } from '../runs/stage-state.js';
+import type { DeletionService } from '../deletion/deletion-service.js';
+import type { Predictor } from '../serving/predictor.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
+import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
+
+export interface HandlerDeps {
+  readonly views: RunViews;
+  readonly mirror: StateMirror;
+  readonly election: LeaderElection;
+  readonly runs: RunService;
+  readonly deletions: DeletionService;
+  readonly predictor: Predictor;
+  readonly scheduler: Scheduler;
+  readonly hub: WorkerHub;
+  readonly logger: Logger;
+  readonly revisionWaitMs: number;
+  readonly heartbeatMs: number;
+  readonly coordinatorId: string;
+}
+
+/** Wraps an async handler: typed errors become gRPC statuses, caller errors log at info, faults at error. */
+function unary<Req, Res>(deps: HandlerDeps, rpc: string, f: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    const log = deps.logger.child({ rpc });
+    f(call.request, call).then(
+      (res) => callback(null, res),
+      (e: unknown) => {
+        const err = toLetheError(e);
+        const caller = err.code === ErrorCode.INVALID_ARGUMENT || err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.ALREADY_EXISTS || err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.FAILED_PRECONDITION;
+        if (caller) log.info({ code: err.code, message: err.message }, 'request refused');
+        else log.error({ err }, 'request failed');
+        callback(toServiceError(err));
+      },
+    );
+  };
+}
+
+async function requireLeader(deps: HandlerDeps): Promise<void> {
+  if (deps.election.isLeader) return;
+  const leader = await deps.election.leader().catch(() => null);
+  throw new LetheError(ErrorCode.NOT_LEADER, leader === null ? 'no coordinator is leading right now; retry shortly' : `not the leader; the leader is ${leader.id} at ${leader.address}`, {
+    details: leader === null ? {} : { leader: leader.address },
+  });
+}
+
+function runView(deps: HandlerDeps, run: string): Run {
+  const { views } = deps;
+  const record = views.run(run);
+  if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
+  const backbone = views.backbone(run)?.value;
+  const shards: ShardStatus[] = [];
+  let allActive = backbone?.state === 'ready';
+  let anyLive = false;
+  for (let shard = 0; shard < record.spec.shards; shard++) {
+    const rec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
+    const serving = shardServing(shard, rec, record.orderings);
+    anyLive ||= serving.live;
+    for (const p of triePrefixes(record.orderings)) allActive &&= isActive(rec, stagePrefixKey(p, p.length));
+    shards.push({
+      shard,
+      taintedSlices: taintedSlices(rec),
+      serving,
+      sliceSizes: (record.sliceSizes[shard] ?? []).map(String),
+      orderings: record.orderings.map((order, index) => ({
+        index,
+        slices: order,
+        survivingDepth: activeDepth(rec, order),
+        stages: order.map((_, i) => {
+          const key = stagePrefixKey(order, i + 1);
+          const c = rec.committed[key];
+          const t = rec.training[key];
+          return {
+            stage: i + 1,
+            state: `STAGE_STATE_${stageState(rec, backbone, order, i + 1)}`,
+            trainedOn: order.slice(0, i + 1).map((slice, j) => ({ slice, generation: String(c?.generations[j] ?? t?.generations[j] ?? rec.generations[slice] ?? 0) })),
+            artifact: c?.digest ?? '',
+            manifestHash: c?.manifestHash ?? '',
+            workerId: t?.worker ?? c?.worker ?? '',
+            committedAt: timestamp(c?.committedAt),
+          };
+        }),
+      })),
+    });
+  }
+  const state = backbone?.state !== 'ready' ? (backbone?.state === 'pending' ? 'RUN_STATE_PLANNED' : 'RUN_STATE_PRETRAINING') : allActive || anyLive ? 'RUN_STATE_SERVING' : 'RUN_STATE_TRAINING';
+  return {
+    name: record.name,
+    spec: runSpecToProto(record.spec),
+    state,
+    salt: record.salt,
+    shards,
+    createTime: timestamp(record.createTime),
+    revision: String(deps.mirror.revision),
+    userSamples: String(record.userSamples),
+    publicSamples: String(record.publicSamples),
+  };
+}
+
+function operationOf(deps: HandlerDeps, run: string): Operation {
+  const view = runView(deps, run);
+  const record = deps.views.run(run);
+  const total = (record?.spec.shards ?? 0) * triePrefixes(record?.orderings ?? []).length;
+  let committed = 0;
+  for (let shard = 0; shard < (record?.spec.shards ?? 0); shard++) {
+    const rec = deps.views.shard(run, shard)?.value;
+    if (rec !== undefined) for (const p of triePrefixes(record?.orderings ?? [])) if (isActive(rec, stagePrefixKey(p, p.length))) committed++;
+  }
+  const done = committed === total && total > 0;
+  return {
+    name: `operations/runs/${run}`,
+    done,
+    metadata: packAny('lethe.v1.CreateRunProgress', { run: `runs/${run}`, state: view.state, stagesTotal: total, stagesCommitted: committed }),
+    ...(done ? { response: packAny('lethe.v1.Run', { name: view.name, state: view.state, salt: view.salt }) } : {}),
+  };
+}
+
+export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
+  return {
+    CreateRun: unary(deps, 'CreateRun', async (req) => {
+      await requireLeader(deps);
+      const { run } = await deps.runs.createRun(req.requestId, req.runId, runSpecFromProto(req.spec));
+      return operationOf(deps, run);
+    }),
+    GetRun: unary(deps, 'GetRun', (req) => Promise.resolve(runView(deps, runIdOf(deps.views, req.name)))),
+    ListRuns: unary(deps, 'ListRuns', (req) => {
+      const size = req.pageSize > 0 ? Math.min(req.pageSize, 100) : 50;
+      const names = deps.views.runNames().filter((n) => req.pageToken === '' || n > req.pageToken);
+      const page = names.slice(0, size);
+      return Promise.resolve({ runs: page.map((n) => runView(deps, n)), nextPageToken: names.length > size ? (page[page.length - 1] ?? '') : '' });
+    }),
+  };
+}
+
+export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
+  const runOf = (name: string): string => {
+    const m = /^operations\/runs\/(.+)$/.exec(name);
+    if (m === null) throw new LetheError(ErrorCode.NOT_FOUND, `operation '${name}' not found`);
+    return runIdOf(deps.views, m[1] as string);
+  };
+  return {
+    GetOperation: unary(deps, 'GetOperation', (req) => Promise.resolve(operationOf(deps, runOf(req.name)))),
+    ListOperations: unary(deps, 'ListOperations', () => Promise.resolve({ operations: deps.views.runNames().map((r) => operationOf(deps, r)), nextPageToken: '' })),
+    WaitOperation: unary(deps, 'WaitOperation', async (req) => {
+      const run = runOf(req.name);
+      const timeoutMs = req.timeout === null ? 60_000 : Number(req.timeout.seconds) * 1000 + req.timeout.nanos / 1e6;
+      const deadline = Date.now() + Math.min(timeoutMs, 600_000);
+      for (;;) {
+        const op = operationOf(deps, run);
+        if (op.done === true || Date.now() > deadline) return op;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }),
+    CancelOperation: unary(deps, 'CancelOperation', () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'runs cannot be cancelled'))),
+    DeleteOperation: unary(deps, 'DeleteOperation', () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'run operations are kept with their runs'))),
+  };
+}
+
+export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
+  const deletionProto = (d: ReturnType<DeletionService['getDeletion']>): Deletion => ({
+    receipt: receiptToProto(d.receipt),
+    state: d.state === 'RETRAINED' ? 'DELETION_STATE_RETRAINED' : 'DELETION_STATE_ACKNOWLEDGED',
+    retrainCompleteTime: timestamp(d.retrainCompleteTime),
+  });
+  return {
+    DeleteSamples: unary(deps, 'DeleteSamples', async (req) => {
+      await requireLeader(deps);
+      return receiptToProto(await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds));
+    }),
+    GetDeletion: unary(deps, 'GetDeletion', (req) => Promise.resolve(deletionProto(deps.deletions.getDeletion(req.name)))),
+    ListDeletions: unary(deps, 'ListDeletions', (req) => Promise.resolve({ deletions: deps.deletions.listDeletions(req.run).map(deletionProto), nextPageToken: '' })),
+    WhereIs: unary(deps, 'WhereIs', (req) => {
+      const loc = deps.deletions.whereIs(req.run, req.sampleId);
+      return Promise.resolve({
+        sampleId: loc.sampleId,
+        shard: loc.shard,
+        slice: loc.slice,
+        deleted: loc.deleted,
+        public: loc.public,
+        stages: loc.stages.map((s) => ({ stage: { shard: s.shard, ordering: s.ordering, stage: s.stage }, state: `STAGE_STATE_${s.state}` })),
+      });
+    }),
+  };
+}
+
+export function inferenceHandlers(deps: HandlerDeps): InferenceServiceHandlers {
+  return {
+    Predict: unary(deps, 'Predict', async (req, call) => {
+      const run = runIdOf(deps.views, req.run);
+      const min = Number(req.minRevision);
+      if (!Number.isSafeInteger(min) || min < 0) throw invalidArgument('min_revision must be a non-negative integer', { field: 'min_revision' });
+      if (min > 0) {
+        const deadline = call.getDeadline();
+        const callBudget = deadline instanceof Date ? deadline.getTime() - Date.now() : typeof deadline === 'number' && Number.isFinite(deadline) ? deadline - Date.now() : Infinity;
+        await deps.mirror.waitFor(min, Math.max(1, Math.min(deps.revisionWaitMs, callBudget)));
+      }
+      const inputs = req.inputs;
+      if (inputs === null) throw invalidArgument('inputs are required', { field: 'inputs' });
+      const p = await deps.predictor.predict(req.run, run, Float32Array.from(inputs.values), inputs.shape, deps.mirror.revision);
+      return { outputs: { shape: [...p.shape], values: Array.from(p.outputs) }, predictedClasses: [...p.predictedClasses], serving: [...p.serving], revision: String(p.revision) };
+    }),
+  };
+}
+
+function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
+  const w = deps.hub.get(id);
+  const reg = deps.mirror.json(deps.views.keys.worker(id), (v) => WorkerRecordSchema.parse(v))?.value;
+  const state = w === undefined ? 'WORKER_STATE_LOST' : w.draining ? 'WORKER_STATE_DRAINING' : w.running.size > 0 ? 'WORKER_STATE_BUSY' : 'WORKER_STATE_IDLE';
+  return {
+    name: `workers/${id}`,
+    state,
+    backend: w?.backend ?? reg?.backend ?? '',
+    gpu: w?.gpu ?? reg?.gpu ?? '',
+    slots: w?.slots ?? reg?.slots ?? 0,
+    runningTasks: w?.running.size ?? 0,
+    lastHeartbeat: timestamp(w?.lastHeartbeat.toISOString()),
+    version: w?.version ?? reg?.version ?? '',
+  };
+}
+
+export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
+  return {
+    ListWorkers: unary(deps, 'ListWorkers', () => {
+      const registered = deps.mirror.keys(deps.views.keys.workers()).map((k) => decodeURIComponent(k.slice(deps.views.keys.workers().length)));
+      const ids = [...new Set([...registered, ...deps.hub.all().map((w) => w.id)])].sort();
+      return Promise.resolve({ workers: ids.map((id) => workerInfo(deps, id)) });
+    }),
+    DrainWorker: unary(deps, 'DrainWorker', async (req) => {
+      await requireLeader(deps);
+      const id = req.name.startsWith('workers/') ? req.name.slice('workers/'.length) : req.name;
+      const w = deps.hub.get(id);
+      if (w === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `worker '${id}' is not attached`);
+      w.draining = true;
+      w.send({ drain: { reason: 'drained by an operator' } });
+      deps.logger.info({ worker: id }, 'worker draining');
+      return workerInfo(deps, id);
+    }),
+  };
+}
+
+export function jobHandlers(deps: HandlerDeps): UnlearningJobServiceHandlers {
+  const later = () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'approximate unlearning jobs are not available in this version'));
+  return {
+    SubmitUnlearningJob: unary(deps, 'SubmitUnlearningJob', later),
+    GetUnlearningJob: unary(deps, 'GetUnlearningJob', later),
+    ListUnlearningJobs: unary(deps, 'ListUnlearningJobs', later),
+    CancelUnlearningJob: unary(deps, 'CancelUnlearningJob', later),
+  };
+}
+
+/**
+ * The worker stream: hello first (anything else closes the stream with INVALID_ARGUMENT), then heartbeats,
+ * progress and results; the coordinator sends assignments, cancels and drain. Only the leader accepts workers.
+ */
+export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandlers {
+  return {
+    Attach: (call: ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>) => {
+      let worker: AttachedWorker | undefined;
+      const fail = (e: unknown): void => {
+        const err = toLetheError(e);
+        call.emit('error', toServiceError(err));
+        call.end();
+      };
+      const onDeposed = (): void => fail(new LetheError(ErrorCode.NOT_LEADER, 'this coordinator stopped leading'));
+      deps.election.once('deposed', onDeposed);
+      call.on('data', (msg: WorkerMessage__Output) => {
+        void (async () => {
+          try {
+            if (worker === undefined) {
+              if (msg.hello === null || msg.hello === undefined) throw invalidArgument('the first message of Attach must be hello');
+              await requireLeader(deps);
+              const h = msg.hello;
+              if (h.workerId === '' || h.slots <= 0) throw invalidArgument('hello needs a worker_id and slots > 0');
+              worker = {
+                id: h.workerId,
+                backend: h.backend,
+                gpu: h.gpu,
+                slots: h.slots,
+                version: h.version,
+                leaseId: h.leaseId,
+                running: new Set(h.runningTaskIds),
+                draining: false,
+                lastHeartbeat: new Date(),
+                send: (m) => call.write(m),
+                close: () => call.end(),
+              };
+              deps.hub.attach(worker);
+              call.write({ accepted: { coordinatorId: deps.coordinatorId, heartbeatIntervalMs: String(deps.heartbeatMs) } });
+              deps.scheduler.wake();
+              return;
+            }
+            worker.lastHeartbeat = new Date();
+            if (msg.result !== null && msg.result !== undefined) await deps.scheduler.handleResult(worker.id, msg.result);
+            else if (msg.release !== null && msg.release !== undefined) {
+              worker.running.delete(msg.release.taskId);
+              deps.logger.info({ worker: worker.id, taskId: msg.release.taskId, reason: msg.release.reason }, 'task handed back');
+            }
+          } catch (e) {
+            fail(e);
+          }
+        })();
+      });
+      const detach = (): void => {
+        deps.election.off('deposed', onDeposed);
+        if (worker !== undefined) deps.hub.detach(worker.id, worker);
+      };
+      call.on('end', () => {
+        detach();
+        call.end();
+      });
+      call.on('error', detach);
+      call.on('cancelled', detach);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { bmsSelect } from '../../../shared/src/domain/bms.js';
+import { cyclicSelect } from '../../../shared/src/domain/cyclic.js';
+import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
+import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
+import type { Logger } from '../../../shared/src/log/logger.js';
+import type { FencedWriter } from '../state/fenced-writer.js';
+import type { RunRecord } from '../state/records.js';
+import type { RunViews } from '../state/run-views.js';
+import { runSamples } from './run-catalog.js';
+
+export interface RunServiceDeps {
+  readonly views: RunViews;
+  readonly writer: FencedWriter;
+  readonly logger: Logger;
+  /** Called after a run is created, so the scheduler starts assigning its work. */
+  readonly onCreated?: (run: string) => void;
+}
+
+const RUN_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Parses "runs/{id}" (or a bare id) and checks the run exists. */
+export function runIdOf(views: RunViews, name: string): string {
+  const id = name.startsWith('runs/') ? name.slice('runs/'.length) : name;
+  if (!RUN_ID.test(id)) throw invalidArgument(`run must be "runs/<id>" with a lowercase DNS-style id, got '${name}'`, { field: 'run' });
+  if (views.run(id) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${id}' not found`);
+  return id;
+}
+
+/** Creates runs: validates the spec, loads the data, places samples, plans orderings, records it in one write. */
+export class RunService {
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  async createRun(requestId: string, runId: string, specInput: unknown): Promise<{ run: string; created: boolean }> {
+    const spec = parseRunSpec(specInput);
+    const id = runId === '' ? `run-${randomUUID().slice(0, 8)}` : runId;
+    if (!RUN_ID.test(id)) throw invalidArgument(`run_id must be a lowercase DNS-style id (a-z, 0-9, -), got '${runId}'`, { field: 'run_id' });
+    const keys = this.deps.views.keys;
+    if (requestId !== '') {
+      const prior = await this.existing(requestId);
+      if (prior !== undefined) return { run: prior, created: false };
+    }
+    if (this.deps.views.run(id) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
+    const salt = id;
+    const samples = runSamples(id, salt, spec);
+    if (samples.dataset.task !== spec.dataset.task) throw invalidArgument(`dataset task mismatch`, { field: 'dataset.task' });
+    const orderings =
+      spec.selection === 'cyclic'
+        ? cyclicSelect(spec.slices, spec.budget)
+        : bmsSelect({ prior: spec.prior ?? Array.from({ length: spec.slices }, () => 1 / spec.slices), horizon: spec.horizon, budget: spec.budget, seed: spec.seed });
+    const sliceSizes = Array.from({ length: spec.shards }, () => new Array<number>(spec.slices).fill(0));
+    for (const row of samples.dataset.split.user) {
+      const p = samples.place(samples.dataset.ids[row] as string);
+      (sliceSizes[p.shard] as number[])[p.slice] = ((sliceSizes[p.shard] as number[])[p.slice] ?? 0) + 1;
+    }
+    const record: RunRecord = {
+      name: `runs/${id}`,
+      spec,
+      salt,
+      orderings: orderings.map((o) => [...o]),
+      createTime: new Date().toISOString(),
+      userSamples: samples.dataset.split.user.length,
+      publicSamples: samples.dataset.split.public.length,
+      sliceSizes,
+    };
+    const puts = [
+      { key: keys.runSpec(id), value: JSON.stringify(record) },
+      { key: keys.backbone(id), value: JSON.stringify({ state: 'pending' }) },
+      ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), value: JSON.stringify({ run: id }) }]),
+    ];
+    const compare = [
+      { key: keys.runSpec(id), target: 'createRevision' as const, op: '==' as const, value: 0 },
+      ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), target: 'createRevision' as const, op: '==' as const, value: 0 }]),
+    ];
+    const revision = await this.deps.writer.write(compare, puts);
+    if (revision === null) {
+      const prior = requestId === '' ? undefined : await this.existing(requestId);
+      if (prior !== undefined) return { run: prior, created: false };
+      throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
+    }
+    this.deps.logger.info({ run: id, shards: spec.shards, slices: spec.slices, budget: spec.budget, revision }, 'run created');
+    this.deps.onCreated?.(id);
+    return { run: id, created: true };
+  }
+
+  /** The run an earlier CreateRun with this request id created (AIP-155). */
+  private existing(requestId: string): Promise<string | undefined> {
+    const kv = this.deps.views.mirror.get(this.deps.views.keys.createRequest(requestId));
+    return Promise.resolve(kv === undefined ? undefined : (JSON.parse(kv.value) as { run: string }).run);
+  }
+}

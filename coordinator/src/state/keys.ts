@@ -1,0 +1,56 @@
+/**
+ * The etcd key layout, all under the configured prefix. One key per shard holds its generations, committed
+ * stages and training assignments, so a deletion touching k shards is a transaction of k + 3 operations.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+  leader(): string {
+    return `${this.prefix}leader`;
+  }
+  runs(): string {
+    return `${this.prefix}runs/`;
+  }
+  run(run: string): string {
+    return `${this.prefix}runs/${run}/`;
+  }
+  runSpec(run: string): string {
+    return `${this.run(run)}spec`;
+  }
+  backbone(run: string): string {
+    return `${this.run(run)}backbone`;
+  }
+  shard(run: string, shard: number): string {
+    return `${this.run(run)}shards/${String(shard).padStart(5, '0')}`;
+  }
+  shards(run: string): string {
+    return `${this.run(run)}shards/`;
+  }
+  deletion(run: string, id: string): string {
+    return `${this.run(run)}deletions/${id}`;
+  }
+  deletions(run: string): string {
+    return `${this.run(run)}deletions/`;
+  }
+  request(run: string, requestId: string): string {
+    return `${this.run(run)}requests/${encodeURIComponent(requestId)}`;
+  }
+  createRequest(requestId: string): string {
+    return `${this.prefix}create-requests/${encodeURIComponent(requestId)}`;
+  }
+  workers(): string {
+    return `${this.prefix}workers/`;
+  }
+  worker(id: string): string {
+    return `${this.prefix}workers/${encodeURIComponent(id)}`;
+  }
+}
+
+/** Parses `<prefix>runs/<run>/<rest>` into its parts. */
+export function parseRunKey(keys: Keys, key: string): { run: string; rest: string } | null {
+  const base = keys.runs();
+  if (!key.startsWith(base)) return null;
+  const tail = key.slice(base.length);
+  const slash = tail.indexOf('/');
+  if (slash < 0) return null;
+  return { run: tail.slice(0, slash), rest: tail.slice(slash + 1) };
+}

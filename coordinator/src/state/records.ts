@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { RunSpecSchema } from '../../../shared/src/domain/run-spec.js';
+
+/** What etcd holds about a run: its spec, placement salt and plan. Immutable after creation. */
+export const RunRecordSchema = z.object({
+  name: z.string(),
+  spec: RunSpecSchema,
+  salt: z.string(),
+  orderings: z.array(z.array(z.number().int())),
+  createTime: z.string(),
+  userSamples: z.number().int(),
+  publicSamples: z.number().int(),
+  /** Samples per slice, per shard. */
+  sliceSizes: z.array(z.array(z.number().int())),
+});
+export type RunRecord = z.output<typeof RunRecordSchema>;
+
+export const BackboneRecordSchema = z.object({
+  state: z.enum(['pending', 'training', 'ready']),
+  digest: z.string().optional(),
+  taskId: z.string().optional(),
+  worker: z.string().optional(),
+  epoch: z.number().optional(),
+});
+export type BackboneRecord = z.output<typeof BackboneRecordSchema>;
+
+/** A committed stage: its artifact and the generations of the slices it trained on. */
+export const CommittedStageSchema = z.object({
+  prefix: z.array(z.number().int()),
+  digest: z.string(),
+  manifestHash: z.string(),
+  generations: z.array(z.number().int()),
+  worker: z.string(),
+  committedAt: z.string(),
+  samplePasses: z.number().int().default(0),
+});
+export type CommittedStage = z.output<typeof CommittedStageSchema>;
+
+/** A stage handed to a worker: its result commits only if these still hold. */
+export const AssignmentSchema = z.object({
+  prefix: z.array(z.number().int()),
+  taskId: z.string(),
+  worker: z.string(),
+  /** Store revision of the assignment transaction: a result with another epoch is stale. */
+  epoch: z.number().int(),
+  generations: z.array(z.number().int()),
+  startedAt: z.string(),
+});
+export type Assignment = z.output<typeof AssignmentSchema>;
+
+/** One shard: slice generations (bumped by deletions), committed stages and assignments, by prefix key. */
+export const ShardRecordSchema = z.object({
+  generations: z.array(z.number().int()),
+  committed: z.record(z.string(), CommittedStageSchema),
+  training: z.record(z.string(), AssignmentSchema),
+});
+export type ShardRecord = z.output<typeof ShardRecordSchema>;
+
+export const ReceiptSchema = z.object({
+  name: z.string(),
+  requestId: z.string(),
+  sampleCount: z.number().int(),
+  alreadyDeleted: z.number().int(),
+  shards: z.array(z.object({ shard: z.number().int(), taintedSlices: z.array(z.number().int()), newlyTaintedSlices: z.array(z.number().int()) })),
+  deactivated: z.array(z.object({ shard: z.number().int(), ordering: z.number().int(), stage: z.number().int() })),
+  serving: z.array(z.object({ shard: z.number().int(), live: z.boolean(), ordering: z.number().int(), depth: z.number().int() })),
+  retrainingScheduled: z.array(z.object({ shard: z.number().int(), ordering: z.number().int(), stage: z.number().int() })),
+  revision: z.number().int(),
+  acknowledgeTime: z.string(),
+});
+export type Receipt = z.output<typeof ReceiptSchema>;
+
+/** A deletion: its receipt, the deleted ids by shard, and when its retraining finished. */
+export const DeletionRecordSchema = z.object({
+  receipt: ReceiptSchema.omit({ revision: true }),
+  ids: z.record(z.string(), z.array(z.string())),
+  /** Shard → the generation each tainted slice reached with this deletion (retrained once every stage is past it). */
+  generations: z.record(z.string(), z.array(z.number().int())),
+  retrainCompleteTime: z.string().optional(),
+});
+export type DeletionRecord = z.output<typeof DeletionRecordSchema>;
+
+export const WorkerRecordSchema = z.object({
+  id: z.string(),
+  backend: z.string(),
+  gpu: z.string(),
+  slots: z.number().int(),
+  version: z.string(),
+  attachedAt: z.string(),
+});
+export type WorkerRecord = z.output<typeof WorkerRecordSchema>;
+
+export const LeaderRecordSchema = z.object({ id: z.string(), address: z.string(), since: z.string() });
+export type LeaderRecord = z.output<typeof LeaderRecordSchema>;

@@ -1,0 +1,64 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../../shared/src/log/logger.js';
+import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
+
+/** A worker attached over the bidirectional stream. */
+export interface AttachedWorker {
+  readonly id: string;
+  readonly backend: string;
+  readonly gpu: string;
+  readonly slots: number;
+  readonly version: string;
+  readonly leaseId: string;
+  /** Task ids this coordinator sent and has not yet seen finish. */
+  readonly running: Set<string>;
+  draining: boolean;
+  lastHeartbeat: Date;
+  send(msg: CoordinatorMessage): boolean;
+  close(): void;
+}
+
+/** The workers currently attached to this coordinator, and their free task slots. */
+export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: [id: string] }> {
+  private readonly workers = new Map<string, AttachedWorker>();
+
+  constructor(private readonly logger: Logger) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  attach(w: AttachedWorker): void {
+    const old = this.workers.get(w.id);
+    if (old !== undefined) old.close(); // a reconnect replaces the stale stream
+    this.workers.set(w.id, w);
+    this.logger.info({ worker: w.id, backend: w.backend, slots: w.slots, running: w.running.size }, 'worker attached');
+    this.emit('attached', w.id);
+  }
+
+  detach(id: string, w: AttachedWorker): void {
+    if (this.workers.get(id) !== w) return;
+    this.workers.delete(id);
+    this.logger.warn({ worker: id }, 'worker detached');
+    this.emit('detached', id);
+  }
+
+  get(id: string): AttachedWorker | undefined {
+    return this.workers.get(id);
+  }
+
+  all(): AttachedWorker[] {
+    return [...this.workers.values()];
+  }
+
+  /** Attached, not draining workers with a free slot, least loaded first. */
+  available(): AttachedWorker[] {
+    return this.all()
+      .filter((w) => !w.draining && w.running.size < w.slots)
+      .sort((a, b) => a.running.size / a.slots - b.running.size / b.slots || a.id.localeCompare(b.id));
+  }
+
+  closeAll(): void {
+    for (const w of this.workers.values()) w.close();
+    this.workers.clear();
+  }
+}

@@ -1,0 +1,223 @@
+import { credentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import { loadLetheProtos } from '../../shared/src/adapters/grpc/protos.js';
+import type { Logger } from '../../shared/src/log/logger.js';
+import type { Lease, StateStore } from '../../shared/src/ports/state-store.js';
+import type { WorkerProtocolClient } from '../../shared/src/gen/lethe/v1/WorkerProtocol.js';
+import type { WorkerMessage } from '../../shared/src/gen/lethe/v1/WorkerMessage.js';
+import type { CoordinatorMessage__Output } from '../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
+import type { TaskAssignment__Output } from '../../shared/src/gen/lethe/v1/TaskAssignment.js';
+import type { TaskResult } from '../../shared/src/gen/lethe/v1/TaskResult.js';
+import type { TaskExecutor } from './task-executor.js';
+
+export interface WorkerAgentOptions {
+  readonly id?: string;
+  /** Coordinator addresses, tried in turn (followers refuse workers and name the leader). */
+  readonly coordinators: readonly string[];
+  readonly store: StateStore;
+  /** etcd key prefix. @default '/lethe/' */
+  readonly prefix?: string;
+  readonly executor: TaskExecutor;
+  readonly backend: string;
+  readonly gpu?: string;
+  readonly slots: number;
+  readonly heartbeatMs?: number;
+  readonly leaseTtlSeconds?: number;
+  readonly logger: Logger;
+  readonly version?: string;
+}
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * A worker node: registers itself in etcd under a lease (its liveness), attaches to the leading coordinator with
+ * one bidirectional stream, heartbeats, runs assigned tasks off the event loop (training threads) and reports
+ * results. It reconnects with backoff when the coordinator restarts or fails over, and re-sends results the
+ * coordinator has not seen. On shutdown it stops taking work, finishes what it holds, and leaves.
+ */
+export class WorkerAgent {
+  readonly id: string;
+  private lease: Lease | undefined;
+  private stream: ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output> | undefined;
+  private client: WorkerProtocolClient | undefined;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly cancelled = new Set<string>();
+  /** Results not yet acknowledged by a live stream: re-sent after a reconnect. */
+  private readonly unsent = new Map<string, TaskResult>();
+  private stopping = false;
+  private draining = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly o: WorkerAgentOptions) {
+    this.id = o.id ?? `worker-${randomBytes(3).toString('hex')}`;
+    this.log = o.logger.child({ component: 'worker', worker: this.id });
+  }
+
+  async start(): Promise<void> {
+    await this.register();
+    this.loop = this.connectLoop();
+  }
+
+  private async register(): Promise<void> {
+    const prefix = this.o.prefix ?? '/lethe/';
+    this.lease = await this.o.store.grantLease(this.o.leaseTtlSeconds ?? 10);
+    const record = { id: this.id, backend: this.o.backend, gpu: this.o.gpu ?? '', slots: this.o.slots, version: this.o.version ?? '0.1.0', attachedAt: new Date().toISOString() };
+    await this.o.store.txn({ compare: [], success: [{ type: 'put', key: `${prefix}workers/${encodeURIComponent(this.id)}`, value: JSON.stringify(record), lease: this.lease.id }] });
+    const lease = this.lease;
+    void lease.lost.then(() => {
+      if (this.stopping || this.lease !== lease) return;
+      this.log.warn('registration lease lost; registering again');
+      this.lease = undefined;
+      this.register().catch((err: unknown) => this.log.error({ err }, 'cannot register again'));
+    });
+    this.log.info({ lease: this.lease.id }, 'worker registered');
+  }
+
+  private async connectLoop(): Promise<void> {
+    let backoff = 100;
+    let index = 0;
+    while (!this.stopping) {
+      const target = this.o.coordinators[index % this.o.coordinators.length] as string;
+      const started = Date.now();
+      const outcome = await this.session(target);
+      if (this.stopping) break;
+      if (outcome.leader !== undefined) {
+        const i = this.o.coordinators.indexOf(outcome.leader);
+        index = i >= 0 ? i : index + 1;
+      } else index++;
+      backoff = Date.now() - started > 5000 ? 100 : Math.min(MAX_BACKOFF_MS, backoff * 2);
+      this.log.info({ coordinator: target, reason: outcome.reason, retryInMs: backoff }, 'coordinator stream ended; reconnecting');
+      await new Promise((r) => setTimeout(r, backoff));
+    }
+  }
+
+  /** One attach session; resolves when the stream ends, with the leader's address if a follower named one. */
+  private session(target: string): Promise<{ reason: string; leader?: string }> {
+    const { grpc } = loadLetheProtos();
+    this.client?.close();
+    const client = new grpc.lethe.v1.WorkerProtocol(target, credentials.createInsecure());
+    this.client = client;
+    return new Promise((resolve) => {
+      const stream = client.attach();
+      this.stream = stream;
+      let settled = false;
+      const end = (reason: string, leader?: string): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(this.heartbeat);
+        if (this.stream === stream) this.stream = undefined;
+        resolve(leader === undefined ? { reason } : { reason, leader });
+      };
+      stream.on('data', (msg: CoordinatorMessage__Output) => this.onMessage(msg));
+      stream.on('error', (e: ServiceError) => {
+        const leader = /the leader is \S+ at (\S+)/.exec(e.details)?.[1];
+        end(e.details || e.message, leader);
+      });
+      stream.on('end', () => end('stream ended'));
+      stream.write({
+        hello: {
+          workerId: this.id,
+          backend: this.o.backend,
+          gpu: this.o.gpu ?? '',
+          slots: this.o.slots,
+          version: this.o.version ?? '0.1.0',
+          leaseId: this.lease?.id ?? '0',
+          runningTaskIds: [...this.running.keys()],
+        },
+      });
+    });
+  }
+
+  private send(msg: WorkerMessage): boolean {
+    const s = this.stream;
+    if (s === undefined) return false;
+    s.write(msg);
+    return true;
+  }
+
+  private onMessage(msg: CoordinatorMessage__Output): void {
+    if (msg.accepted !== null && msg.accepted !== undefined) {
+      const every = Number(msg.accepted.heartbeatIntervalMs) || this.o.heartbeatMs || 2000;
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size } }), every);
+      this.heartbeat.unref();
+      for (const r of this.unsent.values()) this.send({ result: r });
+      this.log.info({ coordinator: msg.accepted.coordinatorId }, 'attached');
+    } else if (msg.assignment !== null && msg.assignment !== undefined) {
+      this.accept(msg.assignment);
+    } else if (msg.cancel !== null && msg.cancel !== undefined) {
+      this.cancelled.add(msg.cancel.taskId);
+      this.log.info({ taskId: msg.cancel.taskId, reason: msg.cancel.reason }, 'task cancelled');
+    } else if (msg.drain !== null && msg.drain !== undefined) {
+      this.draining = true;
+      this.log.info({ reason: msg.drain.reason }, 'draining: finishing current tasks, taking no more');
+    }
+  }
+
+  private accept(a: TaskAssignment__Output): void {
+    if (this.stopping || this.draining) {
+      this.send({ release: { taskId: a.taskId, reason: 'worker is shutting down' } });
+      return;
+    }
+    if (this.running.has(a.taskId)) return;
+    const log = this.log.child({ taskId: a.taskId });
+    const work = (async () => {
+      const started = performance.now();
+      let result: TaskResult;
+      try {
+        let out;
+        if (a.stage !== null && a.stage !== undefined) {
+          const s = a.stage;
+          out = await this.o.executor.stage({
+            run: s.run.replace(/^runs\//, ''),
+            shard: s.stage?.shard ?? 0,
+            ordering: s.ordering,
+            stage: s.stage?.stage ?? 0,
+            slices: s.slices.map((x) => ({ slice: x.slice, generation: Number(x.generation) })),
+            parentArtifact: s.parentArtifact,
+            backboneArtifact: s.backboneArtifact,
+            excludedSampleIds: s.excludedSampleIds,
+            sharingOrderings: s.sharingOrderings,
+            runSpecJson: s.runSpecJson,
+            salt: s.salt,
+          });
+        } else if (a.pretrain !== null && a.pretrain !== undefined) {
+          out = await this.o.executor.pretrain(a.pretrain.run, a.pretrain.runSpecJson);
+        } else throw new Error('assignment carries no task this worker runs');
+        result = { taskId: a.taskId, epoch: a.epoch, ok: true, artifact: out.artifact, manifestHash: out.manifestHash, samplePasses: String(out.samplePasses), seconds: out.seconds };
+        log.info({ seconds: out.seconds, artifact: out.artifact }, 'task done');
+      } catch (err) {
+        log.error({ err }, 'task failed');
+        result = { taskId: a.taskId, epoch: a.epoch, ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
+      }
+      this.running.delete(a.taskId);
+      if (this.cancelled.delete(a.taskId)) return; // the coordinator no longer wants it
+      this.unsent.set(a.taskId, result);
+      if (this.send({ result })) this.unsent.delete(a.taskId);
+    })();
+    this.running.set(a.taskId, work);
+  }
+
+  get runningTasks(): number {
+    return this.running.size;
+  }
+
+  /** Stops taking work, finishes current tasks (up to graceMs), reports them, revokes the lease, disconnects. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (this.stopping) return;
+    this.draining = true;
+    this.log.info({ running: this.running.size }, 'shutting down: finishing current tasks');
+    await Promise.race([Promise.all(this.running.values()), new Promise((r) => setTimeout(r, graceMs))]);
+    for (const id of this.running.keys()) this.send({ release: { taskId: id, reason: 'worker shut down' } });
+    await new Promise((r) => setTimeout(r, 100)); // let the last results flush
+    this.stopping = true;
+    clearInterval(this.heartbeat);
+    this.stream?.end();
+    this.client?.close();
+    await this.lease?.revoke();
+    await this.loop;
+    this.log.info('worker stopped');
+  }
+}
