@@ -79,10 +79,14 @@ function runView(deps: HandlerDeps, run: string): Run {
   const shards: ShardStatus[] = [];
   let allActive = backbone?.state === 'ready';
   let anyLive = false;
+  let passes = 0;
+  let discarded = 0;
   for (let shard = 0; shard < record.spec.shards; shard++) {
     const rec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
     const serving = shardServing(shard, rec, record.orderings);
     anyLive ||= serving.live;
+    passes += rec.samplePasses;
+    discarded += rec.discardedSamplePasses;
     for (const p of triePrefixes(record.orderings)) allActive &&= isActive(rec, stagePrefixKey(p, p.length));
     shards.push({
       shard,
@@ -121,6 +125,8 @@ function runView(deps: HandlerDeps, run: string): Run {
     revision: String(deps.mirror.revision),
     userSamples: String(record.userSamples),
     publicSamples: String(record.publicSamples),
+    trainSamplePasses: String(passes),
+    discardedSamplePasses: String(discarded),
   };
 }
 

@@ -20,5 +20,5 @@ export function stageState(shard: ShardRecord, backbone: BackboneRecord | undefi
 }
 
 export function emptyShard(slices: number): ShardRecord {
-  return { generations: new Array<number>(slices).fill(0), committed: {}, training: {} };
+  return { generations: new Array<number>(slices).fill(0), committed: {}, training: {}, samplePasses: 0, discardedSamplePasses: 0 };
 }

@@ -247,6 +247,7 @@ export class Scheduler {
       delete rec.training[key];
       const fresh = sameGenerations(a.generations, generationsOf(rec, a.prefix));
       let outcome: 'committed' | 'discarded' | 'failed' = 'discarded';
+      const passes = Number(r.samplePasses) || 0;
       if (!fresh) this.deps.logger.warn({ run, shard, stage: key, worker: workerId, trainedOn: a.generations, now: generationsOf(rec, a.prefix) }, 'stale result discarded: its slices lost samples while it trained');
       else if (!r.ok) {
         outcome = 'failed';
@@ -262,7 +263,9 @@ export class Scheduler {
           samplePasses: Number(r.samplePasses),
         };
         outcome = 'committed';
+        rec.samplePasses += passes;
       }
+      if (outcome === 'discarded') rec.discardedSamplePasses += passes;
       const rev = await this.deps.writer.write([{ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current.modRevision }], [{ key: views.keys.shard(run, shard), value: JSON.stringify(rec) }]);
       if (rev === null) continue; // the shard changed (a deletion, another commit): re-check against the new state
       if (outcome === 'committed') {

@@ -53,6 +53,9 @@ export const ShardRecordSchema = z.object({
   generations: z.array(z.number().int()),
   committed: z.record(z.string(), CommittedStageSchema),
   training: z.record(z.string(), AssignmentSchema),
+  /** Sample-passes of every committed stage result, and of results discarded as stale. */
+  samplePasses: z.number().int().default(0),
+  discardedSamplePasses: z.number().int().default(0),
 });
 export type ShardRecord = z.output<typeof ShardRecordSchema>;
 

@@ -16,6 +16,8 @@ export interface Run {
   'revision'?: (number | string | Long);
   'userSamples'?: (number | string | Long);
   'publicSamples'?: (number | string | Long);
+  'trainSamplePasses'?: (number | string | Long);
+  'discardedSamplePasses'?: (number | string | Long);
 }
 
 export interface Run__Output {
@@ -28,4 +30,6 @@ export interface Run__Output {
   'revision': (string);
   'userSamples': (string);
   'publicSamples': (string);
+  'trainSamplePasses': (string);
+  'discardedSamplePasses': (string);
 }

@@ -1,0 +1,89 @@
+import { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import Table from 'cli-table3';
+import { LetheClient } from '../client/lethe-client.js';
+
+const PLAIN = { head: [] as string[], border: [] as string[] };
+
+function client(flags: { coordinator: string }): LetheClient {
+  return new LetheClient(flags.coordinator);
+}
+
+export function deleteCommand(): Command {
+  return new Command('delete')
+    .description('delete samples from a run (idempotent by --request-id) and print the receipt')
+    .requiredOption('--run <run>', 'runs/<id>')
+    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .option('--request-id <id>', 'idempotency key (a UUID by default)')
+    .option('--json', 'print the receipt as JSON')
+    .argument('<sampleIds...>', 'sample ids to delete')
+    .action(async (ids: string[], flags: { run: string; coordinator: string; requestId?: string; json?: boolean }) => {
+      const c = client(flags);
+      try {
+        const started = performance.now();
+        const r = await c.deleteSamples(flags.requestId ?? randomUUID(), flags.run, ids);
+        const ms = performance.now() - started;
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        process.stdout.write(`${r.name}: ${r.sampleCount} id(s) (${r.alreadyDeleted} already deleted), revision ${r.revision}, ${ms.toFixed(1)} ms\n`);
+        const t = new Table({ head: ['shard', 'tainted slices', 'serving ordering', 'depth', 'live'], style: PLAIN });
+        for (const s of r.serving) t.push([s.shard, (r.shards.find((x) => x.shard === s.shard)?.taintedSlices ?? []).join(','), s.ordering, s.depth, s.live ? 'yes' : 'NO']);
+        process.stdout.write(`${t.toString()}\n${r.deactivated.length} stage(s) deactivated; ${r.retrainingScheduled.length} scheduled for retraining\n`);
+      } finally {
+        c.close();
+      }
+    });
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description("print a run's shards, orderings and stage states")
+    .requiredOption('--run <run>', 'runs/<id>')
+    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .option('--json', 'print the run as JSON')
+    .action(async (flags: { run: string; coordinator: string; json?: boolean }) => {
+      const c = client(flags);
+      try {
+        const run = await c.getRun(flags.run);
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(run)}\n`);
+          return;
+        }
+        process.stdout.write(`${run.name}: ${run.state}, revision ${run.revision}, ${run.userSamples} user samples\n`);
+        const t = new Table({ head: ['shard', 'ordering', 'slices', 'depth', 'stages'], style: PLAIN });
+        for (const s of run.shards) {
+          for (const o of s.orderings) {
+            const marker = s.serving?.ordering === o.index && s.serving.live ? ' (serving)' : '';
+            t.push([s.shard, `${o.index}${marker}`, o.slices.join('→'), o.survivingDepth, o.stages.map((st) => st.state.replace('STAGE_STATE_', '')).join(' ')]);
+          }
+        }
+        process.stdout.write(`${t.toString()}\n`);
+      } finally {
+        c.close();
+      }
+    });
+}
+
+export function whereCommand(): Command {
+  return new Command('where')
+    .description('where a sample lives: its shard, slice and every stage that saw it')
+    .requiredOption('--run <run>', 'runs/<id>')
+    .requiredOption('--id <sampleId>', 'sample id')
+    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .action(async (flags: { run: string; id: string; coordinator: string }) => {
+      const c = client(flags);
+      try {
+        const l = await c.whereIs(flags.run, flags.id);
+        if (l.public) {
+          process.stdout.write(`${l.sampleId} is public data: it pretrained the frozen backbone and cannot be deleted\n`);
+          return;
+        }
+        process.stdout.write(`${l.sampleId}: shard ${l.shard}, slice ${l.slice}${l.deleted ? ' (deleted)' : ''}\n`);
+        for (const s of l.stages) process.stdout.write(`  ordering ${s.stage?.ordering ?? 0} stage ${s.stage?.stage ?? 0}: ${s.state.replace('STAGE_STATE_', '')}\n`);
+      } finally {
+        c.close();
+      }
+    });
+}

@@ -1,0 +1,155 @@
+import { Command } from 'commander';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../../shared/src/config/load.js';
+import type { Config } from '../../../shared/src/config/schema.js';
+import { createLogger, type Logger } from '../../../shared/src/log/logger.js';
+import { freePort, startEtcdServer, startNatsServer } from '../../../shared/src/adapters/process/local-servers.js';
+import { startCoordinatorProcess } from '../main.js';
+import { LetheClient } from '../client/lethe-client.js';
+
+/** Flags every server command shares; they override the environment and the config file. */
+export interface ServerFlags {
+  etcd?: string;
+  nats?: string;
+  artifacts?: string;
+  prefix?: string;
+  logLevel?: string;
+  config?: string;
+  backend?: string;
+}
+
+export function withServerFlags(cmd: Command): Command {
+  return cmd
+    .option('--etcd <endpoints>', 'etcd endpoints, comma-separated host:port')
+    .option('--nats <servers>', 'NATS servers, comma-separated host:port')
+    .option('--artifacts <dir>', 'artifact directory (shared by coordinator and workers)')
+    .option('--prefix <prefix>', 'etcd key prefix')
+    .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent')
+    .option('--config <file>', 'JSON config file');
+}
+
+export function configFrom(flags: ServerFlags, extra: Record<string, unknown> = {}): Config {
+  const list = (s: string | undefined): string[] | undefined => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
+  const drop = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const overrides: Record<string, unknown> = drop({
+    logLevel: flags.logLevel,
+    etcd: flags.etcd === undefined && flags.prefix === undefined ? undefined : drop({ endpoints: list(flags.etcd), prefix: flags.prefix }),
+    nats: flags.nats === undefined ? undefined : { servers: list(flags.nats) },
+    artifacts: flags.artifacts === undefined ? undefined : { dir: flags.artifacts },
+    ...extra,
+  });
+  if (flags.backend !== undefined) overrides['worker'] = { ...((overrides['worker']) ?? {}), backend: flags.backend };
+  return loadConfig({ ...(flags.config === undefined ? {} : { file: flags.config }), flags: overrides });
+}
+
+/** Waits for SIGINT/SIGTERM, then runs `close` once; a second signal exits at once. */
+export function untilSignal(logger: Logger, close: () => Promise<void>): Promise<void> {
+  return new Promise((resolveDone) => {
+    let closing = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing) process.exit(130);
+      closing = true;
+      logger.info({ signal }, 'stopping');
+      close().then(resolveDone, (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        resolveDone();
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+export function coordinatorCommand(): Command {
+  return withServerFlags(new Command('coordinator').description('run a coordinator replica (gRPC API, leader election, scheduler, serving)'))
+    .option('--listen <host:port>', 'gRPC listen address')
+    .option('--advertise <host:port>', 'address workers and followers use to reach this replica')
+    .option('--id <id>', 'replica id')
+    .action(async (flags: ServerFlags & { listen?: string; advertise?: string; id?: string }) => {
+      const config = configFrom(flags, flags.listen === undefined ? {} : { coordinator: { listen: flags.listen } });
+      const logger = createLogger({ service: 'coordinator', level: config.logLevel });
+      const proc = await startCoordinatorProcess(config, logger, {
+        ...(flags.id === undefined ? {} : { id: flags.id }),
+        ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
+      });
+      process.stdout.write(`coordinator ${proc.coordinator.id} listening on ${proc.coordinator.address}\n`);
+      await untilSignal(logger, () => proc.close());
+    });
+}
+
+export function workerCommand(): Command {
+  return withServerFlags(new Command('worker').description('run a worker node: attaches to the coordinator and trains stages'))
+    .option('--coordinator <addresses>', 'coordinator addresses, comma-separated host:port')
+    .option('--slots <n>', 'tasks (training threads) at once')
+    .option('--id <id>', 'worker id')
+    .action(async (flags: ServerFlags & { coordinator?: string; slots?: string; id?: string }) => {
+      const worker: Record<string, unknown> = {};
+      if (flags.coordinator !== undefined) worker['coordinator'] = flags.coordinator.split(',')[0];
+      if (flags.slots !== undefined) worker['slots'] = flags.slots;
+      const config = configFrom(flags, Object.keys(worker).length === 0 ? {} : { worker });
+      const logger = createLogger({ service: 'worker', level: config.logLevel });
+      const { startWorkerProcess } = await import('../../../worker/src/main.js');
+      const coordinators = flags.coordinator?.split(',').map((s) => s.trim()) ?? [config.worker.coordinator];
+      const proc = await startWorkerProcess(config, logger, { coordinators, ...(flags.id === undefined ? {} : { id: flags.id }) });
+      process.stdout.write(`worker ${proc.agent.id} attaching to ${coordinators.join(', ')}\n`);
+      await untilSignal(logger, () => proc.close());
+    });
+}
+
+/** How this CLI was started (node + script, with tsx when running from sources), to spawn its own children. */
+function selfCommand(): { command: string; args: string[] } {
+  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './lethe.ts' : './lethe.js', import.meta.url));
+  return { command: process.execPath, args: script.endsWith('.ts') ? ['--import', 'tsx', script] : [script] };
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('a local cluster on this machine: etcd, nats-server -js, a coordinator and N workers')
+    .option('--workers <n>', 'worker processes', '2')
+    .option('--slots <n>', 'training threads per worker', '1')
+    .option('--data-dir <dir>', 'where etcd, NATS and artifacts keep their data (a temp dir by default)')
+    .option('--log-level <level>', 'log level of the children', 'info')
+    .action(async (flags: { workers: string; slots: string; dataDir?: string; logLevel: string }) => {
+      const logger = createLogger({ service: 'up', level: 'info' });
+      const dir = flags.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lethe-up-')) : resolve(flags.dataDir);
+      for (const sub of ['etcd', 'nats', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
+      const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') });
+      const nats = await startNatsServer({ storeDir: join(dir, 'nats') });
+      const port = await freePort();
+      const self = selfCommand();
+      const env = { ...process.env, LETHE_ETCD_ENDPOINTS: etcd.endpoint, LETHE_NATS_SERVERS: nats.endpoint, LETHE_ARTIFACTS_DIR: join(dir, 'artifacts'), LETHE_LOG_LEVEL: flags.logLevel };
+      const children: ChildProcess[] = [];
+      const start = (args: string[]): void => {
+        const child = spawn(self.command, [...self.args, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+        children.push(child);
+      };
+      const address = `127.0.0.1:${port}`;
+      start(['coordinator', '--listen', address]);
+      for (let i = 0; i < Number(flags.workers); i++) start(['worker', '--coordinator', address, '--slots', flags.slots, '--id', `worker-${i}`]);
+      // Wait until the coordinator answers.
+      const client = new LetheClient(address, 2000);
+      for (let i = 0; i < 100; i++) {
+        try {
+          await client.listWorkers();
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      client.close();
+      process.stdout.write(
+        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
+      );
+      await untilSignal(logger, async () => {
+        for (const c of children) c.kill('SIGTERM');
+        await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
+        await nats.stop();
+        await etcd.stop();
+      });
+    });
+}

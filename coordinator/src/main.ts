@@ -1,0 +1,33 @@
+import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
+import type { Config } from '../../shared/src/config/schema.js';
+import type { Logger } from '../../shared/src/log/logger.js';
+import { Coordinator } from './coordinator.js';
+
+/** Composition root of a coordinator process: real etcd, NATS and the artifact directory from the config. */
+export async function startCoordinatorProcess(config: Config, logger: Logger, options: { id?: string; advertise?: string } = {}): Promise<{ coordinator: Coordinator; close(): Promise<void> }> {
+  const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
+  const events = await NatsEventBus.connect(config.nats.servers);
+  const artifacts = new FsArtifactStore(config.artifacts.dir);
+  const coordinator = await Coordinator.start({
+    store,
+    events,
+    artifacts,
+    logger,
+    listen: config.coordinator.listen,
+    prefix: config.etcd.prefix,
+    revisionWaitMs: config.coordinator.revisionWaitMs,
+    backend: config.worker.backend,
+    ...(options.id === undefined ? {} : { id: options.id }),
+    ...(options.advertise === undefined ? {} : { advertise: options.advertise }),
+  });
+  return {
+    coordinator,
+    close: async () => {
+      await coordinator.stop();
+      await events.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import type { Config } from '../../shared/src/config/schema.js';
+import type { Logger } from '../../shared/src/log/logger.js';
+import { selectBackend } from '../../shared/src/ml/backend.js';
+import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
+import { WorkerAgent } from './agent.js';
+import { TaskExecutor } from './task-executor.js';
+
+/** Composition root of a worker process: etcd for its lease, training threads, the artifact directory. */
+export async function startWorkerProcess(config: Config, logger: Logger, options: { id?: string; coordinators: readonly string[] }): Promise<{ agent: WorkerAgent; close(graceMs?: number): Promise<void> }> {
+  const backend = await selectBackend({ forced: config.worker.backend, logger });
+  const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
+  const trainer = new ThreadPoolTrainer({ threads: config.worker.slots, backend: backend.name });
+  const agent = new WorkerAgent({
+    ...(options.id === undefined ? {} : { id: options.id }),
+    coordinators: options.coordinators,
+    store,
+    prefix: config.etcd.prefix,
+    executor: new TaskExecutor({ artifacts: new FsArtifactStore(config.artifacts.dir), trainer }),
+    backend: backend.name,
+    slots: config.worker.slots,
+    heartbeatMs: config.worker.heartbeatMs,
+    leaseTtlSeconds: config.worker.leaseTtlSeconds,
+    logger,
+  });
+  await agent.start();
+  return {
+    agent,
+    close: async (graceMs) => {
+      await agent.stop(graceMs);
+      await trainer.close();
+      await store.close();
+    },
+  };
+}
