@@ -50,7 +50,10 @@ export interface HandlerDeps {
 function unary<Req, Res>(deps: HandlerDeps, rpc: string, f: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     const log = deps.logger.child({ rpc });
-    f(call.request, call).then(
+    // A handler that throws synchronously must still answer with a typed status, never "Unknown error".
+    Promise.resolve()
+      .then(() => f(call.request, call))
+      .then(
       (res) => callback(null, res),
       (e: unknown) => {
         const err = toLetheError(e);

@@ -14,6 +14,9 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_WORKER_COORDINATOR: { path: ['worker', 'coordinator'] },
   LETHE_WORKER_SLOTS: { path: ['worker', 'slots'] },
   LETHE_BACKEND: { path: ['worker', 'backend'] },
+  LETHE_WORKER_LEASE_TTL_SECONDS: { path: ['worker', 'leaseTtlSeconds'] },
+  LETHE_WORKER_HEARTBEAT_MS: { path: ['worker', 'heartbeatMs'] },
+  LETHE_COORDINATOR_REVISION_WAIT_MS: { path: ['coordinator', 'revisionWaitMs'] },
   LETHE_ARTIFACTS_DIR: { path: ['artifacts', 'dir'] },
 };
 

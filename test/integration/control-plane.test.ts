@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { deletionImpact } from '../../shared/src/domain/impact.js';
+import { placeSample } from '../../shared/src/domain/placement.js';
+import { LetheError } from '../../shared/src/errors/errors.js';
+import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
+import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+
+describe('control plane: coordinator and two worker processes on real etcd and NATS', () => {
+  let cluster: TestCluster;
+  let client: LetheClient;
+  let address: string;
+  const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
+  const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start();
+    ({ address } = await cluster.coordinator('coord-a'));
+    cluster.worker('w0', [address]);
+    cluster.worker('w1', [address]);
+    client = new LetheClient(address);
+    await cluster.workersAttached(client, 2);
+  });
+  afterAll(async () => {
+    client.close();
+    await cluster[Symbol.asyncDispose]();
+  });
+
+  it('trains, predicts, deletes with a correct receipt, retrains and serves the caller\'s own deletion', async () => {
+    const op = await client.createRun(blobsRun('loop'));
+    const again = await client.createRun(blobsRun('loop')); // same request id: same operation, nothing new
+    expect(again.name).toBe(op.name);
+    await client.waitForOperation(op.name, TIMEOUT.training);
+    const run = await client.getRun('runs/loop');
+    expect(run.state).toBe('RUN_STATE_SERVING');
+    const workersUsed = new Set(run.shards.flatMap((s) => s.orderings.flatMap((o) => o.stages.map((st) => st.workerId))));
+    expect([...workersUsed].sort()).toEqual(['w0', 'w1']);
+
+    const x = Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i));
+    const before = await client.predict('runs/loop', [2, 12], x);
+    expect(before.predictedClasses).toHaveLength(2);
+
+    // The receipt must match the S3T core's impact function on the fully trained shard.
+    const victim = userIds[10] as string;
+    const at = placeSample('loop', victim, 2, 3);
+    const receipt = await client.deleteSamples('del-1', 'runs/loop', [victim]);
+    const orderings = run.shards[at.shard]?.orderings.map((o) => o.slices) ?? [];
+    const expected = deletionImpact(orderings, [], [at.slice]);
+    expect(receipt.shards).toEqual([{ shard: at.shard, taintedSlices: [at.slice], newlyTaintedSlices: [at.slice] }]);
+    expect(receipt.deactivated.map((d) => [d.ordering, d.stage])).toEqual(expected.deactivated.map((d) => [d.ordering, d.stage]));
+    expect(receipt.serving[0]).toMatchObject({ shard: at.shard, live: expected.servingAfter !== null, ordering: expected.servingAfter?.ordering ?? 0, depth: expected.servingAfter?.depth ?? 0 });
+    expect(Number(receipt.revision)).toBeGreaterThan(0);
+
+    // Same request id: the first receipt, nothing changed.
+    const repeat = await client.deleteSamples('del-1', 'runs/loop', [victim]);
+    expect(repeat.name).toBe(receipt.name);
+    expect(repeat.revision).toBe(receipt.revision);
+
+    // Served model no longer depends on the victim at the receipt's revision.
+    const after = await client.predict('runs/loop', [2, 12], x, receipt.revision);
+    expect(after.serving.find((s) => s.shard === at.shard)).toMatchObject({ depth: expected.servingAfter?.depth ?? 0 });
+    const where = await client.whereIs('runs/loop', victim);
+    expect(where.deleted).toBe(true);
+    expect(where.stages.every((s) => s.state !== 'STAGE_STATE_ACTIVE')).toBe(true);
+
+    // Retraining on cleaned slices brings every stage back.
+    await eventually('deletion retrained', TIMEOUT.training, async () => (await client.getDeletion(receipt.name)).state === 'DELETION_STATE_RETRAINED');
+    const retrained = await client.getRun('runs/loop');
+    expect(retrained.shards.every((s) => s.serving?.depth === 3)).toBe(true);
+    const served = await client.predict('runs/loop', [2, 12], x, receipt.revision);
+    expect(served.serving.every((s) => s.live && s.depth === 3)).toBe(true);
+  });
+
+  it('answers bad requests with typed errors, writes nothing, and stays up', async () => {
+    const codeOf = async (p: Promise<unknown>): Promise<string> => {
+      try {
+        await p;
+        return 'OK';
+      } catch (e) {
+        return e instanceof LetheError ? e.code : String(e);
+      }
+    };
+    const before = (await client.getRun('runs/loop')).revision;
+    expect(await codeOf(client.deleteSamples('', 'runs/loop', []))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(client.deleteSamples('', 'runs/loop', ['bad\u0000id']))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(client.deleteSamples('', 'runs/loop', [userIds[0] as string, 'not-a-sample']))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(client.deleteSamples('', 'runs/nope', ['x']))).toBe('NOT_FOUND');
+    expect(await codeOf(client.deleteSamples('', 'not a run', ['x']))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(client.predict('runs/loop', [2, 5], [1, 2, 3]))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(client.whereIs('runs/loop', 'nope'))).toBe('NOT_FOUND');
+    // 10^6 ids: refused (by the message size limit or by our own per-request limit), never a crash.
+    const million = Array.from({ length: 1_000_000 }, (_, i) => `id-${i}`);
+    expect(['RESOURCE_EXHAUSTED', 'INVALID_ARGUMENT']).toContain(await codeOf(client.deleteSamples('', 'runs/loop', million)));
+    // Wrong types on the wire: bytes that are not a DeleteSamplesRequest.
+    const raw = new Client(address, credentials.createInsecure());
+    const wireCode = await new Promise<number>((resolve) =>
+      raw.makeUnaryRequest('/lethe.v1.DeletionService/DeleteSamples', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x1a, 0xff, 0xff, 0xff, 0x0f, 0x01]), new Metadata(), (e: ServiceError | null) => resolve(e?.code ?? 0)),
+    );
+    raw.close();
+    expect(wireCode).not.toBe(0);
+    // Nothing was written by any of these, and the coordinator still serves.
+    expect((await client.getRun('runs/loop')).revision).toBe(before);
+    expect(await codeOf(client.getRun('runs/loop'))).toBe('OK');
+  });
+});

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+
+const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
+
+/** Named timeouts, so a slow machine fails with a clear reason. */
+export const TIMEOUT = { ready: 30_000, training: 120_000, takeover: 20_000 } as const;
+
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | null | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== null && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not true within ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${String(last)})`}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A Lethe process (coordinator or worker) started from the CLI, with its output kept for assertions. */
+export interface LetheProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A real cluster on loopback: etcd and nats-server on free ports, coordinators and workers as separate processes
+ * running the `lethe` CLI, one artifact directory. Disposing stops everything.
+ */
+export class TestCluster implements AsyncDisposable {
+  readonly dir = mkdtempSync(join(tmpdir(), 'lethe-cluster-'));
+  readonly processes: LetheProcess[] = [];
+  private constructor(
+    readonly etcd: LocalServer,
+    readonly nats: LocalServer,
+  ) {}
+
+  static async start(): Promise<TestCluster> {
+    const [etcd, nats] = [await startEtcdServer(), await startNatsServer()];
+    return new TestCluster(etcd, nats);
+  }
+
+  private spawn(name: string, args: string[], env: Record<string, string> = {}): LetheProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+      env: {
+        ...process.env,
+        LETHE_ETCD_ENDPOINTS: this.etcd.endpoint,
+        LETHE_NATS_SERVERS: this.nats.endpoint,
+        LETHE_ARTIFACTS_DIR: join(this.dir, 'artifacts'),
+        LETHE_LOG_LEVEL: 'info',
+        LETHE_BACKEND: 'wasm',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const keep = (b: Buffer): void => {
+      out = (out + b.toString()).slice(-200_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const p: LetheProcess = {
+      name,
+      child,
+      output: () => out,
+      kill: async (signal = 'SIGTERM') => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+    this.processes.push(p);
+    return p;
+  }
+
+  async coordinator(name: string, port?: number): Promise<{ process: LetheProcess; address: string }> {
+    const address = `127.0.0.1:${port ?? (await freePort())}`;
+    const process = this.spawn(name, ['coordinator', '--listen', address, '--id', name]);
+    await eventually(`${name} serving`, TIMEOUT.ready, () => Promise.resolve(process.output().includes('listening on')));
+    return { process, address };
+  }
+
+  worker(name: string, coordinators: string[], env: Record<string, string> = {}): LetheProcess {
+    return this.spawn(name, ['worker', '--coordinator', coordinators.join(','), '--id', name, '--slots', '1'], env);
+  }
+
+  /** Waits until `count` workers are attached to the coordinator at `address`. */
+  async workersAttached(client: LetheClient, count: number): Promise<void> {
+    await eventually(`${count} workers attached`, TIMEOUT.ready, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST').length >= count);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    await this.nats.stop();
+    await this.etcd.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A small, fast run on the synthetic blobs dataset. */
+export function blobsRun(runId: string, over: { samples?: number; features?: number; epochs?: number; hidden?: number } = {}) {
+  return {
+    requestId: `create-${runId}`,
+    runId,
+    spec: {
+      dataset: { builtin: 'blobs', samples: over.samples ?? 1200, features: over.features ?? 12, classes: 3 },
+      model: { hiddenUnits: over.hidden ?? 24 },
+      shards: 2,
+      slices: 3,
+      budget: 3,
+      epochs: over.epochs ?? 2,
+      pretrainEpochs: 2,
+    },
+  };
+}
