@@ -124,7 +124,8 @@ export class WorkerAgent {
           slots: this.o.slots,
           version: this.o.version ?? '0.1.0',
           leaseId: this.lease?.id ?? '0',
-          runningTaskIds: [...this.running.keys()],
+          // Tasks still running and finished ones whose result the coordinator may not have: both stay assigned.
+          runningTaskIds: [...this.running.keys(), ...this.unsent.keys()],
         },
       });
     });

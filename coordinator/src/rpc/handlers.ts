@@ -321,8 +321,8 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
                 close: () => call.end(),
               };
               deps.hub.attach(worker);
+              await deps.scheduler.reconcileWorker(worker.id, new Set(h.runningTaskIds));
               call.write({ accepted: { coordinatorId: deps.coordinatorId, heartbeatIntervalMs: String(deps.heartbeatMs) } });
-              deps.scheduler.wake();
               return;
             }
             worker.lastHeartbeat = new Date();

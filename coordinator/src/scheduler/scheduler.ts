@@ -206,6 +206,33 @@ export class Scheduler {
     }
   }
 
+  /**
+   * A worker (re)attached saying which tasks it still runs: assignments to it that it no longer runs (its result
+   * was lost with the previous coordinator or stream) are dropped, so they are assigned again.
+   */
+  async reconcileWorker(workerId: string, running: ReadonlySet<string>): Promise<void> {
+    const { views } = this.deps;
+    for (const run of views.runNames()) {
+      const record = views.run(run);
+      if (record === undefined) continue;
+      const b = views.backbone(run);
+      if (b?.value.state === 'training' && b.value.worker === workerId && !running.has(b.value.taskId ?? '')) {
+        await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify({ state: 'pending' }) }]);
+      }
+      for (let shard = 0; shard < record.spec.shards; shard++) {
+        const current = views.shard(run, shard);
+        if (current === undefined) continue;
+        const lost = Object.entries(current.value.training).filter(([, a]) => a.worker === workerId && !running.has(a.taskId));
+        if (lost.length === 0) continue;
+        const rec: ShardRecord = structuredClone(current.value);
+        for (const [key] of lost) delete rec.training[key];
+        const rev = await this.deps.writer.write([{ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current.modRevision }], [{ key: views.keys.shard(run, shard), value: JSON.stringify(rec) }]);
+        if (rev !== null) this.deps.logger.info({ run, shard, worker: workerId, stages: lost.map(([k]) => k) }, 'assignments the worker no longer runs were dropped');
+      }
+    }
+    this.wake();
+  }
+
   /** Applies a worker's result under the fencing rules; stale or foreign results are discarded and logged. */
   async handleResult(workerId: string, r: TaskResult__Output): Promise<'committed' | 'discarded' | 'failed'> {
     const { views } = this.deps;
