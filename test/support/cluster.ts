@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 
 const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
 
@@ -21,7 +21,7 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not true within ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${String(last)})`}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not true within ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
