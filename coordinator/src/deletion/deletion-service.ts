@@ -94,7 +94,7 @@ export class DeletionService {
     const samples = runSamples(run, record.salt, record.spec);
     const byShard = new Map<number, { ids: string[]; slices: Set<number> }>();
     let alreadyDeleted = 0;
-    const tombstoneCache = new Map<number, Set<string>>();
+    const tombstoneCache = new Map<number, ReadonlySet<string>>();
     for (const id of ids) {
       const { shard, slice } = samples.place(id);
       let dead = tombstoneCache.get(shard);

@@ -48,11 +48,29 @@ export class RunViews {
       .map((d) => ({ id: d.id, value: d.rec.value, modRevision: d.rec.modRevision }));
   }
 
-  /** Every deleted id of a shard (the tombstones), from the deletion records. */
-  tombstones(run: string, shard: number): Set<string> {
-    const out = new Set<string>();
-    for (const d of this.deletions(run)) for (const id of d.value.ids[String(shard)] ?? []) out.add(id);
-    return out;
+  /** Per run: deletion keys already folded into the tombstone index, and the index (shard → ids). */
+  private readonly tombstoneIndex = new Map<string, { seen: Set<string>; byShard: Map<number, Set<string>> }>();
+
+  /**
+   * Every deleted id of a shard (the tombstones), from the deletion records. Deletion records are append-only,
+   * so the index folds in only records it has not seen: a deletion costs O(its ids), not O(all tombstones).
+   */
+  tombstones(run: string, shard: number): ReadonlySet<string> {
+    let index = this.tombstoneIndex.get(run);
+    if (index === undefined) this.tombstoneIndex.set(run, (index = { seen: new Set(), byShard: new Map() }));
+    const base = this.keys.deletions(run);
+    for (const key of this.mirror.keys(base)) {
+      if (index.seen.has(key)) continue;
+      const rec = this.mirror.json(key, (v) => DeletionRecordSchema.parse(v));
+      if (rec === undefined) continue;
+      index.seen.add(key);
+      for (const [s, ids] of Object.entries(rec.value.ids)) {
+        let set = index.byShard.get(Number(s));
+        if (set === undefined) index.byShard.set(Number(s), (set = new Set()));
+        for (const id of ids) set.add(id);
+      }
+    }
+    return index.byShard.get(shard) ?? new Set();
   }
 }
 
