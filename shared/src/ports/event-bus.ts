@@ -8,7 +8,7 @@ export interface BusEvent {
 }
 
 export interface PublishOptions {
-  /** Deduplication id: the same id published twice is stored once (JetStream's Nats-Msg-Id). */
+  /** Deduplication id: the same id published twice is stored once in the event stream (JetStream's Nats-Msg-Id). */
   readonly msgId?: string;
 }
 

@@ -2,18 +2,13 @@ import type { BusEvent, EventBus, PublishOptions } from '../ports/event-bus.js';
 import { subjectMatches } from '../ports/event-bus.js';
 import { AsyncQueue } from './async-queue.js';
 
-/** In-process EventBus twin with the same semantics as the NATS adapter (dedup by msgId, live subscriptions). */
+/** In-process EventBus twin with the NATS adapter's live semantics (msgId only dedups NATS's stored stream). */
 export class InMemoryEventBus implements EventBus {
   private readonly subs = new Set<{ pattern: string; queue: AsyncQueue<BusEvent> }>();
-  private readonly seen = new Set<string>();
   private closed = false;
 
-  publish(subject: string, data: unknown, options: PublishOptions = {}): Promise<void> {
+  publish(subject: string, data: unknown, _options: PublishOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
-    if (options.msgId !== undefined) {
-      if (this.seen.has(options.msgId)) return Promise.resolve();
-      this.seen.add(options.msgId);
-    }
     const copy: unknown = JSON.parse(JSON.stringify(data));
     for (const s of this.subs) if (subjectMatches(s.pattern, subject)) s.queue.push({ subject, data: copy });
     return Promise.resolve();
