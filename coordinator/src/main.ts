@@ -1,5 +1,5 @@
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { openArtifactStore } from '../../shared/src/adapters/artifact-store-factory.js';
 import { NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
 import type { Config } from '../../shared/src/config/schema.js';
 import type { Logger } from '../../shared/src/log/logger.js';
@@ -9,11 +9,11 @@ import { Coordinator } from './coordinator.js';
 export async function startCoordinatorProcess(config: Config, logger: Logger, options: { id?: string; advertise?: string } = {}): Promise<{ coordinator: Coordinator; close(): Promise<void> }> {
   const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
   const events = await NatsEventBus.connect(config.nats.servers);
-  const artifacts = new FsArtifactStore(config.artifacts.dir);
+  const artifacts = await openArtifactStore(config);
   const coordinator = await Coordinator.start({
     store,
     events,
-    artifacts,
+    artifacts: artifacts.store,
     logger,
     listen: config.coordinator.listen,
     prefix: config.etcd.prefix,
@@ -27,6 +27,7 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     close: async () => {
       await coordinator.stop();
       await events.close();
+      await artifacts.close();
       await store.close();
     },
   };

@@ -15,7 +15,7 @@ describe('control plane: coordinator and two worker processes on real etcd and N
   const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
 
   beforeAll(async () => {
-    cluster = await TestCluster.start();
+    cluster = await TestCluster.start({ artifacts: 'nats' });
     ({ address } = await cluster.coordinator('coord-a'));
     cluster.worker('w0', [address]);
     cluster.worker('w1', [address]);

@@ -44,11 +44,13 @@ export class TestCluster implements AsyncDisposable {
   private constructor(
     readonly etcd: LocalServer,
     readonly nats: LocalServer,
+    private readonly artifacts: 'fs' | 'nats',
   ) {}
 
-  static async start(): Promise<TestCluster> {
+  /** `artifacts`: a shared directory, or the NATS object store as in a Kubernetes deployment. */
+  static async start(options: { artifacts?: 'fs' | 'nats' } = {}): Promise<TestCluster> {
     const [etcd, nats] = [await startEtcdServer(), await startNatsServer()];
-    return new TestCluster(etcd, nats);
+    return new TestCluster(etcd, nats, options.artifacts ?? 'fs');
   }
 
   private spawn(name: string, args: string[], env: Record<string, string> = {}): LetheProcess {
@@ -58,6 +60,7 @@ export class TestCluster implements AsyncDisposable {
         LETHE_ETCD_ENDPOINTS: this.etcd.endpoint,
         LETHE_NATS_SERVERS: this.nats.endpoint,
         LETHE_ARTIFACTS_DIR: join(this.dir, 'artifacts'),
+        LETHE_ARTIFACTS_KIND: this.artifacts,
         LETHE_LOG_LEVEL: 'info',
         LETHE_BACKEND: 'wasm',
         ...env,

@@ -1,5 +1,5 @@
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { openArtifactStore } from '../../shared/src/adapters/artifact-store-factory.js';
 import type { Config } from '../../shared/src/config/schema.js';
 import type { Logger } from '../../shared/src/log/logger.js';
 import { selectBackend } from '../../shared/src/ml/backend.js';
@@ -12,12 +12,13 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const backend = await selectBackend({ forced: config.worker.backend, logger });
   const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
   const trainer = new ThreadPoolTrainer({ threads: config.worker.slots, backend: backend.name });
+  const artifacts = await openArtifactStore(config);
   const agent = new WorkerAgent({
     ...(options.id === undefined ? {} : { id: options.id }),
     coordinators: options.coordinators,
     store,
     prefix: config.etcd.prefix,
-    executor: new TaskExecutor({ artifacts: new FsArtifactStore(config.artifacts.dir), trainer }),
+    executor: new TaskExecutor({ artifacts: artifacts.store, trainer }),
     backend: backend.name,
     slots: config.worker.slots,
     heartbeatMs: config.worker.heartbeatMs,
@@ -30,6 +31,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     close: async (graceMs) => {
       await agent.stop(graceMs);
       await trainer.close();
+      await artifacts.close();
       await store.close();
     },
   };

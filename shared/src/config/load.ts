@@ -18,6 +18,7 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_WORKER_HEARTBEAT_MS: { path: ['worker', 'heartbeatMs'] },
   LETHE_COORDINATOR_REVISION_WAIT_MS: { path: ['coordinator', 'revisionWaitMs'] },
   LETHE_ARTIFACTS_DIR: { path: ['artifacts', 'dir'] },
+  LETHE_ARTIFACTS_KIND: { path: ['artifacts', 'kind'] },
 };
 
 function setPath(target: Json, path: readonly string[], value: unknown): void {

@@ -42,7 +42,11 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     artifacts: z
-      .object({ dir: z.string().min(1).default('.lethe/artifacts') })
+      .object({
+        /** fs: a directory all processes share (one machine, or a shared volume); nats: the JetStream object store. */
+        kind: z.enum(['fs', 'nats']).default('fs'),
+        dir: z.string().min(1).default('.lethe/artifacts'),
+      })
       .strict()
       .prefault({}),
   })

@@ -87,7 +87,8 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
   };
   if (header.version !== 1) throw corrupt(`unknown version ${header.version}`);
   const dataStart = Math.ceil((12 + headerLength) / 4) * 4;
-  const copy = bytes.slice(dataStart); // aligned copy
+  // A real copy at offset 0 (Buffer.slice would return an unaligned view into a pooled buffer).
+  const copy = Uint8Array.from(bytes.subarray(dataStart));
   const floats = new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
   const weights: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const t of header.tensors) {
