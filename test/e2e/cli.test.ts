@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
+
+function lethe(args: string[]): { child: ReturnType<typeof spawn>; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  return { child, output: () => out, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
+}
+
+describe('the lethe CLI end to end', () => {
+  it('lethe up starts etcd, NATS, a coordinator and workers; a run trains; Ctrl-C stops all of it', async () => {
+    const up = lethe(['up', '--workers', '2', '--log-level', 'warn']);
+    const address = await eventually('cluster up', TIMEOUT.ready * 2, () => Promise.resolve(/coordinator\s+(\S+:\d+)/.exec(up.output())?.[1]));
+    const client = new LetheClient(address);
+    try {
+      await eventually('two workers', TIMEOUT.ready, async () => (await client.listWorkers()).workers.length >= 2);
+      await client.waitForOperation((await client.createRun(blobsRun('up-run'))).name, TIMEOUT.training);
+      const receipt = await client.deleteSamples('up-del', 'runs/up-run', ['blob-600']);
+      expect(receipt.shards).toHaveLength(1);
+      // The operator commands talk to the same cluster.
+      const status = lethe(['status', '--run', 'runs/up-run', '--coordinator', address]);
+      expect(await status.exit).toBe(0);
+      expect(status.output()).toContain('runs/up-run: RUN_STATE_SERVING');
+      const where = lethe(['where', '--run', 'runs/up-run', '--id', 'blob-600', '--coordinator', address]);
+      expect(await where.exit).toBe(0);
+      expect(where.output()).toContain('(deleted)');
+      const del = lethe(['delete', '--run', 'runs/up-run', '--coordinator', address, '--request-id', 'cli-del', 'blob-601']);
+      expect(await del.exit).toBe(0);
+      expect(del.output()).toMatch(/runs\/up-run\/deletions\/\S+: 1 id/);
+    } finally {
+      client.close();
+      up.child.kill('SIGINT');
+    }
+    expect(await up.exit).toBe(0);
+  });
+
+  it('lethe demo --quick --json ends with the summary object', async () => {
+    const demo = lethe(['demo', '--quick', '--json', '--deletions', '5']);
+    expect(await demo.exit).toBe(0);
+    const lines = demo.output().trim().split('\n');
+    const last = JSON.parse(lines.filter((l) => l.startsWith('{"accuracyBefore"')).pop() ?? '{}') as Record<string, unknown>;
+    for (const key of ['accuracyBefore', 'accuracyAfterDeletions', 'accuracyAfterRetrain', 'deletions', 'deleteP50Ms', 'deleteP99Ms']) expect(typeof last[key]).toBe('number');
+    expect(last['deletions']).toBe(5);
+    expect(last['accuracyBefore']).toBeGreaterThan(0.6);
+    const passes = last['samplePasses'] as { s3t: number; sisa: number; full: number };
+    expect(passes.s3t).toBeGreaterThan(0);
+    expect(passes.full).toBeGreaterThan(0);
+  });
+});
