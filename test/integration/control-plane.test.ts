@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Client, Metadata, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { deletionImpact } from '../../shared/src/domain/impact.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
@@ -102,5 +103,25 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     // Nothing was written by any of these, and the coordinator still serves.
     expect((await client.getRun('runs/loop')).revision).toBe(before);
     expect(await codeOf(client.getRun('runs/loop'))).toBe('OK');
+  });
+
+  it('reports health, lists workers with backend and load, and drains one', async () => {
+    const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
+    const health = new Health(address, credentials.createInsecure());
+    const status = await new Promise<string>((resolve, reject) =>
+      health.makeUnaryRequest('/grpc.health.v1.Health/Check', (x: Buffer) => x, (b: Buffer) => b.toString('hex'), Buffer.from('0a00', 'hex'), (e: ServiceError | null, r?: string) => (e ? reject(e) : resolve(r ?? ''))),
+    );
+    health.close();
+    expect(status).toBe('0801'); // HealthCheckResponse{status: SERVING}
+    const workers = (await client.listWorkers()).workers;
+    expect(workers.map((w) => w.name).sort()).toEqual(['workers/w0', 'workers/w1']);
+    expect(workers.every((w) => w.backend === 'wasm' && w.slots === 1)).toBe(true);
+    const drained = await client.drainWorker('workers/w1');
+    expect(drained.state).toBe('WORKER_STATE_DRAINING');
+    expect(await client.drainWorker('workers/nope').catch((e: unknown) => (e instanceof LetheError ? e.code : 'other'))).toBe('NOT_FOUND');
+    // New work goes to w0 only.
+    await client.waitForOperation((await client.createRun(blobsRun('after-drain'))).name, TIMEOUT.training);
+    const run = await client.getRun('runs/after-drain');
+    expect(new Set(run.shards.flatMap((s) => s.orderings.flatMap((o) => o.stages.map((st) => st.workerId))))).toEqual(new Set(['w0']));
   });
 });
