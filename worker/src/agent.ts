@@ -171,7 +171,8 @@ export class WorkerAgent {
         let out;
         if (a.stage !== null && a.stage !== undefined) {
           const s = a.stage;
-          out = await this.o.executor.stage({
+          out = await this.o.executor.stage(
+            {
             run: s.run.replace(/^runs\//, ''),
             shard: s.stage?.shard ?? 0,
             ordering: s.ordering,
@@ -183,7 +184,9 @@ export class WorkerAgent {
             sharingOrderings: s.sharingOrderings,
             runSpecJson: s.runSpecJson,
             salt: s.salt,
-          });
+            },
+            (p) => this.send({ progress: { taskId: a.taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
+          );
         } else if (a.pretrain !== null && a.pretrain !== undefined) {
           out = await this.o.executor.pretrain(a.pretrain.run, a.pretrain.runSpecJson);
         } else throw new Error('assignment carries no task this worker runs');

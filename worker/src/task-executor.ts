@@ -58,7 +58,7 @@ export class TaskExecutor {
     return { artifact, manifestHash: sampleIdsHash(publicIds), samplePasses: out.samplePasses, seconds: (performance.now() - started) / 1000 };
   }
 
-  async stage(t: StageTaskInput): Promise<TaskOutput> {
+  async stage(t: StageTaskInput, onProgress?: (p: { fraction: number; loss: number; samplesSeen: number }) => void): Promise<TaskOutput> {
     const started = performance.now();
     const spec = parseRunSpec(JSON.parse(t.runSpecJson));
     const dataset = loadDataset(spec.dataset);
@@ -83,7 +83,9 @@ export class TaskExecutor {
       digest = p.manifest.parent ?? '';
     }
     const prefix = t.ordering.slice(0, t.stage);
-    const [trained] = await this.deps.trainer.trainShard({
+    const stageRows = rows.filter((_, i) => prefix.includes(sliceOf[i] as number) && !excluded.has(ids[i] as string)).length;
+    const [trained] = await this.deps.trainer.trainShard(
+      {
       config,
       backbone: backbone.backbone,
       pretrainedHead: backbone.head,
@@ -96,7 +98,9 @@ export class TaskExecutor {
       parents,
       epochs: spec.epochs,
       seed: deriveSeed(spec.seed, 'shard', t.shard),
-    });
+      },
+      (p) => onProgress?.({ fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * spec.epochs * stageRows) }),
+    );
     if (trained === undefined) throw new Error(`stage ${stagePrefixKey(prefix, t.stage)} produced no result`);
     const manifestHash = sampleIdsHash(trained.sampleIds);
     const artifact = await putStage(

@@ -317,6 +317,7 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
                 running: new Set(h.runningTaskIds),
                 draining: false,
                 lastHeartbeat: new Date(),
+                progress: new Map(),
                 send: (m) => call.write(m),
                 close: () => call.end(),
               };
@@ -326,7 +327,13 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               return;
             }
             worker.lastHeartbeat = new Date();
-            if (msg.result !== null && msg.result !== undefined) await deps.scheduler.handleResult(worker.id, msg.result);
+            if (msg.progress !== null && msg.progress !== undefined) {
+              worker.progress.set(msg.progress.taskId, { fraction: msg.progress.fraction, loss: msg.progress.loss });
+              deps.logger.debug({ worker: worker.id, taskId: msg.progress.taskId, fraction: msg.progress.fraction, loss: msg.progress.loss }, 'task progress');
+            } else if (msg.result !== null && msg.result !== undefined) {
+              worker.progress.delete(msg.result.taskId);
+              await deps.scheduler.handleResult(worker.id, msg.result);
+            }
             else if (msg.release !== null && msg.release !== undefined) {
               worker.running.delete(msg.release.taskId);
               deps.logger.info({ worker: worker.id, taskId: msg.release.taskId, reason: msg.release.reason }, 'task handed back');

@@ -14,6 +14,8 @@ export interface AttachedWorker {
   readonly running: Set<string>;
   draining: boolean;
   lastHeartbeat: Date;
+  /** Latest progress report of each running task. */
+  readonly progress: Map<string, { fraction: number; loss: number }>;
   send(msg: CoordinatorMessage): boolean;
   close(): void;
 }

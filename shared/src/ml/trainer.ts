@@ -13,6 +13,7 @@ import {
   type PretrainJobInput,
   type PretrainJobOutput,
   type ShardJobInput,
+  type ShardJobProgress,
   type TrainedStage,
 } from './shard-job.js';
 
@@ -25,7 +26,8 @@ function tsxEsmApi(): string {
 /** Runs training jobs; the engine does not care whether they run in this thread or in a pool. */
 export interface Trainer extends AsyncDisposable {
   readonly parallelism: number;
-  trainShard(job: ShardJobInput, signal?: AbortSignal): Promise<TrainedStage[]>;
+  /** `onProgress` is called after every epoch of every stage. */
+  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void): Promise<TrainedStage[]>;
   trainFull(job: FullJobInput): Promise<FullJobOutput>;
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
   close(): Promise<void>;
@@ -34,8 +36,8 @@ export interface Trainer extends AsyncDisposable {
 /** Runs jobs in the calling thread (the backend must already be selected). */
 export class InThreadTrainer implements Trainer {
   readonly parallelism = 1;
-  trainShard(job: ShardJobInput, signal?: AbortSignal): Promise<TrainedStage[]> {
-    return runShardJob(job, undefined, signal);
+  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void): Promise<TrainedStage[]> {
+    return runShardJob(job, onProgress);
   }
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
     return runFullJob(job);
@@ -55,7 +57,10 @@ type Request =
   | { id: number; kind: 'shard'; job: ShardJobInput }
   | { id: number; kind: 'full'; job: FullJobInput }
   | { id: number; kind: 'pretrain'; job: PretrainJobInput };
-type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code?: string };
+type Reply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string; code?: string }
+  | { id: number; progress: ShardJobProgress };
 
 interface Slot {
   readonly worker: Worker;
@@ -109,13 +114,17 @@ export class ThreadPoolTrainer implements Trainer {
     else slot.busy = false;
   }
 
-  private async run<T>(make: (id: number) => Request): Promise<T> {
+  private async run<T>(make: (id: number) => Request, onProgress?: (p: ShardJobProgress) => void): Promise<T> {
     const slot = await this.acquire();
     const id = this.nextId++;
     try {
       return await new Promise<T>((resolve, reject) => {
         const onMessage = (reply: Reply): void => {
           if (reply.id !== id) return;
+          if ('progress' in reply) {
+            onProgress?.(reply.progress);
+            return;
+          }
           cleanup();
           if (reply.ok) resolve(reply.result as T);
           else reject(new LetheError((reply.code as ErrorCode | undefined) ?? ErrorCode.INTERNAL, `training thread: ${reply.error}`));
@@ -139,8 +148,8 @@ export class ThreadPoolTrainer implements Trainer {
     }
   }
 
-  trainShard(job: ShardJobInput): Promise<TrainedStage[]> {
-    return this.run((id) => ({ id, kind: 'shard', job }));
+  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void): Promise<TrainedStage[]> {
+    return this.run((id) => ({ id, kind: 'shard', job }), onProgress);
   }
 
   trainFull(job: FullJobInput): Promise<FullJobOutput> {

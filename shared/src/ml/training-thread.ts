@@ -13,7 +13,7 @@ parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full' | 'pretrain
       await ready;
       const result =
         msg.kind === 'shard'
-          ? await runShardJob(msg.job as ShardJobInput)
+          ? await runShardJob(msg.job as ShardJobInput, (progress) => parentPort?.postMessage({ id: msg.id, progress }))
           : msg.kind === 'full'
             ? await runFullJob(msg.job as FullJobInput)
             : await runPretrainJob(msg.job as PretrainJobInput);

@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ThreadPoolTrainer } from './trainer.js';
+import { makeBlobs } from './data/synthetic.js';
+import { gatherRows } from './data/dataset.js';
+import { ModelConfigSchema } from './model-config.js';
+import type { ShardJobProgress } from './shard-job.js';
+
+const pool = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
+afterAll(() => pool.close());
+
+describe('ThreadPoolTrainer', () => {
+  it('pretrains and trains stages in a training thread, reporting progress after every epoch', async () => {
+    const d = makeBlobs({ samples: 300, features: 8, classes: 3 });
+    const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
+    const pub = gatherRows(d, d.split.public);
+    const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 2, seed: 1 });
+    expect(pre.samplePasses).toBe(2 * d.split.public.length);
+    const user = gatherRows(d, d.split.user);
+    const progress: ShardJobProgress[] = [];
+    const stages = await pool.trainShard(
+      {
+        config,
+        backbone: pre.backbone,
+        pretrainedHead: pre.head,
+        ids: Array.from(d.split.user, (r) => d.ids[r] as string),
+        x: user.x,
+        y: user.y,
+        sliceOf: Int32Array.from(d.split.user, (_, i) => i % 2),
+        deleted: new Uint8Array(d.split.user.length),
+        prefixes: [[0], [0, 1]],
+        parents: {},
+        epochs: 3,
+        seed: 1,
+      },
+      (p) => progress.push(p),
+    );
+    expect(stages.map((s) => s.stage)).toEqual([1, 2]);
+    expect(progress).toHaveLength(2 * 3);
+    expect(progress.filter((p) => p.prefix.length === 2).map((p) => p.fraction)).toEqual([1 / 3, 2 / 3, 1]);
+    expect(progress.every((p) => Number.isFinite(p.loss))).toBe(true);
+  });
+
+  it('fails a job with a typed error instead of crashing the pool', async () => {
+    const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
+    await expect(pool.pretrain({ config, x: new Float32Array(8 * 4), y: Float32Array.from([0, 1, 2]), epochs: 1, seed: 1 })).rejects.toThrow(/training thread/);
+  });
+});
