@@ -55,7 +55,7 @@ export function demoCommand(): Command {
     .option('--json', 'print the summary as one JSON object on the last line')
     .action(async (flags: DemoFlags) => {
       const out = (s: string): void => void process.stdout.write(`${s}\n`);
-      const logger = createLogger({ service: 'demo', level: 'warn' });
+      const logger = createLogger({ service: 'demo', level: 'error' });
       const started = performance.now();
       const backend = await selectBackend({ forced: 'auto', logger });
       const dir = mkdtempSync(join(tmpdir(), 'lethe-demo-'));
