@@ -17,6 +17,7 @@ import { createLogger } from '../shared/src/log/logger.js';
 import { makeBlobs } from '../shared/src/ml/data/synthetic.js';
 import { Coordinator } from '../coordinator/src/coordinator.js';
 import { LetheClient } from '../coordinator/src/client/lethe-client.js';
+import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 
 const quick = hasFlag('--quick');
@@ -26,11 +27,6 @@ const PER_ROUND = quick ? 60 : 150;
 const BATCHES = quick ? 5 : 20;
 const BATCH = 1000;
 const SAMPLES = 60_000;
-
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'lethe-bench-delete-'));
 const etcd = await startEtcdServer();

@@ -3,19 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { StateStore, WatchEvent } from '../../shared/src/ports/state-store.js';
 import { put } from '../../shared/src/ports/state-store.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
+import { eventually } from '../support/eventually.js';
 
 export interface StateStoreFixture {
   /** A new client of the same store (a second process, as far as leases are concerned). */
   client(): Promise<StateStore>;
   dispose(): Promise<void>;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function take(it: AsyncIterable<WatchEvent>, n: number): Promise<WatchEvent[]> {
@@ -129,7 +122,7 @@ export function describeStateStoreContract(name: string, makeFixture: () => Prom
       await new Promise((r) => setTimeout(r, 2500)); // kept alive past one TTL while the client lives
       expect(await store.get(`${p}orphan`)).not.toBeNull();
       await dying.close();
-      await eventually(async () => (await store.get(`${p}orphan`)) === null, 8000);
+      await eventually('orphaned lease expired', 8000, async () => (await store.get(`${p}orphan`)) === null);
     });
 
     it('refuses a put on an unknown lease', async () => {

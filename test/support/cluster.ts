@@ -5,26 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
 import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { eventually } from './eventually.js';
+
+export { eventually };
 
 const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
 
 /** Named timeouts, so a slow machine fails with a clear reason. */
 export const TIMEOUT = { ready: 30_000, training: 120_000, takeover: 20_000 } as const;
-
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== null && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not true within ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A Lethe process (coordinator or worker) started from the CLI, with its output kept for assertions. */
 export interface LetheProcess {

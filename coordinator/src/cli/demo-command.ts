@@ -21,6 +21,7 @@ import { loadDataset } from '../../../shared/src/ml/data/registry.js';
 import { gatherRows } from '../../../shared/src/ml/data/dataset.js';
 import { parseRunSpec, type RunSpecInput } from '../../../shared/src/domain/run-spec.js';
 import { placeSample } from '../../../shared/src/domain/placement.js';
+import { quantile } from '../../../shared/src/util/stats.js';
 import { Coordinator } from '../coordinator.js';
 import { LetheClient } from '../client/lethe-client.js';
 import { unpackAny } from '../rpc/convert.js';
@@ -33,11 +34,6 @@ interface DemoFlags {
   quick?: boolean;
   json?: boolean;
 }
-
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
-};
 
 /**
  * The quick start's main job: one process with an embedded coordinator and workers (in-memory twins of etcd and
