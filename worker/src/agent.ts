@@ -42,6 +42,7 @@ export class WorkerAgent {
   private client: WorkerProtocolClient | undefined;
   private readonly running = new Map<string, Promise<void>>();
   private readonly cancelled = new Set<string>();
+  private readonly aborts = new Map<string, AbortController>();
   /** Results not yet acknowledged by a live stream: re-sent after a reconnect. */
   private readonly unsent = new Map<string, TaskResult>();
   private stopping = false;
@@ -150,6 +151,7 @@ export class WorkerAgent {
       this.accept(msg.assignment);
     } else if (msg.cancel !== null && msg.cancel !== undefined) {
       this.cancelled.add(msg.cancel.taskId);
+      this.aborts.get(msg.cancel.taskId)?.abort();
       this.log.info({ taskId: msg.cancel.taskId, reason: msg.cancel.reason }, 'task cancelled');
     } else if (msg.drain !== null && msg.drain !== undefined) {
       this.draining = true;
@@ -164,6 +166,8 @@ export class WorkerAgent {
     }
     if (this.running.has(a.taskId)) return;
     const log = this.log.child({ taskId: a.taskId });
+    const abort = new AbortController();
+    this.aborts.set(a.taskId, abort);
     const work = (async () => {
       const started = performance.now();
       let result: TaskResult;
@@ -186,6 +190,7 @@ export class WorkerAgent {
             salt: s.salt,
             },
             (p) => this.send({ progress: { taskId: a.taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
+            abort.signal,
           );
         } else if (a.pretrain !== null && a.pretrain !== undefined) {
           out = await this.o.executor.pretrain(a.pretrain.run, a.pretrain.runSpecJson);
@@ -197,6 +202,7 @@ export class WorkerAgent {
         result = { taskId: a.taskId, epoch: a.epoch, ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
       }
       this.running.delete(a.taskId);
+      this.aborts.delete(a.taskId);
       if (this.cancelled.delete(a.taskId)) return; // the coordinator no longer wants it
       this.unsent.set(a.taskId, result);
       if (this.send({ result })) this.unsent.delete(a.taskId);

@@ -58,7 +58,7 @@ export class TaskExecutor {
     return { artifact, manifestHash: sampleIdsHash(publicIds), samplePasses: out.samplePasses, seconds: (performance.now() - started) / 1000 };
   }
 
-  async stage(t: StageTaskInput, onProgress?: (p: { fraction: number; loss: number; samplesSeen: number }) => void): Promise<TaskOutput> {
+  async stage(t: StageTaskInput, onProgress?: (p: { fraction: number; loss: number; samplesSeen: number }) => void, signal?: AbortSignal): Promise<TaskOutput> {
     const started = performance.now();
     const spec = parseRunSpec(JSON.parse(t.runSpecJson));
     const dataset = loadDataset(spec.dataset);
@@ -100,6 +100,7 @@ export class TaskExecutor {
       seed: deriveSeed(spec.seed, 'shard', t.shard),
       },
       (p) => onProgress?.({ fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * spec.epochs * stageRows) }),
+      signal,
     );
     if (trained === undefined) throw new Error(`stage ${stagePrefixKey(prefix, t.stage)} produced no result`);
     const manifestHash = sampleIdsHash(trained.sampleIds);

@@ -40,6 +40,36 @@ describe('ThreadPoolTrainer', () => {
     expect(progress.every((p) => Number.isFinite(p.loss))).toBe(true);
   });
 
+  it('cancels a running job by replacing its thread, and keeps serving jobs after', async () => {
+    const d = makeBlobs({ samples: 3000, features: 32, classes: 3 });
+    const config = ModelConfigSchema.parse({ inputShape: [32], task: 'classification', outputs: 3, hidden: 64, blocks: 2, adapterBlocks: 2 });
+    const pub = gatherRows(d, d.split.public);
+    const ac = new AbortController();
+    const started = performance.now();
+    const long = pool.trainShard(
+      {
+        config,
+        backbone: (await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 })).backbone,
+        pretrainedHead: (await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 })).head,
+        ids: Array.from(d.split.user, (r) => d.ids[r] as string),
+        ...gatherRows(d, d.split.user),
+        sliceOf: new Int32Array(d.split.user.length),
+        deleted: new Uint8Array(d.split.user.length),
+        prefixes: [[0]],
+        parents: {},
+        epochs: 500, // minutes of work if not cancelled
+        seed: 1,
+      },
+      undefined,
+      ac.signal,
+    );
+    setTimeout(() => ac.abort(), 300);
+    await expect(long).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    const after = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
+    expect(after.samplePasses).toBe(pub.y.length);
+  });
+
   it('fails a job with a typed error instead of crashing the pool', async () => {
     const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
     await expect(pool.pretrain({ config, x: new Float32Array(8 * 4), y: Float32Array.from([0, 1, 2]), epochs: 1, seed: 1 })).rejects.toThrow(/training thread/);

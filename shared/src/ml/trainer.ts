@@ -27,7 +27,7 @@ function tsxEsmApi(): string {
 export interface Trainer extends AsyncDisposable {
   readonly parallelism: number;
   /** `onProgress` is called after every epoch of every stage. */
-  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void): Promise<TrainedStage[]>;
+  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]>;
   trainFull(job: FullJobInput): Promise<FullJobOutput>;
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
   close(): Promise<void>;
@@ -36,8 +36,8 @@ export interface Trainer extends AsyncDisposable {
 /** Runs jobs in the calling thread (the backend must already be selected). */
 export class InThreadTrainer implements Trainer {
   readonly parallelism = 1;
-  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void): Promise<TrainedStage[]> {
-    return runShardJob(job, onProgress);
+  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]> {
+    return runShardJob(job, onProgress, signal);
   }
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
     return runFullJob(job);
@@ -63,7 +63,7 @@ type Reply =
   | { id: number; progress: ShardJobProgress };
 
 interface Slot {
-  readonly worker: Worker;
+  worker: Worker;
   busy: boolean;
 }
 
@@ -80,22 +80,27 @@ export class ThreadPoolTrainer implements Trainer {
 
   constructor(options: { readonly threads?: number; readonly backend: BackendName }) {
     this.parallelism = Math.max(1, options.threads ?? availableParallelism());
+    this.backend = options.backend;
+    for (let i = 0; i < this.parallelism; i++) this.slots.push({ worker: this.spawn(), busy: false });
+  }
+
+  private readonly backend: BackendName;
+
+  private spawn(): Worker {
     const here = new URL(import.meta.url);
     const fromSource = here.pathname.endsWith('.ts');
     const entry = new URL(fromSource ? './training-thread.ts' : './training-thread.js', here);
-    for (let i = 0; i < this.parallelism; i++) {
-      // From TypeScript sources (tests, tsx) the thread registers tsx's loader before importing its entry.
-      const worker = fromSource
-        ? new Worker(
-            `import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}));`,
-            { eval: true, workerData: { backend: options.backend } },
-          )
-        : new Worker(entry, { workerData: { backend: options.backend } });
-      // A thread that dies fails the job it holds (see run); this keeps its error from crashing the process.
-      worker.on('error', () => undefined);
-      worker.unref();
-      this.slots.push({ worker, busy: false });
-    }
+    // From TypeScript sources (tests, tsx) the thread registers tsx's loader before importing its entry.
+    const worker = fromSource
+      ? new Worker(`import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}));`, {
+          eval: true,
+          workerData: { backend: this.backend },
+        })
+      : new Worker(entry, { workerData: { backend: this.backend } });
+    // A thread that dies fails the job it holds (see run); this keeps its error from crashing the process.
+    worker.on('error', () => undefined);
+    worker.unref();
+    return worker;
   }
 
   private acquire(): Promise<Slot> {
@@ -114,7 +119,8 @@ export class ThreadPoolTrainer implements Trainer {
     else slot.busy = false;
   }
 
-  private async run<T>(make: (id: number) => Request, onProgress?: (p: ShardJobProgress) => void): Promise<T> {
+  private async run<T>(make: (id: number) => Request, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
     const id = this.nextId++;
     try {
@@ -133,14 +139,25 @@ export class ThreadPoolTrainer implements Trainer {
           cleanup();
           reject(new LetheError(ErrorCode.INTERNAL, `training thread crashed: ${e.message}`, { cause: e }));
         };
-        const cleanup = (): void => {
-          slot.worker.off('message', onMessage);
-          slot.worker.off('error', onError);
+        // Cancelling stops the computation itself: the thread is terminated and a fresh one takes its slot.
+        const onAbort = (): void => {
+          cleanup();
+          const old = slot.worker;
+          slot.worker = this.spawn();
+          void old.terminate();
+          reject(new LetheError(ErrorCode.CANCELLED, 'training cancelled'));
         };
-        slot.worker.on('message', onMessage);
-        slot.worker.on('error', onError);
-        slot.worker.ref();
-        slot.worker.postMessage(make(id));
+        const worker = slot.worker;
+        const cleanup = (): void => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          signal?.removeEventListener('abort', onAbort);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        worker.ref();
+        worker.postMessage(make(id));
       });
     } finally {
       slot.worker.unref();
@@ -148,8 +165,8 @@ export class ThreadPoolTrainer implements Trainer {
     }
   }
 
-  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void): Promise<TrainedStage[]> {
-    return this.run((id) => ({ id, kind: 'shard', job }), onProgress);
+  trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]> {
+    return this.run((id) => ({ id, kind: 'shard', job }), onProgress, signal);
   }
 
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
