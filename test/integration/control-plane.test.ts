@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, Client, Metadata, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Client, Metadata, loadPackageDefinition, makeClientConstructor, type ChannelCredentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { createRequire } from 'node:module';
+import { LETHE_SERVICES } from '../../shared/src/adapters/grpc/protos.js';
 import { service as healthService } from 'grpc-health-check';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { deletionImpact } from '../../shared/src/domain/impact.js';
@@ -113,6 +116,23 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     );
     health.close();
     expect(status).toBe('0801'); // HealthCheckResponse{status: SERVING}
+    // Reflection lists every Lethe service, so grpcurl and similar tools can discover the API.
+    const reflectionProto = createRequire(import.meta.url).resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+    const reflection = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: new (a: string, c: ChannelCredentials) => Client & { ServerReflectionInfo(): ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> } } } };
+    };
+    const rc = new reflection.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    const listed = await new Promise<string[]>((resolve, reject) => {
+      const call = rc.ServerReflectionInfo();
+      call.on('data', (r: { list_services_response?: { service: { name: string }[] } }) => {
+        resolve((r.list_services_response?.service ?? []).map((x) => x.name));
+        call.end();
+      });
+      call.on('error', reject);
+      call.write({ list_services: '*' });
+    });
+    rc.close();
+    for (const name of LETHE_SERVICES) expect(listed).toContain(name);
     const workers = (await client.listWorkers()).workers;
     expect(workers.map((w) => w.name).sort()).toEqual(['workers/w0', 'workers/w1']);
     expect(workers.every((w) => w.backend === 'wasm' && w.slots === 1)).toBe(true);
