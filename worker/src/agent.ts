@@ -193,7 +193,7 @@ export class WorkerAgent {
             abort.signal,
           );
         } else if (a.pretrain !== null && a.pretrain !== undefined) {
-          out = await this.o.executor.pretrain(a.pretrain.run, a.pretrain.runSpecJson);
+          out = await this.o.executor.pretrain(a.pretrain.runSpecJson);
         } else throw new Error('assignment carries no task this worker runs');
         result = { taskId: a.taskId, epoch: a.epoch, ok: true, artifact: out.artifact, manifestHash: out.manifestHash, samplePasses: String(out.samplePasses), seconds: out.seconds };
         log.info({ seconds: out.seconds, artifact: out.artifact }, 'task done');

@@ -40,7 +40,7 @@ export interface TaskExecutorDeps {
 export class TaskExecutor {
   constructor(private readonly deps: TaskExecutorDeps) {}
 
-  async pretrain(run: string, runSpecJson: string): Promise<TaskOutput> {
+  async pretrain(runSpecJson: string): Promise<TaskOutput> {
     const started = performance.now();
     const spec = parseRunSpec(JSON.parse(runSpecJson));
     const dataset = loadDataset(spec.dataset);
@@ -54,7 +54,6 @@ export class TaskExecutor {
       out.backbone,
       out.head,
     );
-    void run;
     return { artifact, manifestHash: sampleIdsHash(publicIds), samplePasses: out.samplePasses, seconds: (performance.now() - started) / 1000 };
   }
 
