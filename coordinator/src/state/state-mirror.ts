@@ -30,12 +30,22 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
     return this.applied;
   }
 
-  /** Loads everything, then follows the watch (restarting it from the last applied revision if it ends). */
+  /** Loads everything, then follows the watch. */
   async start(): Promise<void> {
-    const { kvs, revision } = await this.deps.store.list(this.deps.prefix);
-    for (const kv of kvs) this.kvs.set(kv.key, kv);
-    this.advance(revision);
+    await this.reload();
     this.loop = this.follow();
+  }
+
+  /**
+   * Replaces the mirror with a fresh read. Used at start and whenever the watch breaks: resuming from the last
+   * applied revision can fail for good once etcd has compacted past it, a fresh read cannot.
+   */
+  private async reload(): Promise<void> {
+    const { kvs, revision } = await this.deps.store.list(this.deps.prefix);
+    const fresh = new Map(kvs.map((kv) => [kv.key, kv]));
+    for (const key of [...this.kvs.keys()]) if (!fresh.has(key)) this.applyDelete(key, revision);
+    for (const kv of kvs) this.applyPut(kv);
+    this.advance(revision);
   }
 
   private async follow(): Promise<void> {
@@ -47,9 +57,15 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
           this.advance(e.revision);
         }
       } catch (err) {
-        this.deps.logger.warn({ err }, 'state watch failed; restarting');
+        this.deps.logger.warn({ err }, 'state watch failed');
       }
-      if (!this.abort.signal.aborted) await new Promise((r) => setTimeout(r, 200));
+      if (this.abort.signal.aborted) break;
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        await this.reload();
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'state reload failed; retrying');
+      }
     }
   }
 
