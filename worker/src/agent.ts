@@ -1,5 +1,6 @@
 import { credentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadLetheProtos } from '../../shared/src/adapters/grpc/protos.js';
 import type { Logger } from '../../shared/src/log/logger.js';
 import type { Lease, StateStore } from '../../shared/src/ports/state-store.js';
@@ -46,6 +47,8 @@ export class WorkerAgent {
   /** Results not yet acknowledged by a live stream: re-sent after a reconnect. */
   private readonly unsent = new Map<string, TaskResult>();
   private stopping = false;
+  /** Aborted on stop: interrupts the reconnect backoff. */
+  private readonly stopped = new AbortController();
   private draining = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -90,7 +93,7 @@ export class WorkerAgent {
       } else index++;
       backoff = Date.now() - started > 5000 ? 100 : Math.min(MAX_BACKOFF_MS, backoff * 2);
       this.log.info({ coordinator: target, reason: outcome.reason, retryInMs: backoff }, 'coordinator stream ended; reconnecting');
-      await new Promise((r) => setTimeout(r, backoff));
+      await sleep(backoff, undefined, { signal: this.stopped.signal }).catch(() => undefined);
     }
   }
 
@@ -219,10 +222,13 @@ export class WorkerAgent {
     if (this.stopping) return;
     this.draining = true;
     this.log.info({ running: this.running.size }, 'shutting down: finishing current tasks');
-    await Promise.race([Promise.all(this.running.values()), new Promise((r) => setTimeout(r, graceMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.running.values()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer); // a pending grace timer would keep the process alive after a clean stop
     for (const id of this.running.keys()) this.send({ release: { taskId: id, reason: 'worker shut down' } });
     await new Promise((r) => setTimeout(r, 100)); // let the last results flush
     this.stopping = true;
+    this.stopped.abort();
     clearInterval(this.heartbeat);
     this.stream?.end();
     this.client?.close();
