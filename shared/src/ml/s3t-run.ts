@@ -20,7 +20,8 @@ import {
   type Head,
 } from './model.js';
 import { pretrainBackbone } from './training.js';
-import { encodeArtifact, encodeSampleList, type StageManifest } from './artifact-codec.js';
+import type { StageManifest } from './artifact-codec.js';
+import { putBackbone, putStage } from './run-model.js';
 import { triePrefixes, type StageWeights, type TrainedStage } from './shard-job.js';
 import type { Trainer } from './trainer.js';
 import type { WeightSet } from './weights.js';
@@ -161,19 +162,11 @@ export class S3TRun {
     this.pretrainedHeadWeights = await headToWeights(result.head);
     this.costs.pretrain += result.fit.samplePasses;
     const publicIds = Array.from(d.split.public, (r) => d.ids[r] as string);
-    this.backboneDigest = await this.o.artifacts.put(
-      encodeArtifact({
-        manifest: {
-          kind: 'backbone',
-          dataset: d.name,
-          config: this.config,
-          publicIdsHash: sampleIdsHash(publicIds),
-          publicCount: publicIds.length,
-          epochs: this.o.pretrainEpochs,
-          seed: this.o.seed,
-        },
-        weights: { ...this.backboneWeights, ...Object.fromEntries(Object.entries(this.pretrainedHeadWeights).map(([k, v]) => [`head.${k}`, v])) },
-      }),
+    this.backboneDigest = await putBackbone(
+      this.o.artifacts,
+      { kind: 'backbone', dataset: d.name, config: this.config, publicIdsHash: sampleIdsHash(publicIds), publicCount: publicIds.length, epochs: this.o.pretrainEpochs, seed: this.o.seed },
+      this.backboneWeights,
+      this.pretrainedHeadWeights,
     );
   }
 
@@ -339,7 +332,6 @@ export class S3TRun {
     this.costs[kind] += t.samplePasses;
     const stale = t.prefix.some((slice) => s.generations[slice] !== generationsAtStart[slice]);
     if (stale) return false;
-    const sampleListDigest = await this.o.artifacts.put(encodeSampleList(t.sampleIds));
     const parentKey = t.stage > 1 ? stagePrefixKey(t.prefix, t.stage - 1) : null;
     const manifest: StageManifest = {
       kind: 'stage',
@@ -350,14 +342,14 @@ export class S3TRun {
       stage: t.stage,
       block: t.block,
       slices: t.prefix.map((slice) => ({ slice, generation: generationsAtStart[slice] as number })),
-      sampleIdsHash: sampleListDigest,
+      sampleIdsHash: sampleIdsHash(t.sampleIds),
       sampleCount: t.sampleIds.length,
       parent: parentKey === null ? null : (s.stages.get(parentKey)?.digest ?? null),
       backbone: this.backboneDigest,
       epochs: this.o.epochs,
       seed: t.seed,
     };
-    const digest = await this.o.artifacts.put(encodeArtifact({ manifest, weights: { ...prefixed('adapter', t.adapter), ...prefixed('head', t.head) } }));
+    const digest = await putStage(this.o.artifacts, manifest, t, t.sampleIds);
     const key = stagePrefixKey(t.prefix, t.stage);
     const old = s.stages.get(key);
     s.stages.set(key, { prefix: t.prefix, digest, manifest, adapter: adapterFromWeights(t.adapter), head: headFromWeights(t.head), weights: t });
@@ -457,9 +449,6 @@ export interface FullBaseline {
   dispose(): void;
 }
 
-function prefixed(prefix: string, w: WeightSet): WeightSet {
-  return Object.fromEntries(Object.entries(w).map(([k, v]) => [`${prefix}.${k}`, v]));
-}
 
 /** Accuracy or MSE of `predict` over dataset rows. */
 export async function evaluateRows(d: Dataset, rows: ArrayLike<number>, batch: number, predict: (x: tf.Tensor) => Tensor2D): Promise<number> {
