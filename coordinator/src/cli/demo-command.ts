@@ -162,18 +162,15 @@ export function demoCommand(): Command {
         const accuracyAfterRetrain = await evaluate('0');
         const run = await client.getRun('runs/mnist-demo');
 
-        // Like-for-like costs: SISA and full retraining of the same data, retraining after every request.
-        const sliceSizes = Array.from({ length: spec.shards }, () => new Array<number>(spec.slices).fill(0));
-        for (const id of userIds) {
-          const p = placeSample('mnist-demo', id, spec.shards, spec.slices);
-          (sliceSizes[p.shard] as number[])[p.slice] = ((sliceSizes[p.shard] as number[])[p.slice] ?? 0) + 1;
-        }
+        // Like-for-like costs: SISA and full retraining of the same data, retraining after every request. The run
+        // reports its slice sizes and placement salt, so the demo does not re-derive them.
+        const sliceSizes = run.shards.map((s) => s.sliceSizes.map(Number));
         const identity = [identityOrdering(spec.slices)];
         let sisa = sliceSizes.reduce((sum, sizes) => sum + stagesCost({ sliceSizes: sizes, orderings: identity }, allStages(identity), spec.epochs), 0);
         let full = userIds.length * spec.epochs;
         let remaining = userIds.length;
         for (const id of victims) {
-          const p = placeSample('mnist-demo', id, spec.shards, spec.slices);
+          const p = placeSample(run.salt, id, spec.shards, spec.slices);
           const sizes = sliceSizes[p.shard] as number[];
           sizes[p.slice] = (sizes[p.slice] ?? 1) - 1;
           sisa += stagesCost({ sliceSizes: sizes, orderings: identity }, allStages(identity).filter((s) => s.stage > p.slice), spec.epochs);

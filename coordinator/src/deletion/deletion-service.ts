@@ -5,9 +5,9 @@ import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
 import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { FencedWriter, Put } from '../state/fenced-writer.js';
-import { ReceiptSchema, type DeletionRecord, type Receipt, type ShardRecord } from '../state/records.js';
+import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord, type ShardRecord } from '../state/records.js';
 import { isActive, shardServing, taintedSlices, type RunViews } from '../state/run-views.js';
-import { runSamples } from '../runs/run-catalog.js';
+import { runSamples, type RunSamples } from '../runs/run-catalog.js';
 import { runIdOf } from '../runs/run-service.js';
 import { emptyShard, stageState, type StageStateName } from '../runs/stage-state.js';
 
@@ -77,7 +77,7 @@ export class DeletionService {
       throw invalidArgument(`${unknown.length} sample id(s) are not user data of run '${run}': ${shown}${unknown.length > 5 ? ', ...' : ''}`, { field: 'sample_ids', unknown: unknown.slice(0, 5) });
     }
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const result = await this.tryDelete(run, requestId, [...new Set(ids)], ids.length);
+      const result = await this.tryDelete(run, record, samples, requestId, [...new Set(ids)], ids.length);
       if (result !== null) return result;
       if (requestId !== '') {
         const prior = this.receiptFor(run, requestId);
@@ -87,11 +87,8 @@ export class DeletionService {
     throw new LetheError(ErrorCode.REVISION_CONFLICT, `deletion in run '${run}' kept conflicting with concurrent writes; retry`);
   }
 
-  private async tryDelete(run: string, requestId: string, ids: string[], requested: number): Promise<Receipt | null> {
+  private async tryDelete(run: string, record: RunRecord, samples: RunSamples, requestId: string, ids: string[], requested: number): Promise<Receipt | null> {
     const { views, writer } = this.deps;
-    const record = views.run(run);
-    if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
-    const samples = runSamples(run, record.salt, record.spec);
     const byShard = new Map<number, { ids: string[]; slices: Set<number> }>();
     let alreadyDeleted = 0;
     const tombstoneCache = new Map<number, ReadonlySet<string>>();
