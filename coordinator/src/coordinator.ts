@@ -18,6 +18,7 @@ import { RunService } from './runs/run-service.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Predictor } from './serving/predictor.js';
 import { WorkerHub } from './workers/worker-hub.js';
+import { StoreProbe } from './health/store-probe.js';
 import {
   adminHandlers,
   deletionHandlers,
@@ -47,6 +48,8 @@ export interface CoordinatorOptions {
   readonly heartbeatMs?: number;
   /** TTL of the leader key: how long a crashed leader can block a takeover. @default 5 */
   readonly leaderTtlSeconds?: number;
+  /** How often health checks that etcd answers (NOT_SERVING while it does not). @default 2000 */
+  readonly storeProbeMs?: number;
   /** TF.js backend for serving predictions. @default 'auto' */
   readonly backend?: BackendName | 'auto';
 }
@@ -66,6 +69,7 @@ export class Coordinator {
     private readonly scheduler: Scheduler,
     private readonly hub: WorkerHub,
     private readonly logger: Logger,
+    private readonly probe: StoreProbe,
     id: string,
   ) {
     this.id = id;
@@ -116,6 +120,15 @@ export class Coordinator {
     for (const s of LETHE_SERVICES) statuses[s] = 'SERVING';
     const health = new HealthImplementation(statuses);
     health.addToServer(server);
+    const probe = new StoreProbe({
+      store: o.store,
+      logger,
+      ...(o.storeProbeMs === undefined ? {} : { intervalMs: o.storeProbeMs }),
+      onChange: (reachable) => {
+        for (const name of Object.keys(statuses)) health.setStatus(name, reachable ? 'SERVING' : 'NOT_SERVING');
+      },
+    });
+    probe.start();
     new ReflectionService(packageDefinition).addToServer(server);
     // Any change to the state (a deletion, a commit, a worker lease expiring) may make work ready.
     mirror.on('change', () => scheduler.wake());
@@ -126,7 +139,7 @@ export class Coordinator {
     });
     election.start();
     logger.info({ address, listen: o.listen }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, id);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, id);
   }
 
   get isLeader(): boolean {
@@ -135,6 +148,7 @@ export class Coordinator {
 
   /** Stop intake (health NOT_SERVING), step down so a follower takes over, drain calls, stop watching. */
   async stop(): Promise<void> {
+    this.probe.stop();
     this.health.setStatus('', 'NOT_SERVING');
     await this.scheduler.stop();
     this.hub.closeAll();

@@ -109,6 +109,34 @@ export function describeStateStoreContract(name: string, makeFixture: () => Prom
       expect(replayed.map((e) => e.revision)).toEqual(events.map((e) => e.revision));
     });
 
+    it('marks only the last watched event of a multi-key transaction as ending its revision, live and replayed', async () => {
+      const w = `${p}multi/`;
+      const ac = new AbortController();
+      const live = take(store.watch(w, { signal: ac.signal }), 3);
+      await new Promise((r) => setTimeout(r, 300)); // let the watch start
+      const { revision } = await store.txn({
+        compare: [],
+        success: [
+          { type: 'put', key: `${w}a`, value: '1' },
+          { type: 'put', key: `${w}b`, value: '2' },
+          { type: 'put', key: `${p}outside-the-watch`, value: 'x' }, // the txn's last op is not watched
+        ],
+      });
+      const single = await put(store, `${w}c`, '3');
+      const events = await live;
+      ac.abort();
+      const seen = events.map((e) => [e.revision, e.revisionDone]);
+      expect(seen).toEqual([
+        [revision, false],
+        [revision, true],
+        [single, true],
+      ]);
+      const replay = new AbortController();
+      const replayed = await take(store.watch(w, { fromRevision: revision, signal: replay.signal }), 3);
+      replay.abort();
+      expect(replayed.map((e) => [e.revision, e.revisionDone])).toEqual(seen);
+    });
+
     it('removes a lease\'s keys on revoke, and when its client dies, after the TTL', async () => {
       const lease = await store.grantLease(2);
       await put(store, `${p}leased`, 'v', lease.id);

@@ -61,8 +61,8 @@ describe('coordinator restart and failover on a real cluster', () => {
     }
     expect((await c2.whereIs('runs/durable', userIds[3] as string)).deleted).toBe(true);
     // The dead replica's leader key expires after its TTL; then the restarted one leads, and the same request id
-    // still returns the same receipt.
-    const repeat = await eventually('restarted replica leads', TIMEOUT.takeover, () => c2.deleteSamples('durable-del', 'runs/durable', [userIds[3] as string]));
+    // still returns the same receipt (for the same set of ids, in any order).
+    const repeat = await eventually('restarted replica leads', TIMEOUT.takeover, () => c2.deleteSamples('durable-del', 'runs/durable', [userIds[4] as string, userIds[3] as string]));
     expect(repeat.name).toBe(receipt.name);
     expect(repeat.revision).toBe(receipt.revision);
     await eventually('retrained after restart', TIMEOUT.training, async () => (await c2.getDeletion(receipt.name)).state === 'DELETION_STATE_RETRAINED');

@@ -1,3 +1,4 @@
+import { requireWorkerId } from '../../shared/src/domain/names.js';
 import { credentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,7 +56,7 @@ export class WorkerAgent {
   private readonly log: Logger;
 
   constructor(private readonly o: WorkerAgentOptions) {
-    this.id = o.id ?? `worker-${randomBytes(3).toString('hex')}`;
+    this.id = requireWorkerId(o.id ?? `worker-${randomBytes(3).toString('hex')}`, 'worker id');
     this.log = o.logger.child({ component: 'worker', worker: this.id });
   }
 

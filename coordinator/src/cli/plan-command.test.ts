@@ -36,8 +36,20 @@ describe('lethe plan', () => {
     expect(r.stdout).toContain('SISA (B=1)');
   });
 
+  it('shrinks the default trial count of a large plan so it answers in seconds', () => {
+    const r = lethe('plan', '-m', '4096', '-L', '16', '-B', '4', '--json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { capacity: { s3t: { trials: number; closedForm: number; simulated: number } } };
+    expect(report.capacity.s3t.trials).toBe(Math.floor(2_000_000 / (4096 * 16)));
+    expect(Number.isFinite(report.capacity.s3t.simulated)).toBe(true);
+  });
+
   it.each([
-    { args: ['--shards', '0', '--slices', '4', '--budget', '4'], want: /--shards must be an integer >= 1/ },
+    { args: ['--shards', '0', '--slices', '4', '--budget', '4'], want: /--shards must be an integer in \[1, 4096\]/ },
+    { args: ['--shards', '10000', '--slices', '4', '--budget', '4'], want: /--shards must be an integer in \[1, 4096\]/ },
+    { args: ['--shards', '5', '--slices', '12', '--budget', '100000'], want: /--budget must be an integer in \[1, 64\]/ },
+    { args: ['--shards', '5', '--slices', '4', '--budget', '4', '--samples', '0'], want: /--samples must be an integer in \[1, 1000000000\]/ },
+    { args: ['--shards', '4096', '--slices', '16', '--budget', '4', '--trials', '2000'], want: /at most 2000000 .*use --trials 30 or fewer/ },
     { args: ['--shards', '5', '--slices', '3', '--budget', '7'], want: /at most L! = 6/ },
     { args: ['--shards', '5', '--slices', '4'], want: /--budget/ },
     { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--selection', 'x'], want: /Allowed choices/ },

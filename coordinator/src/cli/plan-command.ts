@@ -1,16 +1,25 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
 import { makePlanReport, SELECTION_METHODS, type PlanReport, type SelectionMethod } from '../planner/plan-report.js';
+import { MAX_BUDGET } from '../../../shared/src/domain/run-spec.js';
+import { MAX_SHARDS, MAX_SLICES } from '../../../shared/src/domain/placement.js';
 
-function integer(name: string, min: number) {
+function integer(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}]`);
     }
     return n;
   };
 }
+
+/**
+ * The capacity simulation costs about trials × shards × slices steps (~0.5 M a second here): plans are bounded
+ * like the API bounds runs, and the default trial count shrinks for large plans so `lethe plan` answers in seconds.
+ */
+export const MAX_SIMULATION_STEPS = 2_000_000;
+const DEFAULT_TRIALS = 2000;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -69,7 +78,7 @@ interface PlanFlags {
   horizon?: number;
   samples: number;
   epochs: number;
-  trials: number;
+  trials?: number;
   seed: number;
   json?: boolean;
 }
@@ -77,18 +86,23 @@ interface PlanFlags {
 export function planCommand(): Command {
   return new Command('plan')
     .description('plan an S3T run: orderings, deletion capacity against SISA, training cost')
-    .requiredOption('-m, --shards <m>', 'number of shards', integer('--shards', 1))
-    .requiredOption('-L, --slices <L>', 'slices per shard', integer('--slices', 1))
-    .requiredOption('-B, --budget <B>', 'orderings per shard, 1 ≤ B ≤ L!', integer('--budget', 1))
+    .requiredOption('-m, --shards <m>', `number of shards (1..${MAX_SHARDS})`, integer('--shards', 1, MAX_SHARDS))
+    .requiredOption('-L, --slices <L>', `slices per shard (1..${MAX_SLICES})`, integer('--slices', 1, MAX_SLICES))
+    .requiredOption('-B, --budget <B>', `orderings per shard, 1 ≤ B ≤ min(L!, ${MAX_BUDGET})`, integer('--budget', 1, MAX_BUDGET))
     .addOption(new Option('--selection <method>', 'sequence selection').choices(SELECTION_METHODS).default('cyclic'))
     .option('--prior <p0,p1,...>', 'BMS: per-slice deletion probabilities, summing to 1', probabilityList)
     .option('--horizon <t>', 'BMS: expected deletions per shard over the planning horizon', positiveNumber)
-    .option('--samples <N>', 'user samples to cost the plan for', integer('--samples', 0), 10_000)
-    .option('--epochs <E>', 'epochs per stage', integer('--epochs', 1), 1)
-    .option('--trials <n>', 'Monte-Carlo trials of the capacity simulation', integer('--trials', 1), 2000)
-    .option('--seed <n>', 'seed of the simulation', integer('--seed', 0), 1)
+    .option('--samples <N>', 'user samples to cost the plan for', integer('--samples', 1, 1_000_000_000), 10_000)
+    .option('--epochs <E>', 'epochs per stage', integer('--epochs', 1, 1000), 1)
+    .option('--trials <n>', `Monte-Carlo trials of the capacity simulation (default ${DEFAULT_TRIALS}, fewer for large plans)`, integer('--trials', 1, 1_000_000))
+    .option('--seed <n>', 'seed of the simulation', integer('--seed', 0, 2 ** 31 - 1), 1)
     .option('--json', 'print one JSON object')
-    .action((flags: PlanFlags) => {
+    .action((flags: PlanFlags, command: Command) => {
+      const perTrial = flags.shards * flags.slices;
+      const trials = flags.trials ?? Math.max(1, Math.min(DEFAULT_TRIALS, Math.floor(MAX_SIMULATION_STEPS / perTrial)));
+      if (trials * perTrial > MAX_SIMULATION_STEPS) {
+        command.error(`error: option '--trials <n>' of ${trials} would simulate ${trials * perTrial} steps; at most ${MAX_SIMULATION_STEPS} (use --trials ${Math.max(1, Math.floor(MAX_SIMULATION_STEPS / perTrial))} or fewer)`, { exitCode: 2 });
+      }
       const report = makePlanReport({
         shards: flags.shards,
         slices: flags.slices,
@@ -96,7 +110,7 @@ export function planCommand(): Command {
         selection: flags.selection,
         samples: flags.samples,
         epochs: flags.epochs,
-        trials: flags.trials,
+        trials,
         seed: flags.seed,
         ...(flags.prior === undefined ? {} : { prior: flags.prior }),
         ...(flags.horizon === undefined ? {} : { horizon: flags.horizon }),

@@ -1,4 +1,4 @@
-import { credentials, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import { loadLetheProtos } from '../../../shared/src/adapters/grpc/protos.js';
 import { fromServiceError } from '../../../shared/src/adapters/grpc/status.js';
 import type { RunServiceClient } from '../../../shared/src/gen/lethe/v1/RunService.js';
@@ -14,6 +14,8 @@ import type { Deletion__Output } from '../../../shared/src/gen/lethe/v1/Deletion
 import type { SampleLocation__Output } from '../../../shared/src/gen/lethe/v1/SampleLocation.js';
 import type { PredictResponse__Output } from '../../../shared/src/gen/lethe/v1/PredictResponse.js';
 import type { ListWorkersResponse__Output } from '../../../shared/src/gen/lethe/v1/ListWorkersResponse.js';
+import type { ListRunsResponse__Output } from '../../../shared/src/gen/lethe/v1/ListRunsResponse.js';
+import type { ListDeletionsResponse__Output } from '../../../shared/src/gen/lethe/v1/ListDeletionsResponse.js';
 import type { WorkerInfo__Output } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
@@ -33,17 +35,19 @@ export class LetheClient {
   private readonly inference: InferenceServiceClient;
   private readonly admin: AdminServiceClient;
 
+  /** `channelOptions` go to every service client; equal options let them share one connection. */
   constructor(
     readonly address: string,
     private readonly timeoutMs = 30_000,
+    channelOptions: ChannelOptions = {},
   ) {
     const { grpc } = loadLetheProtos();
     const c = credentials.createInsecure();
-    this.runs = new grpc.lethe.v1.RunService(address, c);
-    this.ops = new grpc.google.longrunning.Operations(address, c);
-    this.deletions = new grpc.lethe.v1.DeletionService(address, c);
-    this.inference = new grpc.lethe.v1.InferenceService(address, c);
-    this.admin = new grpc.lethe.v1.AdminService(address, c);
+    this.runs = new grpc.lethe.v1.RunService(address, c, channelOptions);
+    this.ops = new grpc.google.longrunning.Operations(address, c, channelOptions);
+    this.deletions = new grpc.lethe.v1.DeletionService(address, c, channelOptions);
+    this.inference = new grpc.lethe.v1.InferenceService(address, c, channelOptions);
+    this.admin = new grpc.lethe.v1.AdminService(address, c, channelOptions);
   }
 
   createRun(req: CreateRunRequest): Promise<Operation__Output> {
@@ -52,8 +56,15 @@ export class LetheClient {
   getOperation(name: string): Promise<Operation__Output> {
     return call<Operation__Output>((m, o, cb) => this.ops.getOperation({ name }, m, o, cb), this.timeoutMs);
   }
-  getRun(name: string): Promise<Run__Output> {
-    return call<Run__Output>((m, o, cb) => this.runs.getRun({ name }, m, o, cb), this.timeoutMs);
+  /** `minRevision`: wait (up to this client's timeout) until the replica has applied it, e.g. a receipt's revision. */
+  getRun(name: string, minRevision = '0'): Promise<Run__Output> {
+    return call<Run__Output>((m, o, cb) => this.runs.getRun({ name, minRevision }, m, o, cb), this.timeoutMs);
+  }
+  listRuns(pageSize = 0, pageToken = ''): Promise<ListRunsResponse__Output> {
+    return call<ListRunsResponse__Output>((m, o, cb) => this.runs.listRuns({ pageSize, pageToken }, m, o, cb), this.timeoutMs);
+  }
+  listDeletions(run: string, pageSize = 0, pageToken = ''): Promise<ListDeletionsResponse__Output> {
+    return call<ListDeletionsResponse__Output>((m, o, cb) => this.deletions.listDeletions({ run, pageSize, pageToken }, m, o, cb), this.timeoutMs);
   }
   deleteSamples(requestId: string, run: string, sampleIds: string[]): Promise<DeletionReceipt__Output> {
     return call<DeletionReceipt__Output>((m, o, cb) => this.deletions.deleteSamples({ requestId, run, sampleIds }, m, o, cb), this.timeoutMs);

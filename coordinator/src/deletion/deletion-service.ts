@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
+import { parseDeletionName } from '../../../shared/src/domain/names.js';
+import { quote, requireBoundedString, requireRequestId } from '../../../shared/src/domain/validate.js';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
@@ -13,7 +15,9 @@ import { emptyShard, stageState, type StageStateName } from '../runs/stage-state
 
 /** Most ids one request may name; larger deletions are split by the caller. */
 export const MAX_IDS_PER_REQUEST = 100_000;
-const MAX_ID_LENGTH = 512;
+export const MAX_ID_LENGTH = 512;
+/** Largest ListDeletions page. */
+export const MAX_DELETIONS_PAGE = 1000;
 const CAS_RETRIES = 20;
 
 export interface DeletionServiceDeps {
@@ -31,7 +35,21 @@ export interface SampleLocation {
   readonly slice: number;
   readonly deleted: boolean;
   readonly public: boolean;
+  readonly test: boolean;
   readonly stages: readonly { shard: number; ordering: number; stage: number; state: StageStateName }[];
+}
+
+/** What a DeleteSamples request asked for, as a digest of its run and its set of ids (order and repeats ignored). */
+function deletionFingerprint(run: string, ids: readonly string[]): string {
+  const h = createHash('sha256').update(run);
+  for (const id of [...new Set(ids)].sort()) h.update('\u0000').update(id);
+  return h.digest('hex');
+}
+
+interface RequestRecord {
+  readonly deletion: string;
+  /** Absent on records written before fingerprints existed: those replay without a check. */
+  readonly fingerprint?: string;
 }
 
 function validateIds(ids: readonly unknown[]): string[] {
@@ -57,14 +75,16 @@ function validateIds(ids: readonly unknown[]): string[] {
 export class DeletionService {
   constructor(private readonly deps: DeletionServiceDeps) {}
 
-  async deleteSamples(requestId: string, runName: string, rawIds: readonly unknown[]): Promise<Receipt> {
+  async deleteSamples(rawRequestId: unknown, runName: unknown, rawIds: readonly unknown[]): Promise<Receipt> {
     const { views } = this.deps;
+    const requestId = requireRequestId(rawRequestId);
     const run = runIdOf(views, runName);
     const record = views.run(run);
     if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
     const ids = validateIds(rawIds);
+    const fingerprint = deletionFingerprint(run, ids);
     if (requestId !== '') {
-      const prior = this.receiptFor(run, requestId);
+      const prior = this.receiptFor(run, requestId, fingerprint);
       if (prior !== undefined) return prior;
     }
     const samples = runSamples(run, record.salt, record.spec);
@@ -73,21 +93,26 @@ export class DeletionService {
       return row === undefined || !samples.userRows.has(row);
     });
     if (unknown.length > 0) {
-      const shown = unknown.slice(0, 5).map((id) => `'${id}'`).join(', ');
-      throw invalidArgument(`${unknown.length} sample id(s) are not user data of run '${run}': ${shown}${unknown.length > 5 ? ', ...' : ''}`, { field: 'sample_ids', unknown: unknown.slice(0, 5) });
+      const shown = unknown.slice(0, 5).map((id) => quote(id, 64)).join(', ');
+      throw invalidArgument(`${unknown.length} sample id(s) are not user data of run '${run}': ${shown}${unknown.length > 5 ? ', ...' : ''}`, { field: 'sample_ids' });
     }
+    const distinct = [...new Set(ids)];
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const result = await this.tryDelete(run, record, samples, requestId, [...new Set(ids)], ids.length);
+      const result = await this.tryDelete(run, record, samples, requestId, fingerprint, distinct);
       if (result !== null) return result;
       if (requestId !== '') {
-        const prior = this.receiptFor(run, requestId);
+        const prior = this.receiptFor(run, requestId, fingerprint);
         if (prior !== undefined) return prior;
       }
     }
     throw new LetheError(ErrorCode.REVISION_CONFLICT, `deletion in run '${run}' kept conflicting with concurrent writes; retry`);
   }
 
-  private async tryDelete(run: string, record: RunRecord, samples: RunSamples, requestId: string, ids: string[], requested: number): Promise<Receipt | null> {
+  /**
+   * One attempt at the deletion transaction over the mirror's current state; null when a compare failed (a
+   * concurrent write to a touched shard or the same request id) and the caller should re-read and retry.
+   */
+  private async tryDelete(run: string, record: RunRecord, samples: RunSamples, requestId: string, fingerprint: string, ids: readonly string[]): Promise<Receipt | null> {
     const { views, writer } = this.deps;
     const byShard = new Map<number, { ids: string[]; slices: Set<number> }>();
     let alreadyDeleted = 0;
@@ -104,6 +129,12 @@ export class DeletionService {
       entry.ids.push(id);
       entry.slices.add(slice);
       byShard.set(shard, entry);
+    }
+    const deleted = ids.length - alreadyDeleted;
+    if (deleted === 0) {
+      // Every id was deleted before: no model changes, so nothing is written (not even the request id).
+      this.deps.logger.info({ run, requestId, alreadyDeleted }, 'deletion of already-deleted ids: nothing to do');
+      return { name: '', requestId, sampleCount: 0, alreadyDeleted, shards: [], deactivated: [], serving: [], retrainingScheduled: [], revision: views.mirror.revision, acknowledgeTime: new Date().toISOString() };
     }
     const deletionId = `${Date.now().toString().padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
     const name = `runs/${run}/deletions/${deletionId}`;
@@ -141,7 +172,7 @@ export class DeletionService {
     const receipt: Omit<Receipt, 'revision'> = {
       name,
       requestId,
-      sampleCount: requested,
+      sampleCount: deleted,
       alreadyDeleted,
       shards: shardsOut,
       deactivated,
@@ -153,34 +184,41 @@ export class DeletionService {
     puts.push({ key: views.keys.deletion(run, deletionId), value: JSON.stringify(deletion) });
     if (requestId !== '') {
       compare.push({ key: views.keys.request(run, requestId), target: 'createRevision', op: '==', value: 0 });
-      puts.push({ key: views.keys.request(run, requestId), value: JSON.stringify({ deletion: deletionId }) });
+      puts.push({ key: views.keys.request(run, requestId), value: JSON.stringify({ deletion: deletionId, fingerprint } satisfies RequestRecord) });
     }
     const revision = await writer.write(compare, puts);
     if (revision === null) return null;
     const full = ReceiptSchema.parse({ ...receipt, revision });
-    this.deps.logger.info({ run, deletion: deletionId, requestId, ids: requested, shards: shardsOut.length, deactivated: deactivated.length, revision }, 'deletion acknowledged');
+    this.deps.logger.info({ run, deletion: deletionId, requestId, ids: deleted, alreadyDeleted, shards: shardsOut.length, deactivated: deactivated.length, revision }, 'deletion acknowledged');
     // Events follow the commit; a lost event never loses the deletion, which etcd already holds.
     this.deps.events.publish(`lethe.events.deletion.${run}`, { type: 'DeletionAcknowledged', run, deletion: name, revision, shards: shardsOut }, { msgId: `${run}/${deletionId}` }).catch((err: unknown) => this.deps.logger.warn({ err }, 'event publish failed'));
     this.deps.onDeleted?.(run);
     return full;
   }
 
-  /** The receipt of an earlier request with this id (AIP-155), with its revision. */
-  receiptFor(run: string, requestId: string): Receipt | undefined {
+  /**
+   * The receipt of an earlier request with this id (AIP-155), with its revision; ALREADY_EXISTS when that request
+   * named another set of ids.
+   */
+  receiptFor(run: string, requestId: string, fingerprint: string): Receipt | undefined {
     const { views } = this.deps;
     const req = views.mirror.get(views.keys.request(run, requestId));
     if (req === undefined) return undefined;
-    const { deletion } = JSON.parse(req.value) as { deletion: string };
-    return this.getDeletion(`runs/${run}/deletions/${deletion}`).receipt;
+    const prior = JSON.parse(req.value) as RequestRecord;
+    const name = `runs/${run}/deletions/${prior.deletion}`;
+    if (prior.fingerprint !== undefined && prior.fingerprint !== fingerprint) {
+      throw new LetheError(ErrorCode.ALREADY_EXISTS, `request_id ${quote(requestId, 40)} was already used for another set of ids by deletion '${name}'; use a new request_id`, { details: { field: 'request_id', deletion: name } });
+    }
+    return this.getDeletion(name).receipt;
   }
 
-  getDeletion(name: string): { receipt: Receipt; retrainCompleteTime?: string; state: 'ACKNOWLEDGED' | 'RETRAINED' } {
-    const m = /^runs\/([^/]+)\/deletions\/([^/]+)$/.exec(name);
-    if (m === null) throw invalidArgument(`deletion name must be runs/<run>/deletions/<id>, got '${name}'`, { field: 'name' });
-    const run = runIdOf(this.deps.views, `runs/${m[1] as string}`);
-    const key = this.deps.views.keys.deletion(run, m[2] as string);
+  getDeletion(rawName: unknown): { receipt: Receipt; retrainCompleteTime?: string; state: 'ACKNOWLEDGED' | 'RETRAINED' } {
+    const parsed = parseDeletionName(rawName);
+    const run = runIdOf(this.deps.views, parsed.run);
+    const name = `runs/${run}/deletions/${parsed.deletion}`;
+    const key = this.deps.views.keys.deletion(run, parsed.deletion);
     const kv = this.deps.views.mirror.get(key);
-    const d = this.deps.views.deletions(run).find((x) => x.id === m[2]);
+    const d = kv === undefined ? undefined : this.deps.views.deletion(run, parsed.deletion);
     if (d === undefined || kv === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `deletion '${name}' not found`);
     return {
       receipt: { ...d.value.receipt, revision: kv.createRevision },
@@ -189,22 +227,39 @@ export class DeletionService {
     };
   }
 
-  listDeletions(runName: string): ReturnType<DeletionService['getDeletion']>[] {
+  /**
+   * A page of a run's deletions, oldest first. `pageSize` 0 means 100; the token is the last deletion id of the
+   * previous page, so a page costs O(page) after a sorted key scan of the mirror.
+   */
+  listDeletions(runName: unknown, pageSize = 0, pageToken = ''): { deletions: ReturnType<DeletionService['getDeletion']>[]; nextPageToken: string } {
     const run = runIdOf(this.deps.views, runName);
-    return this.deps.views.deletions(run).map((d) => this.getDeletion(`runs/${run}/deletions/${d.id}`));
+    if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_DELETIONS_PAGE) {
+      throw invalidArgument(`page_size must be in [0, ${MAX_DELETIONS_PAGE}] (0: 100), got ${pageSize}`, { field: 'page_size' });
+    }
+    if (pageToken !== '' && !/^[0-9]{13}-[0-9a-f]{8}$/.test(pageToken)) throw invalidArgument(`page_token ${quote(pageToken, 40)} is not a token this API issued`, { field: 'page_token' });
+    const size = pageSize === 0 ? 100 : pageSize;
+    const base = this.deps.views.keys.deletions(run);
+    const ids = this.deps.views.mirror.keys(base).map((k) => k.slice(base.length)).filter((id) => id > pageToken);
+    const page = ids.slice(0, size);
+    return { deletions: page.map((id) => this.getDeletion(`runs/${run}/deletions/${id}`)), nextPageToken: ids.length > size ? (page[page.length - 1] ?? '') : '' };
   }
 
-  whereIs(runName: string, sampleId: string): SampleLocation {
+  /**
+   * Where a sample lives and which stages saw it. Public and test samples are answered alike (shard and slice -1,
+   * no stages): both are part of the run, neither is deletable.
+   */
+  whereIs(runName: unknown, rawSampleId: unknown): SampleLocation {
     const { views } = this.deps;
     const run = runIdOf(views, runName);
+    const sampleId = requireBoundedString('sample_id', rawSampleId, MAX_ID_LENGTH, 1);
     const record = views.run(run);
     if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
-    if (sampleId === '') throw invalidArgument('sample_id must not be empty', { field: 'sample_id' });
     const samples = runSamples(run, record.salt, record.spec);
     const row = samples.rowOf.get(sampleId);
-    if (row === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `sample '${sampleId}' is not in run '${run}'`);
-    if (samples.publicRows.has(row)) return { sampleId, shard: -1, slice: -1, deleted: false, public: true, stages: [] };
-    if (!samples.userRows.has(row)) throw new LetheError(ErrorCode.NOT_FOUND, `sample '${sampleId}' is test data of run '${run}', never trained on`);
+    if (row === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `sample ${quote(sampleId)} is not in run '${run}'`);
+    const heldOut = { sampleId, shard: -1, slice: -1, deleted: false, stages: [] };
+    if (samples.publicRows.has(row)) return { ...heldOut, public: true, test: false };
+    if (!samples.userRows.has(row)) return { ...heldOut, public: false, test: true };
     const { shard, slice } = samples.place(sampleId);
     const shardRec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
     const backbone = views.backbone(run)?.value;
@@ -213,6 +268,6 @@ export class DeletionService {
       const pos = order.indexOf(slice);
       for (let stage = pos + 1; stage <= order.length; stage++) stages.push({ shard, ordering, stage, state: stageState(shardRec, backbone, order, stage) });
     });
-    return { sampleId, shard, slice, deleted: views.tombstones(run, shard).has(sampleId), public: false, stages };
+    return { sampleId, shard, slice, deleted: views.tombstones(run, shard).has(sampleId), public: false, test: false, stages };
   }
 }

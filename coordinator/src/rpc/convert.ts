@@ -9,6 +9,7 @@ import type { Timestamp } from '../../../shared/src/gen/google/protobuf/Timestam
 import type { Any } from '../../../shared/src/gen/google/protobuf/Any.js';
 import type { DeletionReceipt } from '../../../shared/src/gen/lethe/v1/DeletionReceipt.js';
 import type { Receipt } from '../state/records.js';
+import { invalidArgument } from '../../../shared/src/errors/errors.js';
 
 export function timestamp(iso: string | undefined): Timestamp | null {
   if (iso === undefined) return null;
@@ -40,46 +41,61 @@ export function unpackAny<T>(any: { type_url: string; value: Buffer }): T {
   return type.toObject(type.decode(any.value), { longs: String, enums: String, defaults: true }) as T;
 }
 
-const nonZero = <T extends number>(x: T | undefined | null): T | undefined => (x === undefined || x === null || x === 0 ? undefined : x);
+/** A proto enum value → the domain's name; UNSPECIFIED → undefined (the default); anything else passes through as
+ * given, so the schema rejects it naming the field instead of defaulting it. */
+function enumValue(value: string | number | undefined, names: Readonly<Record<string, string>>, unspecified: string): string | undefined {
+  if (value === undefined || value === unspecified || value === 0) return undefined;
+  return names[String(value)] ?? `unknown value ${String(value)}`;
+}
 
-/** Proto RunSpec → the JSON form the domain validates (zero values mean "use the default"). */
+/**
+ * Proto RunSpec → the JSON form the domain validates. Optional fields that are absent take their defaults; a
+ * present value (an explicit 0 included) is validated as given.
+ */
 export function runSpecFromProto(p: RunSpec__Output | null | undefined): unknown {
   if (p === null || p === undefined) return {};
   const d = p.dataset;
   const m = p.model;
+  const tasks = { TASK_KIND_CLASSIFICATION: 'classification', TASK_KIND_REGRESSION: 'regression' };
+  const modelTask = m === null ? undefined : enumValue(m.task, tasks, 'TASK_KIND_UNSPECIFIED');
+  const dataTask = d === null ? undefined : enumValue(d.task, tasks, 'TASK_KIND_UNSPECIFIED');
+  if (modelTask !== undefined && modelTask !== (dataTask ?? 'classification')) {
+    throw invalidArgument(`invalid run spec: model.task: must match dataset.task (${dataTask ?? 'classification'}), got ${modelTask}`, { field: 'model.task' });
+  }
   const drop = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const text = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
   return drop({
     dataset: d === null ? undefined : drop({
-      builtin: d.builtin === '' || d.builtin === undefined ? undefined : d.builtin,
-      uri: d.uri === '' || d.uri === undefined ? undefined : d.uri,
-      idColumn: d.idColumn === '' ? undefined : d.idColumn,
-      labelColumn: d.labelColumn === '' ? undefined : d.labelColumn,
-      task: d.task === 'TASK_KIND_REGRESSION' ? 'regression' : undefined,
-      publicFraction: nonZero(d.publicFraction),
-      testFraction: nonZero(d.testFraction),
-      stride: nonZero(d.stride),
-      samples: nonZero(d.samples),
-      features: nonZero(d.features),
-      classes: nonZero(d.classes),
+      builtin: text(d.builtin),
+      uri: text(d.uri),
+      idColumn: text(d.idColumn),
+      labelColumn: text(d.labelColumn),
+      task: dataTask,
+      publicFraction: d.publicFraction,
+      testFraction: d.testFraction,
+      stride: d.stride,
+      samples: d.samples,
+      features: d.features,
+      classes: d.classes,
     }),
     model: m === null ? undefined : drop({
-      hidden: nonZero(m.hiddenUnits),
-      blocks: nonZero(m.blocks),
-      loraRank: nonZero(m.loraRank),
+      hidden: m.hiddenUnits,
+      blocks: m.blocks,
+      loraRank: m.loraRank,
       convStem: m.convStem ? true : undefined,
-      learningRate: nonZero(m.learningRate),
-      batchSize: nonZero(m.batchSize),
-      regressionLoss: m.regressionLoss === '' ? undefined : m.regressionLoss,
+      learningRate: m.learningRate,
+      batchSize: m.batchSize,
+      regressionLoss: text(m.regressionLoss),
     }),
     shards: p.shards,
     slices: p.slices,
     budget: p.budget,
-    selection: p.selection === 'SELECTION_METHOD_BMS' ? 'bms' : p.selection === 'SELECTION_METHOD_CYCLIC' ? 'cyclic' : undefined,
+    selection: enumValue(p.selection, { SELECTION_METHOD_CYCLIC: 'cyclic', SELECTION_METHOD_BMS: 'bms' }, 'SELECTION_METHOD_UNSPECIFIED'),
     prior: p.prior.length === 0 ? undefined : p.prior,
-    horizon: nonZero(p.horizon),
-    epochs: nonZero(p.epochs),
-    pretrainEpochs: nonZero(p.pretrainEpochs),
-    seed: nonZero(p.seed),
+    horizon: p.horizon,
+    epochs: p.epochs,
+    pretrainEpochs: p.pretrainEpochs,
+    seed: p.seed,
     fallbackToBackbone: p.fallbackToBackbone ? true : undefined,
   });
 }

@@ -1,6 +1,8 @@
 import type { sendUnaryData, ServerUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import { ErrorCode, LetheError, invalidArgument, toLetheError } from '../../../shared/src/errors/errors.js';
+import { MAX_NAME_LENGTH, RUN_ID, parseWorkerName, requireWorkerId } from '../../../shared/src/domain/names.js';
+import { quote, requireBoundedString } from '../../../shared/src/domain/validate.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import { toServiceError } from '../../../shared/src/adapters/grpc/status.js';
 import type { RunServiceHandlers } from '../../../shared/src/gen/lethe/v1/RunService.js';
@@ -66,6 +68,23 @@ function unary<Req, Res>(deps: HandlerDeps, rpc: string, f: (req: Req, call: Ser
   };
 }
 
+/** Longest wait for `min_revision` a call may ask for through its deadline. */
+const MAX_REVISION_WAIT_MS = 600_000;
+
+/**
+ * Read-your-writes: waits until this replica has applied `minRevision` (a receipt's revision). The wait lasts up to
+ * the call's deadline; a call without one waits the configured default.
+ */
+async function awaitRevision(deps: HandlerDeps, call: { getDeadline(): Date | number }, minRevision: string): Promise<void> {
+  const min = Number(minRevision);
+  if (!Number.isSafeInteger(min) || min < 0) throw invalidArgument('min_revision must be a non-negative integer', { field: 'min_revision' });
+  if (min === 0 || deps.mirror.revision >= min) return;
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  const budget = Number.isFinite(at) ? at - Date.now() : deps.revisionWaitMs;
+  await deps.mirror.waitFor(min, Math.max(1, Math.min(budget, MAX_REVISION_WAIT_MS)));
+}
+
 async function requireLeader(deps: HandlerDeps): Promise<void> {
   if (deps.election.isLeader) return;
   const leader = await deps.election.leader().catch(() => null);
@@ -80,17 +99,15 @@ function runView(deps: HandlerDeps, run: string): Run {
   if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
   const backbone = views.backbone(run)?.value;
   const shards: ShardStatus[] = [];
-  let allActive = backbone?.state === 'ready';
-  let anyLive = false;
+  let allLive = true;
   let passes = 0;
   let discarded = 0;
   for (let shard = 0; shard < record.spec.shards; shard++) {
     const rec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
     const serving = shardServing(shard, rec, record.orderings);
-    anyLive ||= serving.live;
+    allLive &&= serving.live;
     passes += rec.samplePasses;
     discarded += rec.discardedSamplePasses;
-    for (const p of triePrefixes(record.orderings)) allActive &&= isActive(rec, stagePrefixKey(p, p.length));
     shards.push({
       shard,
       taintedSlices: taintedSlices(rec),
@@ -117,7 +134,8 @@ function runView(deps: HandlerDeps, run: string): Run {
       })),
     });
   }
-  const state = backbone?.state !== 'ready' ? (backbone?.state === 'pending' ? 'RUN_STATE_PLANNED' : 'RUN_STATE_PRETRAINING') : allActive || anyLive ? 'RUN_STATE_SERVING' : 'RUN_STATE_TRAINING';
+  // SERVING means what the proto says: every shard serves a clean stage (retraining may still run behind it).
+  const state = backbone?.state !== 'ready' ? (backbone?.state === 'pending' ? 'RUN_STATE_PLANNED' : 'RUN_STATE_PRETRAINING') : allLive ? 'RUN_STATE_SERVING' : 'RUN_STATE_TRAINING';
   return {
     name: record.name,
     spec: runSpecToProto(record.spec),
@@ -158,9 +176,16 @@ export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
       const { run } = await deps.runs.createRun(req.requestId, req.runId, runSpecFromProto(req.spec));
       return operationOf(deps, run);
     }),
-    GetRun: unary(deps, 'GetRun', (req) => Promise.resolve(runView(deps, runIdOf(deps.views, req.name)))),
+    GetRun: unary(deps, 'GetRun', async (req, call) => {
+      const run = runIdOf(deps.views, req.name, 'name');
+      await awaitRevision(deps, call, req.minRevision);
+      return runView(deps, run);
+    }),
     ListRuns: unary(deps, 'ListRuns', (req) => {
-      const size = req.pageSize > 0 ? Math.min(req.pageSize, 100) : 50;
+      if (req.pageSize < 0 || req.pageSize > 100) throw invalidArgument(`page_size must be in [0, 100] (0: 50), got ${req.pageSize}`, { field: 'page_size' });
+      // The page token is the last run id of the previous page.
+      if (req.pageToken !== '' && !RUN_ID.test(req.pageToken)) throw invalidArgument(`page_token ${quote(req.pageToken, 40)} is not a token this API issued`, { field: 'page_token' });
+      const size = req.pageSize > 0 ? req.pageSize : 50;
       const names = deps.views.runNames().filter((n) => req.pageToken === '' || n > req.pageToken);
       const page = names.slice(0, size);
       return Promise.resolve({ runs: page.map((n) => runView(deps, n)), nextPageToken: names.length > size ? (page[page.length - 1] ?? '') : '' });
@@ -169,10 +194,11 @@ export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
 }
 
 export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
-  const runOf = (name: string): string => {
+  const runOf = (raw: string): string => {
+    const name = requireBoundedString('name', raw, MAX_NAME_LENGTH, 1);
     const m = /^operations\/runs\/(.+)$/.exec(name);
-    if (m === null) throw new LetheError(ErrorCode.NOT_FOUND, `operation '${name}' not found`);
-    return runIdOf(deps.views, m[1] as string);
+    if (m === null) throw new LetheError(ErrorCode.NOT_FOUND, `operation ${quote(name)} not found`);
+    return runIdOf(deps.views, m[1], 'name');
   };
   return {
     GetOperation: unary(deps, 'GetOperation', (req) => Promise.resolve(operationOf(deps, runOf(req.name)))),
@@ -204,7 +230,10 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
       return receiptToProto(await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds));
     }),
     GetDeletion: unary(deps, 'GetDeletion', (req) => Promise.resolve(deletionProto(deps.deletions.getDeletion(req.name)))),
-    ListDeletions: unary(deps, 'ListDeletions', (req) => Promise.resolve({ deletions: deps.deletions.listDeletions(req.run).map(deletionProto), nextPageToken: '' })),
+    ListDeletions: unary(deps, 'ListDeletions', (req) => {
+      const page = deps.deletions.listDeletions(req.run, req.pageSize, req.pageToken);
+      return Promise.resolve({ deletions: page.deletions.map(deletionProto), nextPageToken: page.nextPageToken });
+    }),
     WhereIs: unary(deps, 'WhereIs', (req) => {
       const loc = deps.deletions.whereIs(req.run, req.sampleId);
       return Promise.resolve({
@@ -213,6 +242,7 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
         slice: loc.slice,
         deleted: loc.deleted,
         public: loc.public,
+        test: loc.test,
         stages: loc.stages.map((s) => ({ stage: { shard: s.shard, ordering: s.ordering, stage: s.stage }, state: `STAGE_STATE_${s.state}` })),
       });
     }),
@@ -223,13 +253,7 @@ export function inferenceHandlers(deps: HandlerDeps): InferenceServiceHandlers {
   return {
     Predict: unary(deps, 'Predict', async (req, call) => {
       const run = runIdOf(deps.views, req.run);
-      const min = Number(req.minRevision);
-      if (!Number.isSafeInteger(min) || min < 0) throw invalidArgument('min_revision must be a non-negative integer', { field: 'min_revision' });
-      if (min > 0) {
-        const deadline = call.getDeadline();
-        const callBudget = deadline instanceof Date ? deadline.getTime() - Date.now() : typeof deadline === 'number' && Number.isFinite(deadline) ? deadline - Date.now() : Infinity;
-        await deps.mirror.waitFor(min, Math.max(1, Math.min(deps.revisionWaitMs, callBudget)));
-      }
+      await awaitRevision(deps, call, req.minRevision);
       const inputs = req.inputs;
       if (inputs === null) throw invalidArgument('inputs are required', { field: 'inputs' });
       const p = await deps.predictor.predict(req.run, run, Float32Array.from(inputs.values), inputs.shape, deps.mirror.revision);
@@ -263,7 +287,7 @@ export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
     }),
     DrainWorker: unary(deps, 'DrainWorker', async (req) => {
       await requireLeader(deps);
-      const id = req.name.startsWith('workers/') ? req.name.slice('workers/'.length) : req.name;
+      const id = parseWorkerName(req.name);
       const w = deps.hub.get(id);
       if (w === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `worker '${id}' is not attached`);
       w.draining = true;
@@ -306,7 +330,8 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               if (msg.hello === null || msg.hello === undefined) throw invalidArgument('the first message of Attach must be hello');
               await requireLeader(deps);
               const h = msg.hello;
-              if (h.workerId === '' || h.slots <= 0) throw invalidArgument('hello needs a worker_id and slots > 0');
+              requireWorkerId(h.workerId);
+              if (h.slots <= 0 || h.slots > 1024) throw invalidArgument(`hello.slots must be in [1, 1024], got ${h.slots}`, { field: 'slots' });
               worker = {
                 id: h.workerId,
                 backend: h.backend,

@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { bmsSelect } from '../../../shared/src/domain/bms.js';
 import { cyclicSelect } from '../../../shared/src/domain/cyclic.js';
+import { RUN_ID, parseRunName } from '../../../shared/src/domain/names.js';
 import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
+import { quote, requireRequestId } from '../../../shared/src/domain/validate.js';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { FencedWriter } from '../state/fenced-writer.js';
@@ -17,27 +19,37 @@ export interface RunServiceDeps {
   readonly onCreated?: (run: string) => void;
 }
 
-const RUN_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /** Parses "runs/{id}" (or a bare id) and checks the run exists. */
-export function runIdOf(views: RunViews, name: string): string {
-  const id = name.startsWith('runs/') ? name.slice('runs/'.length) : name;
-  if (!RUN_ID.test(id)) throw invalidArgument(`run must be "runs/<id>" with a lowercase DNS-style id, got '${name}'`, { field: 'run' });
+export function runIdOf(views: RunViews, name: unknown, field = 'run'): string {
+  const id = parseRunName(name, field);
   if (views.run(id) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${id}' not found`);
   return id;
+}
+
+/** What a CreateRun request asked for, as a digest: a request id replayed with another request is refused. */
+function createFingerprint(runId: string, spec: unknown): string {
+  return createHash('sha256').update(JSON.stringify({ runId, spec })).digest('hex');
+}
+
+interface CreateRequestRecord {
+  readonly run: string;
+  /** Absent on records written before fingerprints existed: those replay without a check. */
+  readonly fingerprint?: string;
 }
 
 /** Creates runs: validates the spec, loads the data, places samples, plans orderings, records it in one write. */
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
-  async createRun(requestId: string, runId: string, specInput: unknown): Promise<{ run: string; created: boolean }> {
+  async createRun(rawRequestId: unknown, runId: string, specInput: unknown): Promise<{ run: string; created: boolean }> {
+    const requestId = requireRequestId(rawRequestId);
+    if (runId.length > 63 || (runId !== '' && !RUN_ID.test(runId))) throw invalidArgument(`run_id must be a lowercase DNS-style id (a-z, 0-9, -; at most 63 characters), got ${quote(runId)}`, { field: 'run_id' });
     const spec = parseRunSpec(specInput);
     const id = runId === '' ? `run-${randomUUID().slice(0, 8)}` : runId;
-    if (!RUN_ID.test(id)) throw invalidArgument(`run_id must be a lowercase DNS-style id (a-z, 0-9, -), got '${runId}'`, { field: 'run_id' });
+    const fingerprint = createFingerprint(runId, spec);
     const keys = this.deps.views.keys;
     if (requestId !== '') {
-      const prior = await this.existing(requestId);
+      const prior = this.existing(requestId, fingerprint);
       if (prior !== undefined) return { run: prior, created: false };
     }
     if (this.deps.views.run(id) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
@@ -53,6 +65,13 @@ export class RunService {
       const p = samples.place(samples.dataset.ids[row] as string);
       (sliceSizes[p.shard] as number[])[p.slice] = ((sliceSizes[p.shard] as number[])[p.slice] ?? 0) + 1;
     }
+    // Every slice must hold user data: a stage on an empty cumulative slice set has nothing to train on.
+    sliceSizes.forEach((sizes, shard) => {
+      const slice = sizes.indexOf(0);
+      if (slice >= 0) {
+        throw invalidArgument(`invalid run spec: shards: slice ${slice} of shard ${shard} would be empty: ${samples.dataset.split.user.length} user samples cannot fill ${spec.shards} × ${spec.slices} slices; use fewer shards or slices`, { field: 'spec.shards' });
+      }
+    });
     const record: RunRecord = {
       name: `runs/${id}`,
       spec,
@@ -66,7 +85,7 @@ export class RunService {
     const puts = [
       { key: keys.runSpec(id), value: JSON.stringify(record) },
       { key: keys.backbone(id), value: JSON.stringify({ state: 'pending' }) },
-      ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), value: JSON.stringify({ run: id }) }]),
+      ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), value: JSON.stringify({ run: id, fingerprint } satisfies CreateRequestRecord) }]),
     ];
     const compare = [
       { key: keys.runSpec(id), target: 'createRevision' as const, op: '==' as const, value: 0 },
@@ -74,7 +93,7 @@ export class RunService {
     ];
     const revision = await this.deps.writer.write(compare, puts);
     if (revision === null) {
-      const prior = requestId === '' ? undefined : await this.existing(requestId);
+      const prior = requestId === '' ? undefined : this.existing(requestId, fingerprint);
       if (prior !== undefined) return { run: prior, created: false };
       throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
     }
@@ -83,9 +102,14 @@ export class RunService {
     return { run: id, created: true };
   }
 
-  /** The run an earlier CreateRun with this request id created (AIP-155). */
-  private existing(requestId: string): Promise<string | undefined> {
+  /** The run an earlier CreateRun with this request id created (AIP-155); ALREADY_EXISTS if it asked for another. */
+  private existing(requestId: string, fingerprint: string): string | undefined {
     const kv = this.deps.views.mirror.get(this.deps.views.keys.createRequest(requestId));
-    return Promise.resolve(kv === undefined ? undefined : (JSON.parse(kv.value) as { run: string }).run);
+    if (kv === undefined) return undefined;
+    const prior = JSON.parse(kv.value) as CreateRequestRecord;
+    if (prior.fingerprint !== undefined && prior.fingerprint !== fingerprint) {
+      throw new LetheError(ErrorCode.ALREADY_EXISTS, `request_id ${quote(requestId, 40)} was already used by a different CreateRun (it created run '${prior.run}'); use a new request_id`, { details: { field: 'request_id', run: prior.run } });
+    }
+    return prior.run;
   }
 }

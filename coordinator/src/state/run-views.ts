@@ -48,6 +48,12 @@ export class RunViews {
       .map((d) => ({ id: d.id, value: d.rec.value, modRevision: d.rec.modRevision }));
   }
 
+  /** One deletion record by id (a point read: no scan of the run's deletions). */
+  deletion(run: string, id: string): { id: string; value: DeletionRecord; modRevision: number } | undefined {
+    const rec = this.mirror.json(this.keys.deletion(run, id), (v) => DeletionRecordSchema.parse(v));
+    return rec === undefined ? undefined : { id, value: rec.value, modRevision: rec.modRevision };
+  }
+
   /** Per run: deletion keys already folded into the tombstone index, and the index (shard → ids). */
   private readonly tombstoneIndex = new Map<string, { seen: Set<string>; byShard: Map<number, Set<string>> }>();
 

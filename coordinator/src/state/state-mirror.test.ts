@@ -22,6 +22,20 @@ describe('StateMirror', () => {
     await mirror.stop();
   });
 
+  it('announces a revision only once every key of its transaction is applied', async () => {
+    const store = new InMemoryStateBackend().client();
+    const mirror = new StateMirror({ store, prefix: '/p/', logger: createLogger({ service: 't', level: 'silent' }) });
+    await mirror.start();
+    const seenAt: Record<number, string[]> = {};
+    mirror.on('revision', (r) => (seenAt[r] = ['/p/a', '/p/b', '/p/c'].filter((k) => mirror.get(k) !== undefined)));
+    const { revision } = await store.txn({ compare: [], success: ['a', 'b', 'c'].map((k) => ({ type: 'put' as const, key: `/p/${k}`, value: k })) });
+    await mirror.waitFor(revision, 2000);
+    expect(seenAt[revision]).toEqual(['/p/a', '/p/b', '/p/c']);
+    // No revision was announced with a partial view of that transaction.
+    expect(Object.values(seenAt).every((keys) => keys.length === 3)).toBe(true);
+    await mirror.stop();
+  });
+
   it('recovers from a broken watch (as after a compaction) with a fresh read, dropping keys deleted meanwhile', async () => {
     const backend = new InMemoryStateBackend();
     const real = backend.client();

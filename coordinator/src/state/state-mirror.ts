@@ -54,7 +54,8 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
         for await (const e of this.deps.store.watch(this.deps.prefix, { fromRevision: this.applied + 1, signal: this.abort.signal })) {
           if (e.type === 'put') this.applyPut(e.kv);
           else this.applyDelete(e.key, e.revision);
-          this.advance(e.revision);
+          // A revision is announced once all its keys are applied: a reader waiting for it never sees half a txn.
+          if (e.revisionDone) this.advance(e.revision);
         }
       } catch (err) {
         this.deps.logger.warn({ err }, 'state watch failed');

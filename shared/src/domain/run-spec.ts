@@ -3,25 +3,36 @@ import { invalidArgument } from '../errors/errors.js';
 import { MAX_SHARDS, MAX_SLICES } from './placement.js';
 import { factorial } from './validate.js';
 
+/** Most orderings per shard (B), whatever L! allows: every ordering is trained and tracked. */
+export const MAX_BUDGET = 64;
+/** Most stages a run may plan (m × B × L): bounds the shard records, GetRun's answer and the scheduler's work. */
+export const MAX_STAGES_PER_RUN = 16_384;
+/** Most of the data that may be held out (public + test): the rest is the user data S3T trains on. */
+export const MAX_HELD_OUT_FRACTION = 0.9;
+export const MAX_URI_LENGTH = 1024;
+export const MAX_COLUMN_LENGTH = 128;
+
 /** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
 export const DatasetSpecSchema = z
   .object({
     builtin: z.enum(['mnist', 'blobs']).optional(),
-    uri: z.string().min(1).optional(),
-    idColumn: z.string().default('id'),
-    labelColumn: z.string().default('label'),
+    uri: z.string().min(1).max(MAX_URI_LENGTH).optional(),
+    idColumn: z.string().min(1).max(MAX_COLUMN_LENGTH).default('id'),
+    labelColumn: z.string().min(1).max(MAX_COLUMN_LENGTH).default('label'),
     task: z.enum(['classification', 'regression']).default('classification'),
     publicFraction: z.number().min(0).max(0.9).default(0.2),
     testFraction: z.number().min(0).max(0.9).default(0.2),
     /** Keep every n-th sample of a built-in dataset (smaller runs for tests and demos). */
-    stride: z.number().int().min(1).default(1),
+    stride: z.number().int().min(1).max(1000).default(1),
     /** blobs only. */
     samples: z.number().int().min(10).max(1_000_000).default(2000),
     features: z.number().int().min(1).max(4096).default(16),
     classes: z.number().int().min(2).max(1000).default(4),
   })
   .strict()
-  .refine((d) => (d.builtin === undefined) !== (d.uri === undefined), { message: 'exactly one of builtin or uri is required' });
+  .refine((d) => (d.builtin === undefined) !== (d.uri === undefined), { message: 'exactly one of builtin or uri is required' })
+  // At least a tenth of the data must be user data: a run with nothing deletable has nothing to train its stages on.
+  .refine((d) => d.publicFraction + d.testFraction <= MAX_HELD_OUT_FRACTION + 1e-12, { path: ['testFraction'], message: `publicFraction + testFraction must be at most ${MAX_HELD_OUT_FRACTION}` });
 export type DatasetSpec = z.output<typeof DatasetSpecSchema>;
 
 export const RunModelSchema = z
@@ -43,9 +54,9 @@ export const RunSpecSchema = z
     model: RunModelSchema.prefault({}),
     shards: z.number().int().min(1).max(MAX_SHARDS),
     slices: z.number().int().min(1).max(MAX_SLICES),
-    budget: z.number().int().min(1),
+    budget: z.number().int().min(1).max(MAX_BUDGET),
     selection: z.enum(['cyclic', 'bms']).default('cyclic'),
-    prior: z.array(z.number().nonnegative()).optional(),
+    prior: z.array(z.number().nonnegative()).max(MAX_SLICES).optional(),
     horizon: z.number().positive().default(10),
     epochs: z.number().int().min(1).max(1000).default(5),
     pretrainEpochs: z.number().int().min(1).max(1000).default(10),
@@ -55,6 +66,8 @@ export const RunSpecSchema = z
   .strict()
   .superRefine((s, ctx) => {
     if (s.budget > factorial(s.slices)) ctx.addIssue({ code: 'custom', path: ['budget'], message: `must be at most L! = ${factorial(s.slices)}` });
+    const stages = s.shards * s.budget * s.slices;
+    if (stages > MAX_STAGES_PER_RUN) ctx.addIssue({ code: 'custom', path: ['shards'], message: `shards × budget × slices = ${stages} stages; at most ${MAX_STAGES_PER_RUN} per run` });
     if (s.prior !== undefined && s.prior.length !== s.slices) ctx.addIssue({ code: 'custom', path: ['prior'], message: `needs ${s.slices} entries` });
     if (s.model.blocks !== undefined && s.model.blocks < s.slices) ctx.addIssue({ code: 'custom', path: ['model', 'blocks'], message: 'must be >= slices' });
   });
@@ -67,7 +80,7 @@ export function parseRunSpec(input: unknown): RunSpec {
   if (!r.success) {
     const issue = r.error.issues[0];
     const field = issue?.path.join('.') || 'spec';
-    throw invalidArgument(`invalid run spec: ${field}: ${issue?.message ?? 'invalid'}`, { field });
+    throw invalidArgument(`invalid run spec: ${field}: ${(issue?.message ?? 'invalid').slice(0, 200)}`, { field });
   }
   return r.data;
 }

@@ -27,3 +27,37 @@ export function requirePermutation(name: string, order: readonly number[], L: nu
     seen.add(s);
   }
 }
+
+/** Longest text an error message repeats from its input; the rest is elided (see `quote`). */
+const ECHO_LIMIT = 80;
+
+/**
+ * `value` quoted for an error message, cut to a bounded length: a message never carries a caller's whole input
+ * (a 100 kB id echoed into a gRPC status trailer exceeds what strict clients accept, and stalls their connection).
+ */
+export function quote(value: string, limit = ECHO_LIMIT): string {
+  if (value.length <= limit) return `'${value}'`;
+  return `'${value.slice(0, limit)}…' (${value.length} characters)`;
+}
+
+/** Throws INVALID_ARGUMENT unless `value` is a string of at most `max` characters (`min` at least). */
+export function requireBoundedString(field: string, value: unknown, max: number, min = 0): string {
+  if (typeof value !== 'string') throw invalidArgument(`${field} must be a string`, { field });
+  if (value.length < min) throw invalidArgument(min === 1 ? `${field} must not be empty` : `${field} must have at least ${min} characters`, { field });
+  if (value.length > max) throw invalidArgument(`${field} has ${value.length} characters; at most ${max}`, { field });
+  return value;
+}
+
+/** Longest request id (AIP-155) the API accepts: room for a UUID with a prefix. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+const REQUEST_ID = /^[\x21-\x7e]+$/;
+
+/**
+ * A request id is empty (no idempotency) or 1..128 printable ASCII characters without spaces. Anything else is
+ * refused rather than normalised: ids differing only in bytes a decoder would replace must not collide.
+ */
+export function requireRequestId(value: unknown, field = 'request_id'): string {
+  const id = requireBoundedString(field, value, MAX_REQUEST_ID_LENGTH);
+  if (id !== '' && !REQUEST_ID.test(id)) throw invalidArgument(`${field} must be printable ASCII without spaces (got ${quote(id, 40)})`, { field });
+  return id;
+}

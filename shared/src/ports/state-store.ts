@@ -45,9 +45,19 @@ export interface TxnResult {
   readonly revision: number;
 }
 
+/**
+ * One change seen by a watch. A transaction that touches several watched keys yields several events of one
+ * revision; `revisionDone` is true on the last of them, so a reader can announce a revision only once every
+ * key of it is applied (never a half-applied transaction).
+ */
 export type WatchEvent =
-  | { readonly type: 'put'; readonly kv: KeyValue; readonly revision: number }
-  | { readonly type: 'delete'; readonly key: string; readonly revision: number };
+  | { readonly type: 'put'; readonly kv: KeyValue; readonly revision: number; readonly revisionDone: boolean }
+  | { readonly type: 'delete'; readonly key: string; readonly revision: number; readonly revisionDone: boolean };
+
+/** Sets `revisionDone` on the last event of each run of equal revisions (events in revision order). */
+export function markRevisionEnds<E extends WatchEvent>(events: readonly E[]): E[] {
+  return events.map((e, i) => ({ ...e, revisionDone: events[i + 1]?.revision !== e.revision }));
+}
 
 export interface WatchOptions {
   /** Replay events from this revision (inclusive); only new events when absent. */

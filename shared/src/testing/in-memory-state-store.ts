@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, LetheError } from '../errors/errors.js';
-import type { Compare, KeyValue, Lease, StateStore, TxnOp, TxnRequest, TxnResult, WatchEvent, WatchOptions } from '../ports/state-store.js';
+import { markRevisionEnds, type Compare, type KeyValue, type Lease, type StateStore, type TxnOp, type TxnRequest, type TxnResult, type WatchEvent, type WatchOptions } from '../ports/state-store.js';
+
+const keyOf = (e: WatchEvent): string => (e.type === 'put' ? e.kv.key : e.key);
 import { AsyncQueue } from './async-queue.js';
 
 /** History kept for watches that replay from a past revision. */
@@ -66,7 +68,7 @@ export class InMemoryStateBackend {
       this.rev++;
       for (const op of ops) events.push(...this.apply(op));
     }
-    for (const e of events) this.emit(e);
+    this.emit(events);
     return { succeeded, revision: this.rev };
   }
 
@@ -88,17 +90,18 @@ export class InMemoryStateBackend {
         lease: op.lease ?? '0',
       };
       this.data.set(op.key, kv);
-      return [{ type: 'put', kv, revision: this.rev }];
+      return [{ type: 'put', kv, revision: this.rev, revisionDone: false }];
     }
     const keys = op.type === 'delete' ? [op.key] : [...this.data.keys()].filter((k) => k.startsWith(op.prefix));
-    return keys.filter((k) => this.data.delete(k)).map((key) => ({ type: 'delete' as const, key, revision: this.rev }));
+    return keys.filter((k) => this.data.delete(k)).map((key) => ({ type: 'delete' as const, key, revision: this.rev, revisionDone: false }));
   }
 
-  private emit(e: WatchEvent): void {
-    this.history.push(e);
+  /** Records one revision's events and hands each watcher those under its prefix, the last one marked done. */
+  private emit(events: readonly WatchEvent[]): void {
+    if (events.length === 0) return;
+    this.history.push(...events);
     if (this.history.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT);
-    const key = e.type === 'put' ? e.kv.key : e.key;
-    for (const w of this.watchers) if (key.startsWith(w.prefix)) w.queue.push(e);
+    for (const w of this.watchers) for (const e of markRevisionEnds(events.filter((x) => keyOf(x).startsWith(w.prefix)))) w.queue.push(e);
   }
 
   watch(prefix: string, options: WatchOptions): AsyncIterable<WatchEvent> {
@@ -108,10 +111,8 @@ export class InMemoryStateBackend {
       if (options.fromRevision < oldest && this.history.length >= HISTORY_LIMIT) {
         throw new LetheError(ErrorCode.FAILED_PRECONDITION, `revision ${options.fromRevision} has been compacted`);
       }
-      for (const e of this.history) {
-        const key = e.type === 'put' ? e.kv.key : e.key;
-        if (e.revision >= options.fromRevision && key.startsWith(prefix)) queue.push(e);
-      }
+      const from = options.fromRevision;
+      for (const e of markRevisionEnds(this.history.filter((x) => x.revision >= from && keyOf(x).startsWith(prefix)))) queue.push(e);
     }
     const w = { prefix, queue };
     this.watchers.add(w);

@@ -1,6 +1,6 @@
 import { Etcd3, type IKeyValue, type IRequestOp, type ICompare, type Lease as EtcdLease } from 'etcd3';
 import { ErrorCode, LetheError } from '../../errors/errors.js';
-import type { Compare, KeyValue, Lease, StateStore, TxnOp, TxnRequest, TxnResult, WatchEvent, WatchOptions } from '../../ports/state-store.js';
+import { markRevisionEnds, type Compare, type KeyValue, type Lease, type StateStore, type TxnOp, type TxnRequest, type TxnResult, type WatchEvent, type WatchOptions } from '../../ports/state-store.js';
 import { AsyncQueue } from '../../testing/async-queue.js';
 
 export interface EtcdStateStoreOptions {
@@ -72,8 +72,8 @@ function translate(e: unknown, what: string): LetheError {
   if (/deadline|DEADLINE_EXCEEDED/i.test(message)) return new LetheError(ErrorCode.DEADLINE_EXCEEDED, `etcd ${what}: ${message}`, { cause: e });
   if (/lease not found|requested lease not found/i.test(message)) return new LetheError(ErrorCode.LEASE_LOST, `etcd ${what}: ${message}`, { cause: e });
   if (/too many operations in txn/i.test(message)) return new LetheError(ErrorCode.RESOURCE_EXHAUSTED, `etcd ${what}: ${message}`, { cause: e });
-  if (/Unavailable|ECONNREFUSED|BrokenCircuit|connect|closed/i.test(`${name} ${message}`)) {
-    return new LetheError(ErrorCode.UNAVAILABLE, `etcd ${what}: ${message}`, { cause: e });
+  if (/Unavailable|ECONNREFUSED|BrokenCircuit|circuit breaker|connect|closed|No connections available/i.test(`${name} ${message}`)) {
+    return new LetheError(ErrorCode.UNAVAILABLE, `etcd is unreachable (${what}: ${message}); nothing was written by this call, retry it later`, { cause: e });
   }
   return new LetheError(ErrorCode.INTERNAL, `etcd ${what}: ${message}`, { cause: e });
 }
@@ -145,12 +145,14 @@ export class EtcdStateStore implements StateStore {
           return;
         }
         options.signal?.addEventListener('abort', () => void watcher.cancel(), { once: true });
+        // etcd sends all events of one revision in one response (we never ask for fragmented responses), so the
+        // last event of each revision within a response ends that revision.
         watcher.on('data', (res) => {
-          for (const ev of res.events) {
+          const events = res.events.map((ev): WatchEvent => {
             const revision = Number(ev.kv.mod_revision);
-            if (ev.type === 'Put') queue.push({ type: 'put', kv: toKv(ev.kv), revision });
-            else queue.push({ type: 'delete', key: ev.kv.key.toString('utf8'), revision });
-          }
+            return ev.type === 'Put' ? { type: 'put', kv: toKv(ev.kv), revision, revisionDone: false } : { type: 'delete', key: ev.kv.key.toString('utf8'), revision, revisionDone: false };
+          });
+          for (const e of markRevisionEnds(events)) queue.push(e);
         });
         // etcd3 reconnects and resumes a watch by itself; errors here are surfaced by ending the stream.
         watcher.on('error', () => queue.end());

@@ -26,12 +26,23 @@ const CODE_BY_GRPC_STATUS: ReadonlyMap<status, ErrorCode> = new Map(
 
 const CODE_METADATA_KEY = 'lethe-error-code';
 
+/**
+ * Longest status message sent: the message travels in an HTTP/2 trailer, and strict clients (grpc C-core: 8 KiB
+ * of metadata) reset a stream whose trailers are larger. Handlers already quote their inputs briefly; this is
+ * the backstop for messages built elsewhere (library errors that embed a request).
+ */
+export const MAX_STATUS_MESSAGE = 1024;
+
+function bounded(message: string): string {
+  return message.length <= MAX_STATUS_MESSAGE ? message : `${message.slice(0, MAX_STATUS_MESSAGE - 30)}… (message cut at ${MAX_STATUS_MESSAGE})`;
+}
+
 /** Builds the ServiceError a handler passes to its callback; the Lethe code travels in metadata. */
 export function toServiceError(e: unknown): Partial<ServiceError> {
   const err = toLetheError(e);
   const metadata = new Metadata();
   metadata.set(CODE_METADATA_KEY, err.code);
-  return { code: GRPC_STATUS_BY_CODE[err.code], details: `${err.code}: ${err.message}`, metadata };
+  return { code: GRPC_STATUS_BY_CODE[err.code], details: bounded(`${err.code}: ${err.message}`), metadata };
 }
 
 /** Turns a gRPC client error back into a LetheError. */

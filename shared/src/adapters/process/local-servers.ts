@@ -130,12 +130,14 @@ export interface EtcdServerOptions {
   readonly maxTxnOps?: number;
   readonly binary?: string;
   readonly host?: string;
+  /** Client port; a free one when absent. Restarting a member on its data dir needs the same port. */
+  readonly port?: number;
 }
 
 /** Starts a single-member etcd on free loopback ports. */
 export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<LocalServer> {
   const host = options.host ?? '127.0.0.1';
-  const client = await freePort(host);
+  const client = options.port ?? (await freePort(host));
   const peer = await freePort(host);
   const metrics = await freePort(host);
   const ownsDataDir = options.dataDir === undefined;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { invalidArgument } from '../../errors/errors.js';
@@ -18,6 +18,40 @@ export interface FileDatasetOptions {
 }
 
 type Row = Record<string, unknown>;
+
+/** Largest dataset file read (it is read whole, once per process). */
+export const MAX_DATASET_FILE_BYTES = 256 * 1024 * 1024;
+/** Bounds that keep a file's model buildable: a label of 10^9 would ask for a 10^9-wide head. */
+export const MAX_FILE_CLASSES = 1000;
+export const MAX_FILE_FEATURES = 16_384;
+/** Ids must be deletable through the API, so they obey its id rules (length, no control characters). */
+const MAX_FILE_ID_LENGTH = 512;
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const SUPPORTED = new Set(['.jsonl', '.ndjson', '.csv']);
+
+/**
+ * Reads a dataset file after checking what it is: a supported extension, a regular file (never a device, a FIFO or
+ * a directory), and at most MAX_DATASET_FILE_BYTES; so `/dev/zero` or a huge file is refused before any read.
+ */
+function readDatasetFile(path: string): string {
+  const ext = extname(path).toLowerCase();
+  if (!SUPPORTED.has(ext)) throw invalidArgument(`dataset.uri: ${basename(path)}: unsupported file type '${ext.slice(0, 16)}' (expected .csv or .jsonl)`, { field: 'dataset.uri' });
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw invalidArgument(`dataset.uri: cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { field: 'dataset.uri' });
+  }
+  if (!st.isFile()) throw invalidArgument(`dataset.uri: ${basename(path)} is not a regular file`, { field: 'dataset.uri' });
+  if (st.size > MAX_DATASET_FILE_BYTES) throw invalidArgument(`dataset.uri: ${basename(path)} has ${st.size} bytes; at most ${MAX_DATASET_FILE_BYTES}`, { field: 'dataset.uri' });
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw invalidArgument(`dataset.uri: cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { field: 'dataset.uri' });
+  }
+}
 
 function records(path: string, text: string): { row: Row; line: number }[] {
   const ext = extname(path).toLowerCase();
@@ -63,12 +97,7 @@ export function loadFileDataset(o: FileDatasetOptions): Dataset {
   const labelColumn = o.labelColumn ?? 'label';
   const splitColumn = o.splitColumn ?? 'split';
   const task = o.task ?? 'classification';
-  let text: string;
-  try {
-    text = readFileSync(o.path, 'utf8');
-  } catch (e) {
-    throw invalidArgument(`cannot read dataset ${o.path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const text = readDatasetFile(o.path);
   const rows = records(o.path, text);
   if (rows.length === 0) throw invalidArgument(`${basename(o.path)}: no rows`);
   const first = rows[0] as { row: Row };
@@ -77,6 +106,7 @@ export function loadFileDataset(o: FileDatasetOptions): Dataset {
     : Object.keys(first.row).filter((k) => k !== idColumn && k !== labelColumn && k !== splitColumn);
   const width = featureColumns === null ? (first.row['features'] as unknown[]).length : featureColumns.length;
   if (width === 0) throw invalidArgument(`${basename(o.path)}: no feature columns`);
+  if (width > MAX_FILE_FEATURES) throw invalidArgument(`${basename(o.path)}: ${width} features; at most ${MAX_FILE_FEATURES}`);
   const ids: string[] = [];
   const seen = new Set<string>();
   const x = new Float32Array(rows.length * width);
@@ -87,12 +117,13 @@ export function loadFileDataset(o: FileDatasetOptions): Dataset {
     const id = row[idColumn];
     if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '') throw invalidArgument(`${where}: missing id column '${idColumn}'`, { line });
     const sid = String(id);
+    if (sid.length > MAX_FILE_ID_LENGTH || CONTROL.test(sid)) throw invalidArgument(`${where}: id must be at most ${MAX_FILE_ID_LENGTH} characters without control characters`, { line });
     if (seen.has(sid)) throw invalidArgument(`${where}: duplicate id '${sid}'`, { line });
     seen.add(sid);
     ids.push(sid);
     const label = toNumber(row[labelColumn], where, labelColumn);
-    if (task === 'classification' && (!Number.isInteger(label) || label < 0)) {
-      throw invalidArgument(`${where}: column '${labelColumn}' must be a class index (integer >= 0), got ${label}`, { line });
+    if (task === 'classification' && (!Number.isInteger(label) || label < 0 || label >= MAX_FILE_CLASSES)) {
+      throw invalidArgument(`${where}: column '${labelColumn}' must be a class index (integer in [0, ${MAX_FILE_CLASSES - 1}]), got ${label}`, { line });
     }
     y[r] = label;
     const values: unknown[] = featureColumns === null ? (Array.isArray(row['features']) ? (row['features'] as unknown[]) : []) : featureColumns.map((c) => row[c]);
@@ -103,7 +134,8 @@ export function loadFileDataset(o: FileDatasetOptions): Dataset {
     if (s !== 'public' && s !== 'user' && s !== 'test') throw invalidArgument(`${where}: column '${splitColumn}' must be public, user or test, got '${s}'`, { line });
     split[s].push(r);
   });
-  const outputs = task === 'classification' ? Math.max(...y) + 1 : 1;
+  // A loop, not Math.max(...y): spreading a large array overflows the stack.
+  const outputs = task === 'classification' ? y.reduce((m, v) => Math.max(m, v), 0) + 1 : 1;
   return {
     name: basename(o.path),
     task,

@@ -15,6 +15,12 @@ export interface DatasetSpec {
   'classes'?: (number);
   'task'?: (_lethe_v1_TaskKind);
   'source'?: "builtin"|"uri";
+  '_publicFraction'?: "publicFraction";
+  '_testFraction'?: "testFraction";
+  '_stride'?: "stride";
+  '_samples'?: "samples";
+  '_features'?: "features";
+  '_classes'?: "classes";
 }
 
 export interface DatasetSpec__Output {
@@ -22,12 +28,18 @@ export interface DatasetSpec__Output {
   'uri'?: (string);
   'idColumn': (string);
   'labelColumn': (string);
-  'publicFraction': (number);
-  'testFraction': (number);
-  'stride': (number);
-  'samples': (number);
-  'features': (number);
-  'classes': (number);
+  'publicFraction'?: (number);
+  'testFraction'?: (number);
+  'stride'?: (number);
+  'samples'?: (number);
+  'features'?: (number);
+  'classes'?: (number);
   'task': (_lethe_v1_TaskKind__Output);
   'source'?: "builtin"|"uri";
+  '_publicFraction'?: "publicFraction";
+  '_testFraction'?: "testFraction";
+  '_stride'?: "stride";
+  '_samples'?: "samples";
+  '_features'?: "features";
+  '_classes'?: "classes";
 }

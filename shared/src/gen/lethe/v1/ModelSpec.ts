@@ -11,15 +11,25 @@ export interface ModelSpec {
   'learningRate'?: (number | string);
   'batchSize'?: (number);
   'regressionLoss'?: (string);
+  '_hiddenUnits'?: "hiddenUnits";
+  '_blocks'?: "blocks";
+  '_loraRank'?: "loraRank";
+  '_learningRate'?: "learningRate";
+  '_batchSize'?: "batchSize";
 }
 
 export interface ModelSpec__Output {
   'task': (_lethe_v1_TaskKind__Output);
-  'hiddenUnits': (number);
-  'blocks': (number);
-  'loraRank': (number);
+  'hiddenUnits'?: (number);
+  'blocks'?: (number);
+  'loraRank'?: (number);
   'convStem': (boolean);
-  'learningRate': (number);
-  'batchSize': (number);
+  'learningRate'?: (number);
+  'batchSize'?: (number);
   'regressionLoss': (string);
+  '_hiddenUnits'?: "hiddenUnits";
+  '_blocks'?: "blocks";
+  '_loraRank'?: "loraRank";
+  '_learningRate'?: "learningRate";
+  '_batchSize'?: "batchSize";
 }

@@ -17,6 +17,10 @@ export interface RunSpec {
   'seed'?: (number);
   'fallbackToBackbone'?: (boolean);
   'pretrainEpochs'?: (number);
+  '_horizon'?: "horizon";
+  '_epochs'?: "epochs";
+  '_seed'?: "seed";
+  '_pretrainEpochs'?: "pretrainEpochs";
 }
 
 export interface RunSpec__Output {
@@ -27,9 +31,13 @@ export interface RunSpec__Output {
   'budget': (number);
   'selection': (_lethe_v1_SelectionMethod__Output);
   'prior': (number)[];
-  'horizon': (number);
-  'epochs': (number);
-  'seed': (number);
+  'horizon'?: (number);
+  'epochs'?: (number);
+  'seed'?: (number);
   'fallbackToBackbone': (boolean);
-  'pretrainEpochs': (number);
+  'pretrainEpochs'?: (number);
+  '_horizon'?: "horizon";
+  '_epochs'?: "epochs";
+  '_seed'?: "seed";
+  '_pretrainEpochs'?: "pretrainEpochs";
 }

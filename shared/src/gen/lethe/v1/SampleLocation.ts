@@ -9,6 +9,7 @@ export interface SampleLocation {
   'deleted'?: (boolean);
   'public'?: (boolean);
   'stages'?: (_lethe_v1_StageLocation)[];
+  'test'?: (boolean);
 }
 
 export interface SampleLocation__Output {
@@ -18,4 +19,5 @@ export interface SampleLocation__Output {
   'deleted': (boolean);
   'public': (boolean);
   'stages': (_lethe_v1_StageLocation__Output)[];
+  'test': (boolean);
 }

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentials, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator } from '../../coordinator/src/coordinator.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { startEtcdServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
+import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
+import { createLogger } from '../../shared/src/log/logger.js';
+import { LetheError } from '../../shared/src/errors/errors.js';
+import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
+import { blobsRun, eventually } from '../support/cluster.js';
+
+/** HealthCheckResponse.status of the whole server: 1 SERVING, 2 NOT_SERVING. */
+async function healthOf(address: string): Promise<number> {
+  const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
+  const health = new Health(address, credentials.createInsecure());
+  try {
+    const hex = await new Promise<string>((resolve, reject) =>
+      health.makeUnaryRequest('/grpc.health.v1.Health/Check', (x: Buffer) => x, (b: Buffer) => b.toString('hex'), Buffer.from('0a00', 'hex'), { deadline: Date.now() + 3000 }, (e: ServiceError | null, r?: string) => (e ? reject(e) : resolve(r ?? ''))),
+    );
+    return hex === '' ? 0 : Number.parseInt(hex.slice(2), 16);
+  } finally {
+    health.close();
+  }
+}
+
+describe('etcd outage: deletions answer UNAVAILABLE (retryable) and health says NOT_SERVING until etcd is back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-outage-'));
+  let etcd: LocalServer;
+  let port: number;
+  let coordinator: Coordinator;
+  let client: LetheClient;
+  const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
+  const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
+
+  beforeAll(async () => {
+    etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') });
+    port = Number(etcd.endpoint.split(':')[1]);
+    coordinator = await Coordinator.start({
+      store: new EtcdStateStore({ endpoints: [etcd.endpoint], callTimeoutMs: 1500 }),
+      events: new InMemoryEventBus(),
+      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      listen: '127.0.0.1:0',
+      backend: 'cpu',
+      storeProbeMs: 300,
+    });
+    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
+    client = new LetheClient(coordinator.address, 10_000);
+    await client.createRun(blobsRun('outage'));
+  });
+  afterAll(async () => {
+    client.close();
+    await coordinator.stop();
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses with a retryable status naming the cause, reports NOT_SERVING, and recovers when etcd returns', async () => {
+    expect(await healthOf(coordinator.address)).toBe(1);
+    await etcd.stop();
+    const refused = await client.deleteSamples('outage-1', 'runs/outage', [userIds[0] as string]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(LetheError);
+    const err = refused as LetheError;
+    // Either etcd's own unavailability or the lost leadership that follows it: both are gRPC UNAVAILABLE, retryable.
+    expect(['UNAVAILABLE', 'NOT_LEADER']).toContain(err.code);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/retry/);
+    await eventually('health NOT_SERVING', 10_000, async () => (await healthOf(coordinator.address)) === 2);
+
+    etcd = await startEtcdServer({ dataDir: join(dir, 'etcd'), port });
+    await eventually('health SERVING again', 20_000, async () => (await healthOf(coordinator.address)) === 1);
+    const receipt = await eventually('deletion accepted after the outage', 30_000, () => client.deleteSamples('outage-1', 'runs/outage', [userIds[0] as string]));
+    expect(receipt.sampleCount).toBe(1);
+    expect((await client.whereIs('runs/outage', userIds[0] as string)).deleted).toBe(true);
+  });
+});
