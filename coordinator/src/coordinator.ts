@@ -48,6 +48,8 @@ export interface CoordinatorOptions {
   readonly heartbeatMs?: number;
   /** TTL of the leader key: how long a crashed leader can block a takeover. @default 5 */
   readonly leaderTtlSeconds?: number;
+  /** The scheduler's clock (backoffs, grace periods), for tests. @default Date.now */
+  readonly now?: () => number;
   /** How often health checks that etcd answers (NOT_SERVING while it does not). @default 2000 */
   readonly storeProbeMs?: number;
   /** TF.js backend for serving predictions. @default 'auto' */
@@ -90,12 +92,17 @@ export class Coordinator {
     const writer = new FencedWriter({ store: o.store, mirror, election });
     const views = new RunViews(mirror, keys);
     const hub = new WorkerHub(logger.child({ component: 'workers' }));
-    const scheduler = new Scheduler({ views, writer, hub, events: o.events, logger: logger.child({ component: 'scheduler' }) });
+    const scheduler = new Scheduler({ views, writer, hub, artifacts: o.artifacts, events: o.events, logger: logger.child({ component: 'scheduler' }), ...(o.now === undefined ? {} : { now: o.now }) });
     const runs = new RunService({ views, writer, logger, onCreated: () => scheduler.wake() });
-    const deletions = new DeletionService({ views, writer, events: o.events, logger: logger.child({ component: 'deletion' }), onDeleted: () => scheduler.wake() });
+    const deletions = new DeletionService({ views, writer, events: o.events, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
+        scheduler.cancel(cancels);
+        scheduler.wake();
+      },
+    });
     const predictor = new Predictor({ views, artifacts: o.artifacts });
     const deps: HandlerDeps = {
       views,
+      writer,
       mirror,
       election,
       runs,

@@ -25,6 +25,22 @@ export function describeArtifactStoreContract(name: string, make: () => Promise<
       expect(await fx.store.put(new Uint8Array(0))).toBe(sha256Hex(new Uint8Array(0)));
     });
 
+    it('deletes for good, idempotently, and lists what is stored', async () => {
+      const keep = await fx.store.put(randomBytes(100));
+      const gone = await fx.store.put(randomBytes(200_000));
+      expect(await fx.store.list()).toEqual(expect.arrayContaining([keep, gone]));
+      await fx.store.delete(gone);
+      expect(await fx.store.has(gone)).toBe(false);
+      await expect(fx.store.get(gone)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await fx.store.delete(gone); // again: no error
+      const listed = await fx.store.list();
+      expect(listed).toContain(keep);
+      expect(listed).not.toContain(gone);
+      // Stored again after a delete: a new blob under the same address.
+      expect(await fx.store.put(Buffer.from('again'))).toBe(sha256Hex(Buffer.from('again')));
+      await expect(fx.store.delete('../x')).rejects.toBeInstanceOf(LetheError);
+    });
+
     it('answers NOT_FOUND for an unknown digest and INVALID_ARGUMENT for a malformed one', async () => {
       const missing = sha256Hex(randomBytes(8));
       expect(await fx.store.has(missing)).toBe(false);

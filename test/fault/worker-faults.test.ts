@@ -60,7 +60,7 @@ describe('worker faults on a real cluster', () => {
     const receipt = await client.deleteSamples('race-del', 'runs/race', [victim]);
     expect(receipt.shards[0]?.shard).toBe(target.shard);
     await client.waitForOperation(op.name, TIMEOUT.training);
-    await eventually('deletion retrained', TIMEOUT.training, async () => (await client.getDeletion(receipt.name)).state === 'DELETION_STATE_RETRAINED');
+    await eventually('deletion retrained and purged', TIMEOUT.training, async () => (await client.getDeletion(receipt.name)).state === 'DELETION_STATE_PURGED');
 
     const key = stagePrefixKey(target.prefix, target.prefix.length);
     const log = cluster.processes.find((p) => p.name === 'coord')?.output() ?? '';
@@ -79,6 +79,11 @@ describe('worker faults on a real cluster', () => {
     const ids = decodeSampleList(await store.get(manifest.sampleIdsHash));
     expect(ids).not.toContain(victim);
     expect(ids.length).toBe(manifest.sampleCount);
+    // Deleted means forgotten: no stored object names the victim, not even the stale result's id list that the
+    // racing worker stored before its result was discarded.
+    const stored = await store.list();
+    expect(stored.length).toBeGreaterThan(0);
+    for (const digest of stored) expect(Buffer.from(await store.get(digest)).includes(victim), digest).toBe(false);
   });
 
   it('reassigns the stage of a SIGKILLed worker after its lease expires; the run completes with no duplicate commit', async () => {

@@ -10,6 +10,7 @@ import { placeSample } from '../../shared/src/domain/placement.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { NatsArtifactStore } from '../../shared/src/adapters/nats/nats-artifact-store.js';
 
 describe('control plane: coordinator and two worker processes on real etcd and NATS', () => {
   let cluster: TestCluster;
@@ -68,10 +69,26 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     expect(where.deleted).toBe(true);
     expect(where.stages.every((s) => s.state !== 'STAGE_STATE_ACTIVE')).toBe(true);
 
-    // Retraining on cleaned slices brings every stage back.
-    await eventually('deletion retrained', TIMEOUT.training, async () => (await client.getDeletion(receipt.name)).state === 'DELETION_STATE_RETRAINED');
+    // Retraining on cleaned slices brings every stage back; then everything trained on the victim is deleted.
+    await eventually('deletion retrained and purged', TIMEOUT.training, async () => (await client.getDeletion(receipt.name)).state === 'DELETION_STATE_PURGED');
     const retrained = await client.getRun('runs/loop');
     expect(retrained.shards.every((s) => s.serving?.depth === 3)).toBe(true);
+    const deactivatedDigests = receipt.deactivated.map((d) => run.shards[d.shard]?.orderings[d.ordering]?.stages[d.stage - 1]?.artifact ?? '');
+    expect(deactivatedDigests.length).toBeGreaterThan(0);
+    const listed = JSON.stringify(retrained);
+    const artifacts = await NatsArtifactStore.connect([cluster.nats.endpoint]);
+    try {
+      for (const digest of deactivatedDigests) {
+        expect(await artifacts.has(digest)).toBe(false);
+        expect(listed).not.toContain(digest);
+      }
+      // No stored object (weights or id list) names the deleted sample.
+      const stored = await artifacts.list();
+      expect(stored.length).toBeGreaterThan(0);
+      for (const digest of stored) expect(Buffer.from(await artifacts.get(digest)).includes(victim), digest).toBe(false);
+    } finally {
+      await artifacts.close();
+    }
     const served = await client.predict('runs/loop', [2, 12], x, receipt.revision);
     expect(served.serving.every((s) => s.live && s.depth === 3)).toBe(true);
   });

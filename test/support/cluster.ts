@@ -12,7 +12,7 @@ export { eventually };
 const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
 
 /** Named timeouts, so a slow machine fails with a clear reason. */
-export const TIMEOUT = { ready: 30_000, training: 120_000, takeover: 20_000 } as const;
+export const TIMEOUT = { ready: 40_000, training: 120_000, takeover: 25_000 } as const;
 
 /** A Lethe process (coordinator or worker) started from the CLI, with its output kept for assertions. */
 export interface LetheProcess {

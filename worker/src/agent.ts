@@ -147,7 +147,9 @@ export class WorkerAgent {
     if (msg.accepted !== null && msg.accepted !== undefined) {
       const every = Number(msg.accepted.heartbeatIntervalMs) || this.o.heartbeatMs || 2000;
       clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size } }), every);
+      const beat = (): boolean =>
+        this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size, runningTaskIds: [...this.running.keys(), ...this.unsent.keys()] } });
+      this.heartbeat = setInterval(beat, every);
       this.heartbeat.unref();
       for (const r of this.unsent.values()) this.send({ result: r });
       this.log.info({ coordinator: msg.accepted.coordinatorId }, 'attached');
@@ -158,8 +160,8 @@ export class WorkerAgent {
       this.aborts.get(msg.cancel.taskId)?.abort();
       this.log.info({ taskId: msg.cancel.taskId, reason: msg.cancel.reason }, 'task cancelled');
     } else if (msg.drain !== null && msg.drain !== undefined) {
-      this.draining = true;
-      this.log.info({ reason: msg.drain.reason }, 'draining: finishing current tasks, taking no more');
+      this.draining = !msg.drain.lifted;
+      this.log.info({ reason: msg.drain.reason }, msg.drain.lifted ? 'drain lifted: taking work again' : 'draining: finishing current tasks, taking no more');
     }
   }
 
@@ -192,6 +194,7 @@ export class WorkerAgent {
             sharingOrderings: s.sharingOrderings,
             runSpecJson: s.runSpecJson,
             salt: s.salt,
+            sampleIdKey: s.sampleIdKey,
             },
             (p) => this.send({ progress: { taskId: a.taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
             abort.signal,

@@ -1,9 +1,10 @@
+import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
+import { deletedBy } from '../../shared/src/domain/sample-digest.js';
 import { stagePrefixKey } from '../../shared/src/domain/impact.js';
 import { deriveSeed } from '../../shared/src/domain/rng.js';
-import { placeSample } from '../../shared/src/domain/placement.js';
 import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
-import { gatherRows, sampleIdsHash, type Dataset } from '../../shared/src/ml/data/dataset.js';
+import { gatherRows, sampleIdsHash } from '../../shared/src/ml/data/dataset.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { getBackbone, getStage, modelConfigFor, putBackbone, putStage } from '../../shared/src/ml/run-model.js';
 import type { StageWeights } from '../../shared/src/ml/shard-job.js';
@@ -18,7 +19,9 @@ export interface StageTaskInput {
   readonly slices: readonly { readonly slice: number; readonly generation: number }[];
   readonly parentArtifact: string;
   readonly backboneArtifact: string;
+  /** Keyed digests of the shard's deleted ids (see sampleIdDigest), under `sampleIdKey`. */
   readonly excludedSampleIds: readonly string[];
+  readonly sampleIdKey: string;
   readonly sharingOrderings: readonly number[];
   readonly runSpecJson: string;
   readonly salt: string;
@@ -34,23 +37,6 @@ export interface TaskOutput {
 export interface TaskExecutorDeps {
   readonly artifacts: ArtifactStore;
   readonly trainer: Trainer;
-}
-
-const placements = new Map<string, { rows: number[]; sliceOf: number[] }[]>();
-
-/** Rows and slices of every shard of a run, placed once per process (a run's placement never changes). */
-function shardMembers(dataset: Dataset, salt: string, shards: number, slices: number, runKey: string): { rows: number[]; sliceOf: number[] }[] {
-  const key = `${salt}\u0000${runKey}`;
-  const hit = placements.get(key);
-  if (hit !== undefined) return hit;
-  const members = Array.from({ length: shards }, () => ({ rows: [] as number[], sliceOf: [] as number[] }));
-  for (const row of dataset.split.user) {
-    const p = placeSample(salt, dataset.ids[row] as string, shards, slices);
-    members[p.shard]?.rows.push(row);
-    members[p.shard]?.sliceOf.push(p.slice);
-  }
-  placements.set(key, members);
-  return members;
 }
 
 /** Runs stage and pretraining tasks: loads data and parent artifacts, trains off the event loop, stores artifacts. */
@@ -79,9 +65,10 @@ export class TaskExecutor {
     const spec = parseRunSpec(JSON.parse(t.runSpecJson));
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
-    const { rows, sliceOf } = shardMembers(dataset, t.salt, spec.shards, spec.slices, t.runSpecJson)[t.shard] ?? { rows: [], sliceOf: [] };
+    const { rows, sliceOf } = shardMembers(dataset, t.salt, spec.shards, spec.slices)[t.shard] ?? { rows: [], sliceOf: [] };
     const ids = rows.map((r) => dataset.ids[r] as string);
-    const excluded = new Set(t.excludedSampleIds);
+    const isExcluded = deletedBy(t.sampleIdKey, t.excludedSampleIds);
+    const excluded = new Set(ids.filter(isExcluded));
     const { x, y } = gatherRows(dataset, rows);
     const backbone = await getBackbone(this.deps.artifacts, t.backboneArtifact);
     const parents: Record<string, StageWeights> = {};

@@ -80,6 +80,10 @@ export function whereCommand(): Command {
           process.stdout.write(`${l.sampleId} is public data: it pretrained the frozen backbone and cannot be deleted\n`);
           return;
         }
+        if (l.test) {
+          process.stdout.write(`${l.sampleId} is test data: held out for evaluation, never trained on, not deletable\n`);
+          return;
+        }
         process.stdout.write(`${l.sampleId}: shard ${l.shard}, slice ${l.slice}${l.deleted ? ' (deleted)' : ''}\n`);
         for (const s of l.stages) process.stdout.write(`  ordering ${s.stage?.ordering ?? 0} stage ${s.stage?.stage ?? 0}: ${s.state.replace('STAGE_STATE_', '')}\n`);
       } finally {
@@ -87,3 +91,23 @@ export function whereCommand(): Command {
       }
     });
 }
+
+/** `lethe drain` / `lethe undrain`: an operator's drain, stored in etcd until lifted. */
+function drainVerb(name: 'drain' | 'undrain'): Command {
+  return new Command(name)
+    .description(name === 'drain' ? 'stop assigning work to a worker (it finishes what it runs); kept across restarts until undrained' : 'lift a drain: the worker takes work again')
+    .argument('<worker>', 'workers/<id> or the bare id')
+    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .action(async (worker: string, flags: { coordinator: string }) => {
+      const c = client(flags);
+      try {
+        const w = name === 'drain' ? await c.drainWorker(worker) : await c.undrainWorker(worker);
+        process.stdout.write(`${w.name}: ${w.state.replace('WORKER_STATE_', '')}, ${w.runningTasks} task(s) running\n`);
+      } finally {
+        c.close();
+      }
+    });
+}
+
+export const drainCommand = (): Command => drainVerb('drain');
+export const undrainCommand = (): Command => drainVerb('undrain');

@@ -153,7 +153,7 @@ export function demoCommand(): Command {
         const bar = retrain.create(receipts.length, 0, { phase: 'retrain (background)', unit: 'deletions retrained' });
         for (;;) {
           const states = await Promise.all(receipts.map((n) => client.getDeletion(n)));
-          const done = states.filter((d) => d.state === 'DELETION_STATE_RETRAINED').length;
+          const done = states.filter((d) => d.state === 'DELETION_STATE_RETRAINED' || d.state === 'DELETION_STATE_PURGED').length;
           bar.update(done);
           if (done === receipts.length) break;
           await new Promise((r) => setTimeout(r, 250));

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { LetheError, ErrorCode } from '../../../shared/src/errors/errors.js';
 import { planCommand } from './plan-command.js';
 import { coordinatorCommand, upCommand, workerCommand } from './server-commands.js';
-import { deleteCommand, statusCommand, whereCommand } from './client-commands.js';
+import { deleteCommand, drainCommand, statusCommand, undrainCommand, whereCommand } from './client-commands.js';
 import { demoCommand } from './demo-command.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid input. */
@@ -14,7 +14,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ outputError: () => undefined }); // errors are printed once, below, as one line
-  for (const cmd of [planCommand(), coordinatorCommand(), workerCommand(), upCommand(), demoCommand(), deleteCommand(), statusCommand(), whereCommand()]) {
+  for (const cmd of [planCommand(), coordinatorCommand(), workerCommand(), upCommand(), demoCommand(), deleteCommand(), statusCommand(), whereCommand(), drainCommand(), undrainCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: () => undefined }));
   }
   return program;

@@ -84,6 +84,9 @@ export class LetheClient {
   drainWorker(name: string): Promise<WorkerInfo__Output> {
     return call<WorkerInfo__Output>((m, o, cb) => this.admin.drainWorker({ name }, m, o, cb), this.timeoutMs);
   }
+  undrainWorker(name: string): Promise<WorkerInfo__Output> {
+    return call<WorkerInfo__Output>((m, o, cb) => this.admin.undrainWorker({ name }, m, o, cb), this.timeoutMs);
+  }
 
   /** Polls the operation until done (or the timeout). */
   async waitForOperation(name: string, timeoutMs: number, onProgress?: (op: Operation__Output) => void): Promise<Operation__Output> {

@@ -1,17 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
+import { createHmac, randomBytes } from 'node:crypto';
 import { parseDeletionName } from '../../../shared/src/domain/names.js';
+import { sampleIdDigest } from '../../../shared/src/domain/sample-digest.js';
 import { quote, requireBoundedString, requireRequestId } from '../../../shared/src/domain/validate.js';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
 import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { FencedWriter, Put } from '../state/fenced-writer.js';
-import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord, type ShardRecord } from '../state/records.js';
-import { isActive, shardServing, taintedSlices, type RunViews } from '../state/run-views.js';
+import { deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
+import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord } from '../state/records.js';
+import type { RunViews } from '../state/run-views.js';
 import { runSamples, type RunSamples } from '../runs/run-catalog.js';
 import { runIdOf } from '../runs/run-service.js';
-import { emptyShard, stageState, type StageStateName } from '../runs/stage-state.js';
+import { shardRecordOf } from '../runs/stage-state.js';
 
 /** Most ids one request may name; larger deletions are split by the caller. */
 export const MAX_IDS_PER_REQUEST = 100_000;
@@ -25,8 +26,20 @@ export interface DeletionServiceDeps {
   readonly writer: FencedWriter;
   readonly events: EventBus;
   readonly logger: Logger;
-  /** Wakes the scheduler: retraining of deactivated stages starts at once. */
-  readonly onDeleted?: (run: string) => void;
+  /**
+   * After a deletion commits: the in-flight tasks it made stale (to cancel on their workers) and a wake-up for the
+   * scheduler, so retraining of the deactivated stages starts at once.
+   */
+  readonly onDeleted?: (run: string, cancels: readonly StageCancel[]) => void;
+}
+
+/** An in-flight task a deletion took back: its worker is told to stop. */
+export interface StageCancel {
+  readonly shard?: number;
+  readonly stage?: string;
+  readonly worker: string;
+  readonly taskId: string;
+  readonly reason: string;
 }
 
 export interface SampleLocation {
@@ -39,10 +52,13 @@ export interface SampleLocation {
   readonly stages: readonly { shard: number; ordering: number; stage: number; state: StageStateName }[];
 }
 
-/** What a DeleteSamples request asked for, as a digest of its run and its set of ids (order and repeats ignored). */
-function deletionFingerprint(run: string, ids: readonly string[]): string {
-  const h = createHash('sha256').update(run);
-  for (const id of [...new Set(ids)].sort()) h.update('\u0000').update(id);
+/**
+ * What a DeleteSamples request asked for: a keyed digest (the run's sample-id key) of its set of ids, order and
+ * repeats ignored. Keyed, because it is stored with the request id and must not let anyone test guessed ids.
+ */
+function deletionFingerprint(key: string, ids: readonly string[]): string {
+  const h = createHmac('sha256', Buffer.from(key, 'hex'));
+  for (const id of [...new Set(ids)].sort()) h.update(id).update('\u0000');
   return h.digest('hex');
 }
 
@@ -82,7 +98,7 @@ export class DeletionService {
     const record = views.run(run);
     if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
     const ids = validateIds(rawIds);
-    const fingerprint = deletionFingerprint(run, ids);
+    const fingerprint = deletionFingerprint(record.sampleIdKey, ids);
     if (requestId !== '') {
       const prior = this.receiptFor(run, requestId, fingerprint);
       if (prior !== undefined) return prior;
@@ -121,12 +137,13 @@ export class DeletionService {
       const { shard, slice } = samples.place(id);
       let dead = tombstoneCache.get(shard);
       if (dead === undefined) tombstoneCache.set(shard, (dead = views.tombstones(run, shard)));
-      if (dead.has(id)) {
+      const digest = sampleIdDigest(record.sampleIdKey, id);
+      if (dead.has(digest)) {
         alreadyDeleted++;
         continue;
       }
       const entry = byShard.get(shard) ?? { ids: [], slices: new Set<number>() };
-      entry.ids.push(id);
+      entry.ids.push(digest);
       entry.slices.add(slice);
       byShard.set(shard, entry);
     }
@@ -145,29 +162,18 @@ export class DeletionService {
     const serving: Receipt['serving'] = [];
     const retraining: Receipt['retrainingScheduled'] = [];
     const generations: Record<string, number[]> = {};
+    const cancels: StageCancel[] = [];
     for (const [shard, { slices }] of [...byShard].sort((a, b) => a[0] - b[0])) {
-      const current = views.shard(run, shard);
-      const before: ShardRecord = current?.value ?? emptyShard(record.spec.slices);
-      const taintedBefore = new Set(taintedSlices(before));
-      const after: ShardRecord = { ...before, generations: before.generations.map((g, s) => (slices.has(s) ? g + 1 : g)) };
-      compare.push({ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current?.modRevision ?? 0 });
-      puts.push({ key: views.keys.shard(run, shard), value: JSON.stringify(after) });
-      generations[String(shard)] = after.generations;
-      shardsOut.push({
-        shard,
-        taintedSlices: [...new Set([...taintedBefore, ...slices])].sort((a, b) => a - b),
-        newlyTaintedSlices: [...slices].filter((s) => !taintedBefore.has(s)).sort((a, b) => a - b),
-      });
-      record.orderings.forEach((order, ordering) => {
-        let clean = true;
-        for (let stage = 1; stage <= order.length; stage++) {
-          const key = stagePrefixKey(order, stage);
-          if (isActive(before, key) && !isActive(after, key)) deactivated.push({ shard, ordering, stage });
-          clean &&= isActive(after, key);
-          if (!clean) retraining.push({ shard, ordering, stage });
-        }
-      });
-      serving.push(shardServing(shard, after, record.orderings));
+      const current = shardRecordOf(views, run, record, shard);
+      const t = deleteSlices(current.value, { slices, orderings: record.orderings });
+      compare.push({ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current.modRevision });
+      puts.push({ key: views.keys.shard(run, shard), value: JSON.stringify(t.record) });
+      generations[String(shard)] = [...t.record.generations];
+      shardsOut.push({ shard, taintedSlices: [...t.tainted], newlyTaintedSlices: [...t.newlyTainted] });
+      deactivated.push(...t.deactivated.map((d) => ({ shard, ...d })));
+      retraining.push(...t.retrain.map((d) => ({ shard, ...d })));
+      serving.push(t.servingAfter(shard));
+      for (const e of t.effects) if (e.type === 'cancel') cancels.push({ shard, stage: e.key, worker: e.worker, taskId: e.taskId, reason: 'slices changed by a deletion' });
     }
     const receipt: Omit<Receipt, 'revision'> = {
       name,
@@ -192,7 +198,8 @@ export class DeletionService {
     this.deps.logger.info({ run, deletion: deletionId, requestId, ids: deleted, alreadyDeleted, shards: shardsOut.length, deactivated: deactivated.length, revision }, 'deletion acknowledged');
     // Events follow the commit; a lost event never loses the deletion, which etcd already holds.
     this.deps.events.publish(`lethe.events.deletion.${run}`, { type: 'DeletionAcknowledged', run, deletion: name, revision, shards: shardsOut }, { msgId: `${run}/${deletionId}` }).catch((err: unknown) => this.deps.logger.warn({ err }, 'event publish failed'));
-    this.deps.onDeleted?.(run);
+    for (const c of cancels) this.deps.logger.info({ run, shard: c.shard, stage: c.stage, worker: c.worker, taskId: c.taskId, reason: 'stale' }, 'assignment dropped');
+    this.deps.onDeleted?.(run, cancels);
     return full;
   }
 
@@ -212,7 +219,7 @@ export class DeletionService {
     return this.getDeletion(name).receipt;
   }
 
-  getDeletion(rawName: unknown): { receipt: Receipt; retrainCompleteTime?: string; state: 'ACKNOWLEDGED' | 'RETRAINED' } {
+  getDeletion(rawName: unknown): { receipt: Receipt; retrainCompleteTime?: string; purgeCompleteTime?: string; state: 'ACKNOWLEDGED' | 'RETRAINED' | 'PURGED' } {
     const parsed = parseDeletionName(rawName);
     const run = runIdOf(this.deps.views, parsed.run);
     const name = `runs/${run}/deletions/${parsed.deletion}`;
@@ -223,7 +230,8 @@ export class DeletionService {
     return {
       receipt: { ...d.value.receipt, revision: kv.createRevision },
       ...(d.value.retrainCompleteTime === undefined ? {} : { retrainCompleteTime: d.value.retrainCompleteTime }),
-      state: d.value.retrainCompleteTime === undefined ? 'ACKNOWLEDGED' : 'RETRAINED',
+      ...(d.value.purgeCompleteTime === undefined ? {} : { purgeCompleteTime: d.value.purgeCompleteTime }),
+      state: d.value.purgeCompleteTime !== undefined ? 'PURGED' : d.value.retrainCompleteTime !== undefined ? 'RETRAINED' : 'ACKNOWLEDGED',
     };
   }
 
@@ -261,13 +269,13 @@ export class DeletionService {
     if (samples.publicRows.has(row)) return { ...heldOut, public: true, test: false };
     if (!samples.userRows.has(row)) return { ...heldOut, public: false, test: true };
     const { shard, slice } = samples.place(sampleId);
-    const shardRec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
-    const backbone = views.backbone(run)?.value;
+    const shardRec = shardRecordOf(views, run, record, shard).value;
+    const backboneReady = views.backbone(run)?.value.state === 'ready';
     const stages: SampleLocation['stages'][number][] = [];
     record.orderings.forEach((order, ordering) => {
       const pos = order.indexOf(slice);
-      for (let stage = pos + 1; stage <= order.length; stage++) stages.push({ shard, ordering, stage, state: stageState(shardRec, backbone, order, stage) });
+      for (let stage = pos + 1; stage <= order.length; stage++) stages.push({ shard, ordering, stage, state: stageState(shardRec, order, stage, backboneReady) });
     });
-    return { sampleId, shard, slice, deleted: views.tombstones(run, shard).has(sampleId), public: false, test: false, stages };
+    return { sampleId, shard, slice, deleted: views.tombstones(run, shard).has(sampleIdDigest(record.sampleIdKey, sampleId)), public: false, test: false, stages };
   }
 }

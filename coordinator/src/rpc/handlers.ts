@@ -22,11 +22,13 @@ import type { WorkerInfo } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js'
 import { triePrefixes } from '../../../shared/src/ml/shard-job.js';
 import type { LeaderElection } from '../leader/leader-election.js';
 import type { StateMirror } from '../state/state-mirror.js';
-import { activeDepth, isActive, shardServing, taintedSlices, type RunViews } from '../state/run-views.js';
+import type { FencedWriter } from '../state/fenced-writer.js';
+import type { RunViews } from '../state/run-views.js';
+import { activeDepth, fullyTrained, isActive, serving as shardServing, stageState, taintedSlices } from '../../../shared/src/domain/shard-machine.js';
 import { WorkerRecordSchema } from '../state/records.js';
 import type { RunService } from '../runs/run-service.js';
 import { runIdOf } from '../runs/run-service.js';
-import { emptyShard, stageState } from '../runs/stage-state.js';
+import { shardRecordOf } from '../runs/stage-state.js';
 import type { DeletionService } from '../deletion/deletion-service.js';
 import type { Predictor } from '../serving/predictor.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -35,6 +37,7 @@ import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } 
 
 export interface HandlerDeps {
   readonly views: RunViews;
+  readonly writer: FencedWriter;
   readonly mirror: StateMirror;
   readonly election: LeaderElection;
   readonly runs: RunService;
@@ -98,13 +101,15 @@ function runView(deps: HandlerDeps, run: string): Run {
   const record = views.run(run);
   if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
   const backbone = views.backbone(run)?.value;
+  const backboneReady = backbone?.state === 'ready';
   const shards: ShardStatus[] = [];
   let allLive = true;
+  let anyFailed = backbone?.state === 'failed';
   let passes = 0;
   let discarded = 0;
   for (let shard = 0; shard < record.spec.shards; shard++) {
-    const rec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
-    const serving = shardServing(shard, rec, record.orderings);
+    const rec = shardRecordOf(views, run, record, shard).value;
+    const serving = shardServing(rec, shard, record.orderings);
     allLive &&= serving.live;
     passes += rec.samplePasses;
     discarded += rec.discardedSamplePasses;
@@ -121,21 +126,26 @@ function runView(deps: HandlerDeps, run: string): Run {
           const key = stagePrefixKey(order, i + 1);
           const c = rec.committed[key];
           const t = rec.training[key];
+          const state = stageState(rec, order, i + 1, backboneReady);
+          anyFailed ||= state === 'FAILED';
           return {
             stage: i + 1,
-            state: `STAGE_STATE_${stageState(rec, backbone, order, i + 1)}`,
+            state: `STAGE_STATE_${state}` as const,
             trainedOn: order.slice(0, i + 1).map((slice, j) => ({ slice, generation: String(c?.generations[j] ?? t?.generations[j] ?? rec.generations[slice] ?? 0) })),
             artifact: c?.digest ?? '',
             manifestHash: c?.manifestHash ?? '',
             workerId: t?.worker ?? c?.worker ?? '',
             committedAt: timestamp(c?.committedAt),
+            failedAttempts: rec.failures[key]?.attempts ?? 0,
+            lastError: rec.failures[key]?.lastError ?? '',
           };
         }),
       })),
     });
   }
   // SERVING means what the proto says: every shard serves a clean stage (retraining may still run behind it).
-  const state = backbone?.state !== 'ready' ? (backbone?.state === 'pending' ? 'RUN_STATE_PLANNED' : 'RUN_STATE_PRETRAINING') : allLive ? 'RUN_STATE_SERVING' : 'RUN_STATE_TRAINING';
+  // FAILED: some stage (or the backbone) exhausted its retries, so the run cannot get there.
+  const state = allLive && backboneReady ? 'RUN_STATE_SERVING' : anyFailed ? 'RUN_STATE_FAILED' : backbone?.state === 'pending' ? 'RUN_STATE_PLANNED' : backbone?.state === 'training' ? 'RUN_STATE_PRETRAINING' : 'RUN_STATE_TRAINING';
   return {
     name: record.name,
     spec: runSpecToProto(record.spec),
@@ -154,13 +164,15 @@ function runView(deps: HandlerDeps, run: string): Run {
 function operationOf(deps: HandlerDeps, run: string): Operation {
   const view = runView(deps, run);
   const record = deps.views.run(run);
-  const total = (record?.spec.shards ?? 0) * triePrefixes(record?.orderings ?? []).length;
+  const prefixes = triePrefixes(record?.orderings ?? []);
+  const total = (record?.spec.shards ?? 0) * prefixes.length;
   let committed = 0;
-  for (let shard = 0; shard < (record?.spec.shards ?? 0); shard++) {
+  let done = record !== undefined && total > 0;
+  for (let shard = 0; record !== undefined && shard < record.spec.shards; shard++) {
     const rec = deps.views.shard(run, shard)?.value;
-    if (rec !== undefined) for (const p of triePrefixes(record?.orderings ?? [])) if (isActive(rec, stagePrefixKey(p, p.length))) committed++;
+    if (rec !== undefined) for (const p of prefixes) if (isActive(rec, stagePrefixKey(p, p.length))) committed++;
+    done &&= rec !== undefined && fullyTrained(rec, record.orderings);
   }
-  const done = committed === total && total > 0;
   return {
     name: `operations/runs/${run}`,
     done,
@@ -221,8 +233,9 @@ export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
 export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
   const deletionProto = (d: ReturnType<DeletionService['getDeletion']>): Deletion => ({
     receipt: receiptToProto(d.receipt),
-    state: d.state === 'RETRAINED' ? 'DELETION_STATE_RETRAINED' : 'DELETION_STATE_ACKNOWLEDGED',
+    state: `DELETION_STATE_${d.state}`,
     retrainCompleteTime: timestamp(d.retrainCompleteTime),
+    purgeCompleteTime: timestamp(d.purgeCompleteTime),
   });
   return {
     DeleteSamples: unary(deps, 'DeleteSamples', async (req) => {
@@ -265,7 +278,8 @@ export function inferenceHandlers(deps: HandlerDeps): InferenceServiceHandlers {
 function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
   const w = deps.hub.get(id);
   const reg = deps.mirror.json(deps.views.keys.worker(id), (v) => WorkerRecordSchema.parse(v))?.value;
-  const state = w === undefined ? 'WORKER_STATE_LOST' : w.draining ? 'WORKER_STATE_DRAINING' : w.running.size > 0 ? 'WORKER_STATE_BUSY' : 'WORKER_STATE_IDLE';
+  const drained = deps.mirror.get(deps.views.keys.drain(id)) !== undefined;
+  const state = w === undefined ? 'WORKER_STATE_LOST' : w.draining || drained ? 'WORKER_STATE_DRAINING' : w.running.size > 0 ? 'WORKER_STATE_BUSY' : 'WORKER_STATE_IDLE';
   return {
     name: `workers/${id}`,
     state,
@@ -287,15 +301,37 @@ export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
     }),
     DrainWorker: unary(deps, 'DrainWorker', async (req) => {
       await requireLeader(deps);
-      const id = parseWorkerName(req.name);
+      const id = knownWorker(deps, req.name);
+      await deps.writer.write([], [{ key: deps.views.keys.drain(id), value: JSON.stringify({ since: new Date().toISOString(), reason: 'drained by an operator' }) }]);
       const w = deps.hub.get(id);
-      if (w === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `worker '${id}' is not attached`);
-      w.draining = true;
-      w.send({ drain: { reason: 'drained by an operator' } });
+      if (w !== undefined) {
+        w.draining = true;
+        w.send({ drain: { reason: 'drained by an operator', lifted: false } });
+      }
       deps.logger.info({ worker: id }, 'worker draining');
       return workerInfo(deps, id);
     }),
+    UndrainWorker: unary(deps, 'UndrainWorker', async (req) => {
+      await requireLeader(deps);
+      const id = knownWorker(deps, req.name);
+      await deps.writer.write([], [], [deps.views.keys.drain(id)]);
+      const w = deps.hub.get(id);
+      if (w !== undefined) {
+        w.draining = false;
+        w.send({ drain: { reason: 'drain lifted by an operator', lifted: true } });
+      }
+      deps.scheduler.wake();
+      deps.logger.info({ worker: id }, 'worker drain lifted');
+      return workerInfo(deps, id);
+    }),
   };
+}
+
+/** A worker id from a request's name that is attached or registered; NOT_FOUND otherwise. */
+function knownWorker(deps: HandlerDeps, name: string): string {
+  const id = parseWorkerName(name);
+  if (deps.hub.get(id) === undefined && deps.mirror.get(deps.views.keys.worker(id)) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `worker '${id}' is neither attached nor registered`);
+  return id;
 }
 
 export function jobHandlers(deps: HandlerDeps): UnlearningJobServiceHandlers {
@@ -339,8 +375,9 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
                 slots: h.slots,
                 version: h.version,
                 leaseId: h.leaseId,
-                running: new Set(h.runningTaskIds),
-                draining: false,
+                running: new Map(h.runningTaskIds.map((id) => [id, Date.now()])),
+                // An operator's drain outlives reconnects and coordinator restarts: it is read from etcd.
+                draining: deps.mirror.get(deps.views.keys.drain(h.workerId)) !== undefined,
                 lastHeartbeat: new Date(),
                 progress: new Map(),
                 send: (m) => call.write(m),
@@ -349,6 +386,7 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               deps.hub.attach(worker);
               await deps.scheduler.reconcileWorker(worker.id, new Set(h.runningTaskIds));
               call.write({ accepted: { coordinatorId: deps.coordinatorId, heartbeatIntervalMs: String(deps.heartbeatMs) } });
+              if (worker.draining) call.write({ drain: { reason: 'drained by an operator', lifted: false } });
               return;
             }
             worker.lastHeartbeat = new Date();
@@ -360,8 +398,10 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               await deps.scheduler.handleResult(worker.id, msg.result);
             }
             else if (msg.release !== null && msg.release !== undefined) {
-              worker.running.delete(msg.release.taskId);
               deps.logger.info({ worker: worker.id, taskId: msg.release.taskId, reason: msg.release.reason }, 'task handed back');
+              await deps.scheduler.handedBack(worker.id, msg.release.taskId);
+            } else if (msg.heartbeat !== null && msg.heartbeat !== undefined) {
+              await deps.scheduler.heartbeat(worker.id, new Set(msg.heartbeat.runningTaskIds));
             }
           } catch (e) {
             fail(e);

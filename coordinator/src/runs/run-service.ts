@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { bmsSelect } from '../../../shared/src/domain/bms.js';
 import { cyclicSelect } from '../../../shared/src/domain/cyclic.js';
 import { RUN_ID, parseRunName } from '../../../shared/src/domain/names.js';
+import { newSampleIdKey } from '../../../shared/src/domain/sample-digest.js';
 import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
 import { quote, requireRequestId } from '../../../shared/src/domain/validate.js';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
@@ -81,6 +82,7 @@ export class RunService {
       userSamples: samples.dataset.split.user.length,
       publicSamples: samples.dataset.split.public.length,
       sliceSizes,
+      sampleIdKey: newSampleIdKey(),
     };
     const puts = [
       { key: keys.runSpec(id), value: JSON.stringify(record) },

@@ -1,23 +1,47 @@
 import { randomBytes } from 'node:crypto';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
+import {
+  assign,
+  commit,
+  drop,
+  fullyTrained,
+  purge,
+  purged,
+  reap,
+  release,
+  resultOutcome,
+  retrainPlan,
+  retryDelayMs,
+  MAX_STAGE_ATTEMPTS,
+  type ShardEffect,
+  type ShardRecord,
+  type Transition,
+} from '../../../shared/src/domain/shard-machine.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { TaskResult__Output } from '../../../shared/src/gen/lethe/v1/TaskResult.js';
-import { triePrefixes } from '../../../shared/src/ml/shard-job.js';
 import type { FencedWriter } from '../state/fenced-writer.js';
-import { DeletionRecordSchema, type RunRecord, type ShardRecord } from '../state/records.js';
-import { isActive, type RunViews } from '../state/run-views.js';
-import { emptyShard } from '../runs/stage-state.js';
+import { DeletionRecordSchema, type BackboneRecord, type RunRecord } from '../state/records.js';
+import type { RunViews } from '../state/run-views.js';
+import { shardRecordOf } from '../runs/stage-state.js';
+import type { StageCancel } from '../deletion/deletion-service.js';
+import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
+import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
+import { getStage } from '../../../shared/src/ml/run-model.js';
 import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
+  /** Where workers store artifacts: every result is checked against it before it commits. */
+  readonly artifacts: ArtifactStore;
   readonly writer: FencedWriter;
   readonly hub: WorkerHub;
   readonly events: EventBus;
   readonly logger: Logger;
   /** Period of the safety-net tick; wake-ups run sooner. @default 500 */
   readonly tickMs?: number;
+  /** The clock of backoffs and grace periods (ms since the epoch). @default Date.now */
+  readonly now?: () => number;
 }
 
 const SEP = '|';
@@ -36,14 +60,16 @@ function parseTaskId(id: string): { run: string; shard: number | null; key: stri
   return null;
 }
 
-const generationsOf = (shard: ShardRecord, prefix: readonly number[]): number[] => prefix.map((s) => shard.generations[s] ?? 0);
-const sameGenerations = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((g, i) => g === b[i]);
+/** How long an assignment may be missing from its worker's heartbeats before it is taken back (never received). */
+export const ASSIGNMENT_GRACE_MS = 10_000;
 
 /**
- * The leader's scheduler. A stage is ready when its parent stage is active (stage 1: when the backbone is); ready
- * stages are assigned to attached workers with free slots in a fenced compare-and-swap on the shard's key, then
- * sent. Assignments whose worker's lease expired, or whose slices lost samples since, are dropped and redone.
- * A result commits only if its assignment is still the same one and the generations it trained on are current.
+ * The leader's scheduler: it carries out the shard state machine's transitions (`shard-machine.ts`) and decides
+ * nothing about stage states itself. Each pass reaps assignments the machine says are dead (stale generations, lost
+ * worker), then assigns the machine's retrain plan to attached workers with free slots, in one fenced
+ * compare-and-swap per shard, and sends the tasks. Results go through the machine's `commit`; failures back off and
+ * end FAILED after MAX_STAGE_ATTEMPTS. Every write is a CAS on the record read, so a concurrent deletion or a
+ * deposed leader can never make a transition apply to a record it was not computed from.
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -51,7 +77,11 @@ export class Scheduler {
   private pending = false;
   private active = false;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   start(): void {
     this.active = true;
@@ -89,73 +119,86 @@ export class Scheduler {
     return this.deps.hub.available().find((w) => this.alive(w.id));
   }
 
+  /** Carries out cancel effects: the worker holding a taken-back task is told to stop it. */
+  cancel(cancels: readonly StageCancel[]): void {
+    for (const c of cancels) {
+      const w = this.deps.hub.get(c.worker);
+      if (w !== undefined && w.running.delete(c.taskId)) w.send({ cancel: { taskId: c.taskId, reason: c.reason } });
+    }
+  }
+
+  private cancelEffects(effects: readonly ShardEffect[]): void {
+    const reasons = { stale: 'slices changed by a deletion', 'worker-lost': 'reassigned', 'not-running': 'reassigned', 'handed-back': 'handed back', timeout: 'timed out' } as const;
+    this.cancel(effects.flatMap((e) => (e.type === 'cancel' ? [{ worker: e.worker, taskId: e.taskId, reason: reasons[e.reason] }] : [])));
+  }
+
+  /** Writes a shard transition with CAS on the record it was computed from; false when the record changed. */
+  private async writeShard(run: string, shard: number, modRevision: number, t: Transition): Promise<number | null> {
+    const key = this.deps.views.keys.shard(run, shard);
+    return this.deps.writer.write([{ key, target: 'modRevision', op: '==', value: modRevision }], [{ key, value: JSON.stringify(t.record) }]);
+  }
+
   private async scheduleRun(run: string): Promise<void> {
     const { views } = this.deps;
     const record = views.run(run);
     const backbone = views.backbone(run);
     if (record === undefined || backbone === undefined) return;
     if (backbone.value.state !== 'ready') {
-      const b = backbone.value;
-      if (b.state === 'training' && b.worker !== undefined && this.alive(b.worker)) return;
-      const w = this.pick();
-      if (w === undefined) return;
-      const taskId = backboneTaskId(run);
-      w.running.add(taskId);
-      const rev = await this.deps.writer.write(
-        [{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: backbone.modRevision }],
-        [{ key: views.keys.backbone(run), value: JSON.stringify({ state: 'training', taskId, worker: w.id }) }],
-      );
-      if (rev === null) {
-        w.running.delete(taskId);
-        return;
-      }
-      this.deps.logger.info({ run, worker: w.id, taskId }, 'backbone pretraining assigned');
-      w.send({ assignment: { taskId, epoch: String(rev), pretrain: { run: `runs/${run}`, runSpecJson: JSON.stringify(record.spec) } } });
+      await this.scheduleBackbone(run, record, backbone.value, backbone.modRevision);
       return;
     }
-    for (let shard = 0; shard < record.spec.shards; shard++) await this.scheduleShard(run, record, shard, backbone.value.digest ?? '');
+    for (let shard = 0; shard < record.spec.shards; shard++) {
+      await this.purgeShard(run, shard);
+      await this.scheduleShard(run, record, shard, backbone.value.digest ?? '');
+    }
     await this.markRetrainedDeletions(run, record);
   }
 
-  private async scheduleShard(run: string, record: RunRecord, shard: number, backboneDigest: string): Promise<void> {
-    const { views, hub } = this.deps;
-    const current = views.shard(run, shard);
-    const rec: ShardRecord = structuredClone(current?.value ?? emptyShard(record.spec.slices));
-    let changed = false;
-    for (const [key, a] of Object.entries(rec.training)) {
-      const staleGenerations = !sameGenerations(a.generations, generationsOf(rec, a.prefix));
-      if (staleGenerations || !this.alive(a.worker)) {
-        delete rec.training[key];
-        changed = true;
-        const w = hub.get(a.worker);
-        if (w !== undefined && w.running.delete(a.taskId)) w.send({ cancel: { taskId: a.taskId, reason: staleGenerations ? 'slices changed by a deletion' : 'reassigned' } });
-        this.deps.logger.info({ run, shard, stage: key, worker: a.worker, reason: staleGenerations ? 'stale' : 'worker lease expired' }, 'assignment dropped');
-      }
+  private async scheduleBackbone(run: string, record: RunRecord, b: BackboneRecord, modRevision: number): Promise<void> {
+    const { views } = this.deps;
+    if (b.state === 'failed') return;
+    if (b.state === 'training' && b.worker !== undefined && this.alive(b.worker)) return;
+    if (b.retryAtMs !== undefined && b.retryAtMs > this.now()) return;
+    const w = this.pick();
+    if (w === undefined) return;
+    const taskId = backboneTaskId(run);
+    w.running.set(taskId, this.now());
+    const next: BackboneRecord = { ...b, state: 'training', taskId, worker: w.id };
+    const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
+    if (rev === null) {
+      w.running.delete(taskId);
+      return;
     }
-    const sends: { w: AttachedWorker; taskId: string; prefix: number[] }[] = [];
-    for (const prefix of triePrefixes(record.orderings)) {
-      const stage = prefix.length;
-      const key = stagePrefixKey(prefix, stage);
-      if (isActive(rec, key) || rec.training[key] !== undefined) continue;
-      if (stage > 1 && !isActive(rec, stagePrefixKey(prefix, stage - 1))) continue;
+    this.deps.logger.info({ run, worker: w.id, taskId, attempt: b.attempts + 1 }, 'backbone pretraining assigned');
+    w.send({ assignment: { taskId, epoch: String(rev), pretrain: { run: `runs/${run}`, runSpecJson: JSON.stringify(record.spec) } } });
+  }
+
+  private async scheduleShard(run: string, record: RunRecord, shard: number, backboneDigest: string): Promise<void> {
+    const { views } = this.deps;
+    const current = shardRecordOf(views, run, record, shard);
+    const reaped = reap(current.value, (worker) => this.alive(worker));
+    let rec: ShardRecord = reaped.record;
+    const effects: ShardEffect[] = [...reaped.effects];
+    const sends: { w: AttachedWorker; taskId: string; prefix: readonly number[] }[] = [];
+    const nowMs = this.now();
+    for (const prefix of retrainPlan(rec, record.orderings, nowMs)) {
       const w = this.pick();
       if (w === undefined) break;
-      const taskId = stageTaskId(run, shard, key);
-      w.running.add(taskId);
-      rec.training[key] = { prefix, taskId, worker: w.id, epoch: views.mirror.revision, generations: generationsOf(rec, prefix), startedAt: new Date().toISOString() };
+      const taskId = stageTaskId(run, shard, stagePrefixKey(prefix, prefix.length));
+      w.running.set(taskId, nowMs);
+      const t = assign(rec, { prefix, taskId, worker: w.id, epoch: views.mirror.revision, now: new Date(nowMs).toISOString(), nowMs, orderings: record.orderings });
+      rec = t.record;
       sends.push({ w, taskId, prefix });
-      changed = true;
     }
-    if (!changed) return;
-    const rev = await this.deps.writer.write(
-      [{ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current?.modRevision ?? 0 }],
-      [{ key: views.keys.shard(run, shard), value: JSON.stringify(rec) }],
-    );
+    if (effects.length === 0 && sends.length === 0) return;
+    const rev = await this.writeShard(run, shard, current.modRevision, { record: rec, effects });
     if (rev === null) {
       for (const s of sends) s.w.running.delete(s.taskId);
       this.wake();
       return;
     }
+    for (const e of effects) if (e.type === 'cancel') this.deps.logger.info({ run, shard, stage: e.key, worker: e.worker, reason: e.reason }, 'assignment dropped');
+    this.cancelEffects(effects);
     const tombstones = [...views.tombstones(run, shard)];
     for (const { w, taskId, prefix } of sends) {
       const stage = prefix.length;
@@ -163,7 +206,7 @@ export class Scheduler {
       const sharing = record.orderings.flatMap((o, i) => (stagePrefixKey(o, stage) === key ? [i] : []));
       const parent = stage > 1 ? (rec.committed[stagePrefixKey(prefix, stage - 1)]?.digest ?? '') : '';
       const order = record.orderings[sharing[0] ?? 0] ?? prefix;
-      this.deps.logger.info({ run, shard, stage: key, worker: w.id, taskId }, 'stage assigned');
+      this.deps.logger.info({ run, shard, stage: key, worker: w.id, taskId, attempt: rec.training[key]?.attempt }, 'stage assigned');
       w.send({
         assignment: {
           taskId,
@@ -171,7 +214,7 @@ export class Scheduler {
           stage: {
             run: `runs/${run}`,
             stage: { shard, ordering: sharing[0] ?? 0, stage },
-            ordering: order,
+            ordering: [...order],
             slices: prefix.map((slice) => ({ slice, generation: String(rec.generations[slice] ?? 0) })),
             parentArtifact: parent,
             backboneArtifact: backboneDigest,
@@ -181,34 +224,90 @@ export class Scheduler {
             sharingOrderings: sharing,
             runSpecJson: JSON.stringify(record.spec),
             salt: record.salt,
+            sampleIdKey: record.sampleIdKey,
           },
         },
       });
     }
   }
 
-  /** Records when every stage a deletion deactivated is active again on cleaned slices. */
+  /**
+   * Deletes the artifacts and id lists of deactivated stages (they trained on deleted data and can never serve
+   * again), then records them as purged. Blobs go first: a crash in between leaves a record that names deleted
+   * blobs of stages that never serve, and the next pass finishes the job.
+   */
+  private async purgeShard(run: string, shard: number): Promise<void> {
+    const current = this.deps.views.shard(run, shard);
+    if (current === undefined) return;
+    const t = purge(current.value);
+    if (t.effects.length === 0) return;
+    try {
+      for (const e of t.effects) if (e.type === 'purge') for (const digest of e.digests) await this.deps.artifacts.delete(digest);
+    } catch (err) {
+      this.deps.logger.warn({ err, run, shard }, 'purge of deactivated artifacts failed; will retry');
+      return;
+    }
+    const rev = await this.writeShard(run, shard, current.modRevision, t);
+    if (rev !== null) this.deps.logger.info({ run, shard, stages: t.effects.map((e) => (e.type === 'purge' ? e.key : '')) }, 'artifacts trained on deleted data purged');
+  }
+
+  /**
+   * A result that did not commit (stale, replaced, refused) leaves its artifact behind, possibly trained on data
+   * deleted meanwhile: delete it and its id list, if its manifest says it is this stage's and no committed stage
+   * names them. (Anything else a worker claims is not ours to delete.)
+   */
+  private async forgetResult(run: string, shard: number, key: string, r: TaskResult__Output): Promise<void> {
+    let manifest;
+    try {
+      manifest = (await getStage(this.deps.artifacts, r.artifact)).manifest;
+    } catch {
+      return;
+    }
+    if (manifest.run !== run || manifest.shard !== shard || stagePrefixKey(manifest.prefix, manifest.stage) !== key) return;
+    const referenced = new Set(Object.values(this.deps.views.shard(run, shard)?.value.committed ?? {}).flatMap((c) => [c.digest, c.manifestHash]));
+    for (const digest of [r.artifact, manifest.sampleIdsHash]) if (!referenced.has(digest)) await this.deps.artifacts.delete(digest).catch(() => undefined);
+  }
+
+  /**
+   * Records when every stage a deletion deactivated is active again on cleaned slices (RETRAINED), and then when
+   * every artifact trained on the deleted samples is gone (PURGED).
+   */
   private async markRetrainedDeletions(run: string, record: RunRecord): Promise<void> {
     const { views } = this.deps;
-    const prefixes = triePrefixes(record.orderings);
     for (const d of views.deletions(run)) {
-      if (d.value.retrainCompleteTime !== undefined) continue;
-      const done = Object.entries(d.value.generations).every(([shard, gens]) => {
-        const rec = views.shard(run, Number(shard))?.value;
-        if (rec === undefined) return false;
-        return gens.every((g, s) => (rec.generations[s] ?? 0) >= g) && prefixes.every((p) => isActive(rec, stagePrefixKey(p, p.length)));
-      });
-      if (!done) continue;
-      const updated = DeletionRecordSchema.parse({ ...d.value, retrainCompleteTime: new Date().toISOString() });
+      if (d.value.purgeCompleteTime !== undefined) continue;
+      const shards = Object.entries(d.value.generations).map(([shard, gens]) => ({ gens, rec: views.shard(run, Number(shard))?.value }));
+      const retrained = shards.every(({ gens, rec }) => rec !== undefined && gens.every((g, s) => (rec.generations[s] ?? 0) >= g) && fullyTrained(rec, record.orderings));
+      if (!retrained) continue;
+      const now = new Date(this.now()).toISOString();
+      const forgotten = shards.every(({ rec }) => rec !== undefined && purged(rec));
+      if (d.value.retrainCompleteTime !== undefined && !forgotten) continue;
+      const updated = DeletionRecordSchema.parse({ ...d.value, retrainCompleteTime: d.value.retrainCompleteTime ?? now, ...(forgotten ? { purgeCompleteTime: now } : {}) });
       const key = views.keys.deletion(run, d.id);
       const rev = await this.deps.writer.write([{ key, target: 'modRevision', op: '==', value: d.modRevision }], [{ key, value: JSON.stringify(updated) }]);
-      if (rev !== null) this.deps.logger.info({ run, deletion: d.id, revision: rev }, 'deletion retrained');
+      if (rev !== null) this.deps.logger.info({ run, deletion: d.id, revision: rev, purged: forgotten }, forgotten ? 'deletion retrained and purged' : 'deletion retrained');
     }
+  }
+
+  /** Applies one machine transition to the shard a task belongs to, retrying the CAS on a changed record. */
+  private async transitionOf(taskId: string, f: (rec: ShardRecord) => Transition): Promise<Transition | null> {
+    const { views } = this.deps;
+    const where = parseTaskId(taskId);
+    if (where === null || where.shard === null) return null;
+    const record = views.run(where.run);
+    if (record === undefined) return null;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = shardRecordOf(views, where.run, record, where.shard);
+      const t = f(current.value);
+      if (t.record === current.value) return t;
+      if ((await this.writeShard(where.run, where.shard, current.modRevision, t)) !== null) return t;
+    }
+    return null;
   }
 
   /**
    * A worker (re)attached saying which tasks it still runs: assignments to it that it no longer runs (its result
-   * was lost with the previous coordinator or stream) are dropped, so they are assigned again.
+   * was lost with the previous coordinator or stream) are taken back, so they are assigned again.
    */
   async reconcileWorker(workerId: string, running: ReadonlySet<string>): Promise<void> {
     const { views } = this.deps;
@@ -217,23 +316,62 @@ export class Scheduler {
       if (record === undefined) continue;
       const b = views.backbone(run);
       if (b?.value.state === 'training' && b.value.worker === workerId && !running.has(b.value.taskId ?? '')) {
-        await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify({ state: 'pending' }) }]);
+        await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify({ ...b.value, state: 'pending' }) }]);
       }
       for (let shard = 0; shard < record.spec.shards; shard++) {
         const current = views.shard(run, shard);
         if (current === undefined) continue;
-        const lost = Object.entries(current.value.training).filter(([, a]) => a.worker === workerId && !running.has(a.taskId));
-        if (lost.length === 0) continue;
-        const rec: ShardRecord = structuredClone(current.value);
-        for (const [key] of lost) delete rec.training[key];
-        const rev = await this.deps.writer.write([{ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current.modRevision }], [{ key: views.keys.shard(run, shard), value: JSON.stringify(rec) }]);
-        if (rev !== null) this.deps.logger.info({ run, shard, worker: workerId, stages: lost.map(([k]) => k) }, 'assignments the worker no longer runs were dropped');
+        const t = release(current.value, workerId, running);
+        if (t.effects.length === 0) continue;
+        const rev = await this.writeShard(run, shard, current.modRevision, t);
+        if (rev !== null) this.deps.logger.info({ run, shard, worker: workerId, stages: t.effects.map((e) => (e.type === 'cancel' ? e.key : '')) }, 'assignments the worker no longer runs were dropped');
       }
     }
     this.wake();
   }
 
-  /** Applies a worker's result under the fencing rules; stale or foreign results are discarded and logged. */
+  /**
+   * A heartbeat lists every task the worker holds. A task this coordinator sent more than ASSIGNMENT_GRACE_MS ago
+   * that the worker does not hold never reached it (a lost message, a stream that broke mid-send): take it back.
+   */
+  async heartbeat(workerId: string, held: ReadonlySet<string>): Promise<void> {
+    const w = this.deps.hub.get(workerId);
+    if (w === undefined) return;
+    const cutoff = this.now() - ASSIGNMENT_GRACE_MS;
+    const lost = [...w.running].filter(([taskId, at]) => at < cutoff && !held.has(taskId)).map(([taskId]) => taskId);
+    for (const taskId of lost) {
+      w.running.delete(taskId);
+      await this.takeBack(workerId, taskId, 'not-running');
+    }
+    if (lost.length > 0) this.wake();
+  }
+
+  /** The worker handed a task back without a result (drain, shutdown): free the stage for another worker. */
+  async handedBack(workerId: string, taskId: string): Promise<void> {
+    this.deps.hub.get(workerId)?.running.delete(taskId);
+    await this.takeBack(workerId, taskId, 'handed-back');
+    this.wake();
+  }
+
+  private async takeBack(workerId: string, taskId: string, reason: 'not-running' | 'handed-back'): Promise<void> {
+    const { views } = this.deps;
+    const where = parseTaskId(taskId);
+    if (where === null) return;
+    if (where.shard === null) {
+      const b = views.backbone(where.run);
+      if (b?.value.state === 'training' && b.value.taskId === taskId && b.value.worker === workerId) {
+        await this.deps.writer.write([{ key: views.keys.backbone(where.run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(where.run), value: JSON.stringify({ ...b.value, state: 'pending' }) }]);
+      }
+      return;
+    }
+    const t = await this.transitionOf(taskId, (rec) => {
+      const a = rec.training[where.key];
+      return a !== undefined && a.taskId === taskId && a.worker === workerId ? drop(rec, where.key, reason) : { record: rec, effects: [] };
+    });
+    if (t !== null && t.effects.length > 0) this.deps.logger.warn({ run: where.run, shard: where.shard, stage: where.key, worker: workerId, taskId, reason }, 'assignment taken back');
+  }
+
+  /** Applies a worker's result through the state machine; stale or foreign results are discarded and logged. */
   async handleResult(workerId: string, r: TaskResult__Output): Promise<'committed' | 'discarded' | 'failed'> {
     const { views } = this.deps;
     this.deps.hub.get(workerId)?.running.delete(r.taskId);
@@ -253,54 +391,70 @@ export class Scheduler {
     const { views } = this.deps;
     const b = views.backbone(run);
     if (b === undefined || b.value.taskId !== r.taskId || b.value.worker !== workerId) return 'discarded';
-    const next = r.ok ? { state: 'ready', digest: r.artifact } : { state: 'pending' };
+    const refused = r.ok ? await verifyBackboneResult(this.deps.artifacts, r.artifact) : null;
+    if (refused !== null) this.deps.logger.warn({ run, worker: workerId, artifact: r.artifact, reason: refused }, 'backbone result refused');
+    const ok = r.ok && refused === null;
+    const error = refused === null ? r.error : `result refused: ${refused}`;
+    const attempts = b.value.attempts + 1;
+    const next: BackboneRecord = ok
+      ? { state: 'ready', digest: r.artifact, attempts: 0 }
+      : { state: attempts >= MAX_STAGE_ATTEMPTS ? 'failed' : 'pending', attempts, lastError: error.slice(0, 500), retryAtMs: this.now() + retryDelayMs(attempts) };
     const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
     if (rev === null) return 'discarded';
-    this.deps.logger.info({ run, worker: workerId, ok: r.ok, error: r.error, revision: rev }, r.ok ? 'backbone committed' : 'backbone pretraining failed');
-    return r.ok ? 'committed' : 'failed';
+    if (ok) this.deps.logger.info({ run, worker: workerId, revision: rev }, 'backbone committed');
+    else this.deps.logger.warn({ run, worker: workerId, error, attempts, final: next.state === 'failed' }, next.state === 'failed' ? 'backbone pretraining FAILED: no more retries' : 'backbone pretraining failed; will retry');
+    return ok ? 'committed' : 'failed';
+  }
+
+  /** Why a successful stage result must not commit (its artifact fails verification), or null. */
+  private async refusal(run: string, shard: number, key: string, workerId: string, r: TaskResult__Output): Promise<string | null> {
+    const { views } = this.deps;
+    const record = views.run(run);
+    if (record === undefined) return null;
+    const current = shardRecordOf(views, run, record, shard).value;
+    const assignment = current.training[key];
+    // Only a result that would commit is worth checking; the machine discards the others anyway.
+    if (assignment === undefined || resultOutcome(current, key, r.taskId, workerId) !== 'commit') return null;
+    return verifyStageResult(this.deps.artifacts, {
+      run,
+      record,
+      shard,
+      assignment,
+      shardRecord: current,
+      backboneDigest: views.backbone(run)?.value.digest ?? '',
+      deleted: views.tombstones(run, shard),
+      artifact: r.artifact,
+      manifestHash: r.manifestHash,
+    });
   }
 
   private async commitStage(run: string, shard: number, key: string, workerId: string, r: TaskResult__Output): Promise<'committed' | 'discarded' | 'failed'> {
-    const { views } = this.deps;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = views.shard(run, shard);
-      if (current === undefined) return 'discarded';
-      const rec: ShardRecord = structuredClone(current.value);
-      const a = rec.training[key];
-      if (a === undefined || a.taskId !== r.taskId || a.worker !== workerId) {
-        this.deps.logger.warn({ run, shard, stage: key, worker: workerId, taskId: r.taskId }, 'result of a replaced assignment discarded');
+    const refused = r.ok ? await this.refusal(run, shard, key, workerId, r) : null;
+    if (refused !== null) this.deps.logger.warn({ run, shard, stage: key, worker: workerId, artifact: r.artifact, reason: refused }, 'stage result refused: it fails verification');
+    const ok = r.ok && refused === null;
+    const error = refused === null ? r.error : `result refused: ${refused}`;
+    const now = new Date(this.now());
+    const passes = Number(r.samplePasses) || 0;
+    const t = await this.transitionOf(r.taskId, (rec) =>
+      commit(rec, { key, taskId: r.taskId, worker: workerId, ok, digest: r.artifact, manifestHash: r.manifestHash, samplePasses: passes, error, now: now.toISOString(), nowMs: now.getTime() }),
+    );
+    const e = t?.effects[0];
+    if (r.ok && r.artifact !== '' && e?.type !== 'committed') await this.forgetResult(run, shard, key, r);
+    if (e === undefined) return 'discarded';
+    const log = this.deps.logger;
+    switch (e.type) {
+      case 'committed':
+        log.info({ run, shard, stage: key, worker: workerId, artifact: r.artifact }, 'stage committed');
+        this.deps.events.publish(`lethe.events.stage.${run}`, { type: 'StageCommitted', run, shard, stage: key, artifact: r.artifact }, { msgId: `${run}/${shard}/${key}/${r.artifact}` }).catch(() => undefined);
+        return 'committed';
+      case 'failed':
+        log.warn({ run, shard, stage: key, worker: workerId, error, attempts: e.failure.attempts, final: e.failure.final }, e.failure.final ? 'stage FAILED: no more retries' : 'stage training failed; will retry after a backoff');
+        return 'failed';
+      case 'discarded':
+        log.warn({ run, shard, stage: key, worker: workerId, taskId: r.taskId, reason: e.reason }, e.reason === 'stale' ? 'stale result discarded: its slices lost samples while it trained' : 'result of a replaced assignment discarded');
         return 'discarded';
-      }
-      delete rec.training[key];
-      const fresh = sameGenerations(a.generations, generationsOf(rec, a.prefix));
-      let outcome: 'committed' | 'discarded' | 'failed' = 'discarded';
-      const passes = Number(r.samplePasses) || 0;
-      if (!fresh) this.deps.logger.warn({ run, shard, stage: key, worker: workerId, trainedOn: a.generations, now: generationsOf(rec, a.prefix) }, 'stale result discarded: its slices lost samples while it trained');
-      else if (!r.ok) {
-        outcome = 'failed';
-        this.deps.logger.warn({ run, shard, stage: key, worker: workerId, error: r.error }, 'stage training failed; will retry');
-      } else {
-        rec.committed[key] = {
-          prefix: a.prefix,
-          digest: r.artifact,
-          manifestHash: r.manifestHash,
-          generations: a.generations,
-          worker: workerId,
-          committedAt: new Date().toISOString(),
-          samplePasses: Number(r.samplePasses),
-        };
-        outcome = 'committed';
-        rec.samplePasses += passes;
-      }
-      if (outcome === 'discarded') rec.discardedSamplePasses += passes;
-      const rev = await this.deps.writer.write([{ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current.modRevision }], [{ key: views.keys.shard(run, shard), value: JSON.stringify(rec) }]);
-      if (rev === null) continue; // the shard changed (a deletion, another commit): re-check against the new state
-      if (outcome === 'committed') {
-        this.deps.logger.info({ run, shard, stage: key, worker: workerId, artifact: r.artifact, revision: rev }, 'stage committed');
-        this.deps.events.publish(`lethe.events.stage.${run}`, { type: 'StageCommitted', run, shard, stage: key, artifact: r.artifact, revision: rev }, { msgId: `${run}/${shard}/${key}/${r.artifact}` }).catch(() => undefined);
-      }
-      return outcome;
+      default:
+        return 'discarded';
     }
-    return 'discarded';
   }
 }

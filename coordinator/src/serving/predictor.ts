@@ -7,8 +7,9 @@ import { adapterFromWeights, backboneFromWeights, forward, headFromWeights, type
 import { blockOfStage, type ModelConfig } from '../../../shared/src/ml/model-config.js';
 import { featureWidth } from '../../../shared/src/ml/data/dataset.js';
 import { runSamples } from '../runs/run-catalog.js';
-import { shardServing, type RunViews, type ShardServing } from '../state/run-views.js';
-import { emptyShard } from '../runs/stage-state.js';
+import type { RunViews } from '../state/run-views.js';
+import { serving as shardServing, type ShardServing } from '../../../shared/src/domain/shard-machine.js';
+import { shardRecordOf } from '../runs/stage-state.js';
 
 export interface Prediction {
   readonly outputs: Float32Array;
@@ -69,8 +70,8 @@ export class Predictor {
     const serving: ShardServing[] = [];
     const models: { adapters: Map<number, Adapter>; head: Head }[] = [];
     for (let shard = 0; shard < record.spec.shards; shard++) {
-      const rec = views.shard(run, shard)?.value ?? emptyShard(record.spec.slices);
-      const choice = shardServing(shard, rec, record.orderings);
+      const rec = shardRecordOf(views, run, record, shard).value;
+      const choice = shardServing(rec, shard, record.orderings);
       serving.push(choice);
       if (!choice.live) continue;
       const order = record.orderings[choice.ordering] as number[];

@@ -43,6 +43,10 @@ export class Keys {
   worker(id: string): string {
     return `${this.prefix}workers/${encodeURIComponent(id)}`;
   }
+  /** An operator's drain of a worker: kept until lifted, whatever the worker or coordinator does meanwhile. */
+  drain(id: string): string {
+    return `${this.prefix}drains/${encodeURIComponent(id)}`;
+  }
 }
 
 /** Parses `<prefix>runs/<run>/<rest>` into its parts. */

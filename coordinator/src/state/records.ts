@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunSpecSchema } from '../../../shared/src/domain/run-spec.js';
+import type { ShardRecord } from '../../../shared/src/domain/shard-machine.js';
 
 /** What etcd holds about a run: its spec, placement salt and plan. Immutable after creation. */
 export const RunRecordSchema = z.object({
@@ -12,15 +13,22 @@ export const RunRecordSchema = z.object({
   publicSamples: z.number().int(),
   /** Samples per slice, per shard. */
   sliceSizes: z.array(z.array(z.number().int())),
+  /** Key of the keyed digests that tombstones hold instead of ids (hex; never served by the API). */
+  sampleIdKey: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type RunRecord = z.output<typeof RunRecordSchema>;
 
+/** The run's backbone: pretrained once by a worker; a failing pretraining backs off and ends `failed`. */
 export const BackboneRecordSchema = z.object({
-  state: z.enum(['pending', 'training', 'ready']),
+  state: z.enum(['pending', 'training', 'ready', 'failed']),
   digest: z.string().optional(),
   taskId: z.string().optional(),
   worker: z.string().optional(),
   epoch: z.number().optional(),
+  /** Failed tries so far, the last error, and when the next try may start. */
+  attempts: z.number().int().min(0).default(0),
+  lastError: z.string().optional(),
+  retryAtMs: z.number().optional(),
 });
 export type BackboneRecord = z.output<typeof BackboneRecordSchema>;
 
@@ -34,7 +42,6 @@ export const CommittedStageSchema = z.object({
   committedAt: z.string(),
   samplePasses: z.number().int().default(0),
 });
-export type CommittedStage = z.output<typeof CommittedStageSchema>;
 
 /** A stage handed to a worker: its result commits only if these still hold. */
 export const AssignmentSchema = z.object({
@@ -45,19 +52,33 @@ export const AssignmentSchema = z.object({
   epoch: z.number().int(),
   generations: z.array(z.number().int()),
   startedAt: z.string(),
+  attempt: z.number().int().min(1).default(1),
 });
-export type Assignment = z.output<typeof AssignmentSchema>;
 
-/** One shard: slice generations (bumped by deletions), committed stages and assignments, by prefix key. */
+export const StageFailureSchema = z.object({
+  attempts: z.number().int().min(1),
+  lastError: z.string(),
+  retryAtMs: z.number(),
+  final: z.boolean(),
+});
+
+/**
+ * One shard: slice generations (bumped by deletions), committed stages, assignments and failures, by prefix key.
+ * Its transitions are the domain's shard state machine (`shared/src/domain/shard-machine.ts`).
+ */
 export const ShardRecordSchema = z.object({
   generations: z.array(z.number().int()),
   committed: z.record(z.string(), CommittedStageSchema),
   training: z.record(z.string(), AssignmentSchema),
+  failures: z.record(z.string(), StageFailureSchema).default({}),
   /** Sample-passes of every committed stage result, and of results discarded as stale. */
   samplePasses: z.number().int().default(0),
   discardedSamplePasses: z.number().int().default(0),
 });
-export type ShardRecord = z.output<typeof ShardRecordSchema>;
+// The stored form is exactly the state machine's record.
+export type ShardRecordStored = z.output<typeof ShardRecordSchema>;
+const _sameShape: ShardRecord = {} as ShardRecordStored;
+void _sameShape;
 
 export const ReceiptSchema = z.object({
   name: z.string(),
@@ -73,13 +94,15 @@ export const ReceiptSchema = z.object({
 });
 export type Receipt = z.output<typeof ReceiptSchema>;
 
-/** A deletion: its receipt, the deleted ids by shard, and when its retraining finished. */
+/** A deletion: its receipt, the deleted ids by shard (as keyed digests, never raw), and when its retraining finished. */
 export const DeletionRecordSchema = z.object({
   receipt: ReceiptSchema.omit({ revision: true }),
-  ids: z.record(z.string(), z.array(z.string())),
+  ids: z.record(z.string(), z.array(z.string().regex(/^[0-9a-f]{32}$/))),
   /** Shard → the generation each tainted slice reached with this deletion (retrained once every stage is past it). */
   generations: z.record(z.string(), z.array(z.number().int())),
   retrainCompleteTime: z.string().optional(),
+  /** When every artifact trained on the deleted samples was deleted (after retraining). */
+  purgeCompleteTime: z.string().optional(),
 });
 export type DeletionRecord = z.output<typeof DeletionRecordSchema>;
 

@@ -1,5 +1,4 @@
-import type { Ordering } from '../../../shared/src/domain/cyclic.js';
-import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
+import type { ShardRecord } from '../../../shared/src/domain/shard-machine.js';
 import type { Keys } from './keys.js';
 import {
   BackboneRecordSchema,
@@ -9,7 +8,6 @@ import {
   type BackboneRecord,
   type DeletionRecord,
   type RunRecord,
-  type ShardRecord,
 } from './records.js';
 import type { StateMirror } from './state-mirror.js';
 
@@ -58,7 +56,7 @@ export class RunViews {
   private readonly tombstoneIndex = new Map<string, { seen: Set<string>; byShard: Map<number, Set<string>> }>();
 
   /**
-   * Every deleted id of a shard (the tombstones), from the deletion records. Deletion records are append-only,
+   * The keyed digests of every deleted id of a shard (the tombstones), from the deletion records. Deletion records are append-only,
    * so the index folds in only records it has not seen: a deletion costs O(its ids), not O(all tombstones).
    */
   tombstones(run: string, shard: number): ReadonlySet<string> {
@@ -78,45 +76,4 @@ export class RunViews {
     }
     return index.byShard.get(shard) ?? new Set();
   }
-}
-
-/** A committed stage is active iff the generations it trained on are the slices' current ones. */
-export function isActive(shard: ShardRecord, key: string): boolean {
-  const c = shard.committed[key];
-  if (c === undefined) return false;
-  return c.prefix.every((slice, i) => shard.generations[slice] === c.generations[i]);
-}
-
-/** d(π): the longest prefix of active stages. */
-export function activeDepth(shard: ShardRecord, order: Ordering): number {
-  let d = 0;
-  for (let stage = 1; stage <= order.length; stage++) {
-    if (!isActive(shard, stagePrefixKey(order, stage))) break;
-    d = stage;
-  }
-  return d;
-}
-
-export interface ShardServing {
-  readonly shard: number;
-  readonly live: boolean;
-  readonly ordering: number;
-  readonly depth: number;
-}
-
-/** The ordering with the longest active prefix, ties to the first; not live when every depth is 0. */
-export function shardServing(shardIndex: number, shard: ShardRecord, orderings: readonly Ordering[]): ShardServing {
-  let best = { ordering: 0, depth: 0 };
-  orderings.forEach((o, ordering) => {
-    const depth = activeDepth(shard, o);
-    if (depth > best.depth) best = { ordering, depth };
-  });
-  return { shard: shardIndex, live: best.depth > 0, ...best };
-}
-
-/** Slices holding deleted samples that some committed stage still trained on (the spec's tainted set). */
-export function taintedSlices(shard: ShardRecord): number[] {
-  const out = new Set<number>();
-  for (const c of Object.values(shard.committed)) c.prefix.forEach((slice, i) => (shard.generations[slice] !== c.generations[i] ? out.add(slice) : undefined));
-  return [...out].sort((a, b) => a - b);
 }

@@ -10,8 +10,8 @@ export interface AttachedWorker {
   readonly slots: number;
   readonly version: string;
   readonly leaseId: string;
-  /** Task ids this coordinator sent and has not yet seen finish. */
-  readonly running: Set<string>;
+  /** Task ids this coordinator sent (or the worker said it runs) and has not yet seen finish, with when (ms). */
+  readonly running: Map<string, number>;
   draining: boolean;
   lastHeartbeat: Date;
   /** Latest progress report of each running task. */

@@ -6,6 +6,7 @@ import type { AdminServiceClient as _lethe_v1_AdminServiceClient, AdminServiceDe
 import type { DrainWorkerRequest as _lethe_v1_DrainWorkerRequest, DrainWorkerRequest__Output as _lethe_v1_DrainWorkerRequest__Output } from './lethe/v1/DrainWorkerRequest.js';
 import type { ListWorkersRequest as _lethe_v1_ListWorkersRequest, ListWorkersRequest__Output as _lethe_v1_ListWorkersRequest__Output } from './lethe/v1/ListWorkersRequest.js';
 import type { ListWorkersResponse as _lethe_v1_ListWorkersResponse, ListWorkersResponse__Output as _lethe_v1_ListWorkersResponse__Output } from './lethe/v1/ListWorkersResponse.js';
+import type { UndrainWorkerRequest as _lethe_v1_UndrainWorkerRequest, UndrainWorkerRequest__Output as _lethe_v1_UndrainWorkerRequest__Output } from './lethe/v1/UndrainWorkerRequest.js';
 import type { WorkerInfo as _lethe_v1_WorkerInfo, WorkerInfo__Output as _lethe_v1_WorkerInfo__Output } from './lethe/v1/WorkerInfo.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -24,6 +25,7 @@ export interface ProtoGrpcType {
       DrainWorkerRequest: MessageTypeDefinition<_lethe_v1_DrainWorkerRequest, _lethe_v1_DrainWorkerRequest__Output>
       ListWorkersRequest: MessageTypeDefinition<_lethe_v1_ListWorkersRequest, _lethe_v1_ListWorkersRequest__Output>
       ListWorkersResponse: MessageTypeDefinition<_lethe_v1_ListWorkersResponse, _lethe_v1_ListWorkersResponse__Output>
+      UndrainWorkerRequest: MessageTypeDefinition<_lethe_v1_UndrainWorkerRequest, _lethe_v1_UndrainWorkerRequest__Output>
       WorkerInfo: MessageTypeDefinition<_lethe_v1_WorkerInfo, _lethe_v1_WorkerInfo__Output>
       WorkerState: EnumTypeDefinition
     }

@@ -2,7 +2,20 @@ import { ErrorCode, LetheError, invalidArgument } from '../errors/errors.js';
 import { placeSample } from '../domain/placement.js';
 import { cyclicSelect, type Ordering } from '../domain/cyclic.js';
 import { bmsSelect } from '../domain/bms.js';
-import { deletionImpact, stagePrefixKey, type DeletionImpact, type ServingChoice } from '../domain/impact.js';
+import { stagePrefixKey, type DeletionImpact, type ServingChoice } from '../domain/impact.js';
+import {
+  activeDepth,
+  assignGroup,
+  commit as commitResult,
+  deleteSlices,
+  emptyShardRecord,
+  inactiveStages,
+  isActive,
+  resultOutcome,
+  serving,
+  taintedSlices,
+  type ShardRecord,
+} from '../domain/shard-machine.js';
 import { deriveSeed } from '../domain/rng.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { tf, type Tensor2D } from './tf.js';
@@ -66,10 +79,14 @@ interface ShardState {
   /** Dataset rows of this shard's user samples and their slices. */
   readonly rows: Int32Array;
   readonly sliceOf: Int32Array;
-  /** Current generation of each slice: bumped by every deletion that touches it. */
-  readonly generations: number[];
+  /** The shard state machine's record: generations, committed stages, assignments. It alone decides validity. */
+  record: ShardRecord;
+  /** Loaded weights of committed stages, by prefix key. */
   readonly stages: Map<string, StageRecord>;
 }
+
+/** The one "worker" of an in-process run. */
+const LOCAL_WORKER = 'local';
 
 export interface ShardDeletionImpact extends DeletionImpact {
   readonly shard: number;
@@ -137,7 +154,7 @@ export class S3TRun {
       index,
       rows: Int32Array.from(m.rows),
       sliceOf: Int32Array.from(m.slices),
-      generations: new Array<number>(o.slices).fill(0),
+      record: emptyShardRecord(o.slices),
       stages: new Map(),
     }));
   }
@@ -188,38 +205,9 @@ export class S3TRun {
     );
   }
 
-  private stageValid(s: ShardState, rec: StageRecord): boolean {
-    return rec.manifest.slices.every(({ slice, generation }) => s.generations[slice] === generation);
-  }
-
-  /** d(π): committed, valid stages from the top. */
-  private depth(s: ShardState, order: Ordering): number {
-    let d = 0;
-    for (let stage = 1; stage <= order.length; stage++) {
-      const rec = s.stages.get(stagePrefixKey(order, stage));
-      if (rec === undefined || !this.stageValid(s, rec)) break;
-      d = stage;
-    }
-    return d;
-  }
-
-  /** Slices whose samples changed since some stage containing them trained: the "tainted" set of the spec. */
-  private dirtySlices(s: ShardState): Set<number> {
-    const dirty = new Set<number>();
-    for (const rec of s.stages.values()) {
-      for (const { slice, generation } of rec.manifest.slices) if (s.generations[slice] !== generation) dirty.add(slice);
-    }
-    return dirty;
-  }
-
   servingChoice(shard: number): ServingChoice {
-    const s = this.shardState(shard);
-    let best: ServingChoice = null;
-    this.orderings.forEach((order, ordering) => {
-      const depth = this.depth(s, order);
-      if (depth > 0 && (best === null || depth > best.depth)) best = { ordering, depth };
-    });
-    return best;
+    const choice = serving(this.shardState(shard).record, shard, this.orderings);
+    return choice.live ? { ordering: choice.ordering, depth: choice.depth } : null;
   }
 
   private shardState(shard: number): ShardState {
@@ -264,9 +252,26 @@ export class S3TRun {
     const shards: ShardDeletionImpact[] = [];
     for (const [shard, slices] of [...byShard].sort((a, b) => a[0] - b[0])) {
       const s = this.shardState(shard);
-      const impact = deletionImpact(this.orderings, this.dirtySlices(s), slices);
-      for (const slice of slices) s.generations[slice] = (s.generations[slice] ?? 0) + 1;
-      shards.push({ shard, ...impact });
+      const before = s.record;
+      const t = deleteSlices(before, { slices, orderings: this.orderings });
+      s.record = t.record;
+      const choice = (rec: ShardRecord): ServingChoice => {
+        const c = serving(rec, shard, this.orderings);
+        return c.live ? { ordering: c.ordering, depth: c.depth } : null;
+      };
+      shards.push({
+        shard,
+        taintedBefore: t.taintedBefore,
+        taintedAfter: taintedSlices(t.record),
+        newlyTainted: t.newlyTainted,
+        depthsBefore: this.orderings.map((o) => activeDepth(before, o)),
+        depthsAfter: this.orderings.map((o) => activeDepth(t.record, o)),
+        deactivated: t.deactivated,
+        retrain: t.retrain,
+        servingBefore: choice(before),
+        servingAfter: choice(t.record),
+        changed: t.deactivated.length > 0,
+      });
     }
     return {
       deleted: ids.length - alreadyDeleted,
@@ -278,11 +283,7 @@ export class S3TRun {
 
   /** Stages (by prefix) that are missing or stale, parents first. */
   staleStages(shard: number): number[][] {
-    const s = this.shardState(shard);
-    return triePrefixes(this.orderings).filter((p) => {
-      const rec = s.stages.get(stagePrefixKey(p, p.length));
-      return rec === undefined || !this.stageValid(s, rec);
-    });
+    return inactiveStages(this.shardState(shard).record, this.orderings);
   }
 
   /** Retrains every stale stage of every shard from its last clean ancestor, on cleaned slices. */
@@ -297,15 +298,24 @@ export class S3TRun {
     return this.costs.retrain - before;
   }
 
+  private taskCount = 0;
+
+  /**
+   * Trains a set of stages of one shard in one job. They are assigned as one group through the state machine at
+   * the current generations; each result commits through it too, so a deletion that lands while they train makes
+   * them stale and they are discarded (invariant 3).
+   */
   private async trainPrefixes(s: ShardState, prefixes: readonly (readonly number[])[], kind: 'train' | 'retrain'): Promise<void> {
     const d = this.o.dataset;
     const rows = gatherRows(d, s.rows);
     const ids = Array.from(s.rows, (r) => d.ids[r] as string);
     const deleted = Uint8Array.from(ids, (id) => (this.tombstones.has(id) ? 1 : 0));
-    const generationsAtStart = [...s.generations];
+    const taskId = `${this.o.runId}/${s.index}/${++this.taskCount}`;
+    const now = new Date();
+    s.record = assignGroup(s.record, { prefixes, taskId, worker: LOCAL_WORKER, epoch: this.taskCount, now: now.toISOString(), nowMs: now.getTime(), orderings: this.orderings }).record;
     const requested = new Set(prefixes.map((p) => stagePrefixKey(p, p.length)));
     const parents: Record<string, StageWeights> = {};
-    for (const [key, rec] of s.stages) if (!requested.has(key) && this.stageValid(s, rec)) parents[key] = rec.weights;
+    for (const [key, rec] of s.stages) if (!requested.has(key) && isActive(s.record, key)) parents[key] = rec.weights;
     const trained = await this.o.trainer.trainShard({
       config: this.config,
       backbone: this.backboneWeights,
@@ -321,36 +331,41 @@ export class S3TRun {
       seed: deriveSeed(this.o.seed, 'shard', s.index),
       fastDense: this.o.fastDense ?? true,
     });
-    for (const t of trained) await this.commit(s, t, generationsAtStart, kind);
+    for (const t of trained) await this.commit(s, t, taskId, kind);
   }
 
-  /**
-   * Commits a trained stage only if the slice generations it trained on are still current: a deletion that
-   * landed while it trained makes the result stale, and it is discarded (invariant 3).
-   */
-  private async commit(s: ShardState, t: TrainedStage, generationsAtStart: readonly number[], kind: 'train' | 'retrain'): Promise<boolean> {
+  /** Stores and commits a trained stage if the state machine accepts its result; otherwise it is only counted. */
+  private async commit(s: ShardState, t: TrainedStage, taskId: string, kind: 'train' | 'retrain'): Promise<boolean> {
     this.costs[kind] += t.samplePasses;
-    const stale = t.prefix.some((slice) => s.generations[slice] !== generationsAtStart[slice]);
-    if (stale) return false;
+    const key = stagePrefixKey(t.prefix, t.stage);
+    const assignment = s.record.training[key];
+    const now = new Date();
+    const result = { key, taskId, worker: LOCAL_WORKER, samplePasses: t.samplePasses, error: '', now: now.toISOString(), nowMs: now.getTime() };
+    if (assignment === undefined || resultOutcome(s.record, key, taskId, LOCAL_WORKER) !== 'commit') {
+      s.record = commitResult(s.record, { ...result, ok: true, digest: '', manifestHash: '' }).record; // discarded
+      return false;
+    }
     const parentKey = t.stage > 1 ? stagePrefixKey(t.prefix, t.stage - 1) : null;
     const manifest: StageManifest = {
       kind: 'stage',
       run: this.o.runId,
       shard: s.index,
-      orderings: this.orderings.flatMap((o, i) => (stagePrefixKey(o, t.stage) === stagePrefixKey(t.prefix, t.stage) ? [i] : [])),
+      orderings: this.orderings.flatMap((o, i) => (stagePrefixKey(o, t.stage) === key ? [i] : [])),
       prefix: [...t.prefix],
       stage: t.stage,
       block: t.block,
-      slices: t.prefix.map((slice) => ({ slice, generation: generationsAtStart[slice] as number })),
+      slices: t.prefix.map((slice, i) => ({ slice, generation: assignment.generations[i] as number })),
       sampleIdsHash: sampleIdsHash(t.sampleIds),
       sampleCount: t.sampleIds.length,
-      parent: parentKey === null ? null : (s.stages.get(parentKey)?.digest ?? null),
+      parent: parentKey === null ? null : (s.record.committed[parentKey]?.digest ?? null),
       backbone: this.backboneDigest,
       epochs: this.o.epochs,
       seed: t.seed,
     };
     const digest = await putStage(this.o.artifacts, manifest, t, t.sampleIds);
-    const key = stagePrefixKey(t.prefix, t.stage);
+    const committed = commitResult(s.record, { ...result, ok: true, digest, manifestHash: manifest.sampleIdsHash });
+    if (committed.effects[0]?.type !== 'committed') return false;
+    s.record = committed.record;
     const old = s.stages.get(key);
     s.stages.set(key, { prefix: t.prefix, digest, manifest, adapter: adapterFromWeights(t.adapter), head: headFromWeights(t.head), weights: t });
     if (old !== undefined) disposeAll(old.adapter, old.head);
@@ -360,8 +375,9 @@ export class S3TRun {
   /** The committed stage record of a shard's prefix, with its artifact digest and manifest. */
   stage(shard: number, prefix: readonly number[]): { digest: string; manifest: StageManifest; valid: boolean } | undefined {
     const s = this.shardState(shard);
-    const rec = s.stages.get(stagePrefixKey(prefix, prefix.length));
-    return rec === undefined ? undefined : { digest: rec.digest, manifest: rec.manifest, valid: this.stageValid(s, rec) };
+    const key = stagePrefixKey(prefix, prefix.length);
+    const rec = s.stages.get(key);
+    return rec === undefined ? undefined : { digest: rec.digest, manifest: rec.manifest, valid: isActive(s.record, key) };
   }
 
   /** Logits of one shard's served model (its best ordering at its depth): backbone + adapters 1..d + head_d. */

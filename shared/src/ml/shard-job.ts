@@ -147,21 +147,7 @@ export async function runShardJob(
   return out;
 }
 
-/** All prefixes of the given orderings, parents first, each once. */
-export function triePrefixes(orderings: readonly (readonly number[])[], fromStage = 1): number[][] {
-  const L = orderings[0]?.length ?? 0;
-  const seen = new Set<string>();
-  const out: number[][] = [];
-  for (let stage = fromStage; stage <= L; stage++) {
-    for (const o of orderings) {
-      const key = stagePrefixKey(o, stage);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(o.slice(0, stage));
-    }
-  }
-  return out;
-}
+export { triePrefixes } from '../domain/shard-machine.js';
 
 export interface FullJobInput {
   readonly config: ModelConfig;

@@ -8,4 +8,11 @@ export interface ArtifactStore {
   /** The bytes of `digest`; NOT_FOUND when absent; INTERNAL when the stored bytes fail verification. */
   get(digest: string): Promise<Uint8Array>;
   has(digest: string): Promise<boolean>;
+  /**
+   * Removes the blob for good (idempotent: deleting an absent digest is not an error). Lethe deletes what was
+   * trained on deleted data once nothing serves it: deleted means forgotten.
+   */
+  delete(digest: string): Promise<void>;
+  /** Every stored digest (for audits and garbage collection). */
+  list(): Promise<string[]>;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, LetheError, invalidArgument } from '../../errors/errors.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
@@ -49,5 +49,17 @@ export class FsArtifactStore implements ArtifactStore {
     } catch {
       return false;
     }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.pathOf(digest), { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    const base = join(this.root, 'sha256');
+    const dirs = await readdir(base).catch(() => [] as string[]);
+    const out: string[] = [];
+    for (const d of dirs) for (const name of await readdir(join(base, d)).catch(() => [] as string[])) if (DIGEST.test(name)) out.push(name);
+    return out.sort();
   }
 }

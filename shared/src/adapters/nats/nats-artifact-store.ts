@@ -24,7 +24,7 @@ export class NatsArtifactStore implements ArtifactStore {
 
   async put(bytes: Uint8Array): Promise<string> {
     const digest = sha256Hex(bytes);
-    if ((await this.os.info(digest)) === null) await this.os.putBlob({ name: digest }, bytes);
+    if (!(await this.present(digest))) await this.os.putBlob({ name: digest }, bytes);
     return digest;
   }
 
@@ -38,7 +38,23 @@ export class NatsArtifactStore implements ArtifactStore {
 
   async has(digest: string): Promise<boolean> {
     if (!DIGEST.test(digest)) return false;
-    return (await this.os.info(digest)) !== null;
+    return this.present(digest);
+  }
+
+  /** The object store answers info for a deleted object too (a delete marker): only a live one is present. */
+  private async present(digest: string): Promise<boolean> {
+    const info = await this.os.info(digest);
+    return info !== null && !info.deleted;
+  }
+
+  async delete(digest: string): Promise<void> {
+    if (!DIGEST.test(digest)) throw invalidArgument(`not a sha256 digest: '${digest.slice(0, 80)}'`, { field: 'digest' });
+    // The object store keeps a delete marker and purges the chunks: the bytes are gone.
+    if (await this.present(digest)) await this.os.delete(digest);
+  }
+
+  async list(): Promise<string[]> {
+    return (await this.os.list()).filter((o) => !o.deleted && DIGEST.test(o.name)).map((o) => o.name).sort();
   }
 
   async close(): Promise<void> {

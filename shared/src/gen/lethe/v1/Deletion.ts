@@ -8,10 +8,12 @@ export interface Deletion {
   'receipt'?: (_lethe_v1_DeletionReceipt | null);
   'state'?: (_lethe_v1_DeletionState);
   'retrainCompleteTime'?: (_google_protobuf_Timestamp | null);
+  'purgeCompleteTime'?: (_google_protobuf_Timestamp | null);
 }
 
 export interface Deletion__Output {
   'receipt': (_lethe_v1_DeletionReceipt__Output | null);
   'state': (_lethe_v1_DeletionState__Output);
   'retrainCompleteTime': (_google_protobuf_Timestamp__Output | null);
+  'purgeCompleteTime': (_google_protobuf_Timestamp__Output | null);
 }

@@ -4,6 +4,7 @@ export const DeletionState = {
   DELETION_STATE_UNSPECIFIED: 'DELETION_STATE_UNSPECIFIED',
   DELETION_STATE_ACKNOWLEDGED: 'DELETION_STATE_ACKNOWLEDGED',
   DELETION_STATE_RETRAINED: 'DELETION_STATE_RETRAINED',
+  DELETION_STATE_PURGED: 'DELETION_STATE_PURGED',
 } as const;
 
 export type DeletionState =
@@ -13,5 +14,7 @@ export type DeletionState =
   | 1
   | 'DELETION_STATE_RETRAINED'
   | 2
+  | 'DELETION_STATE_PURGED'
+  | 3
 
 export type DeletionState__Output = typeof DeletionState[keyof typeof DeletionState]

@@ -3,8 +3,10 @@
 
 export interface Drain {
   'reason'?: (string);
+  'lifted'?: (boolean);
 }
 
 export interface Drain__Output {
   'reason': (string);
+  'lifted': (boolean);
 }

@@ -5,9 +5,11 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
 export interface Heartbeat {
   'sentAt'?: (_google_protobuf_Timestamp | null);
   'runningTasks'?: (number);
+  'runningTaskIds'?: (string)[];
 }
 
 export interface Heartbeat__Output {
   'sentAt': (_google_protobuf_Timestamp__Output | null);
   'runningTasks': (number);
+  'runningTaskIds': (string)[];
 }

@@ -12,6 +12,8 @@ export interface StageStatus {
   'manifestHash'?: (string);
   'workerId'?: (string);
   'committedAt'?: (_google_protobuf_Timestamp | null);
+  'failedAttempts'?: (number);
+  'lastError'?: (string);
 }
 
 export interface StageStatus__Output {
@@ -22,4 +24,6 @@ export interface StageStatus__Output {
   'manifestHash': (string);
   'workerId': (string);
   'committedAt': (_google_protobuf_Timestamp__Output | null);
+  'failedAttempts': (number);
+  'lastError': (string);
 }

@@ -16,6 +16,7 @@ export interface StageTask {
   'sharingOrderings'?: (number)[];
   'runSpecJson'?: (string);
   'salt'?: (string);
+  'sampleIdKey'?: (string);
 }
 
 export interface StageTask__Output {
@@ -31,4 +32,5 @@ export interface StageTask__Output {
   'sharingOrderings': (number)[];
   'runSpecJson': (string);
   'salt': (string);
+  'sampleIdKey': (string);
 }

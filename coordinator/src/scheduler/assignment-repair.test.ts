@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator } from '../coordinator.js';
+import { LetheClient } from '../client/lethe-client.js';
+import { Keys } from '../state/keys.js';
+import { ASSIGNMENT_GRACE_MS } from './scheduler.js';
+import { MAX_STAGE_ATTEMPTS } from '../../../shared/src/domain/shard-machine.js';
+import { InMemoryStateBackend } from '../../../shared/src/testing/in-memory-state-store.js';
+import { InMemoryEventBus } from '../../../shared/src/testing/in-memory-event-bus.js';
+import { FsArtifactStore } from '../../../shared/src/adapters/fs/fs-artifact-store.js';
+import { createLogger } from '../../../shared/src/log/logger.js';
+import { put, type StateStore } from '../../../shared/src/ports/state-store.js';
+import { eventually } from '../../../test/support/eventually.js';
+import { ScriptedWorker, honestArtifact, type Forgery } from '../../../test/support/scripted-worker.js';
+import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
+
+const PREFIX = '/repair/';
+
+const oneStage = { dataset: { builtin: 'blobs', samples: 200, features: 4, classes: 2 }, shards: 1, slices: 1, budget: 1 };
+
+describe('assignment repair (scheduler on the in-memory store, a scripted worker over gRPC)', () => {
+  let coordinator: Coordinator;
+  let store: StateStore;
+  let client: LetheClient;
+  let dir: string;
+  let artifacts: ArtifactStore;
+  let clock = Date.now();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lethe-repair-'));
+    const backend = new InMemoryStateBackend();
+    store = backend.client();
+    artifacts = new FsArtifactStore(join(dir, 'artifacts'));
+    coordinator = await Coordinator.start({
+      store: backend.client(),
+      events: new InMemoryEventBus(),
+      artifacts,
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      listen: '127.0.0.1:0',
+      prefix: PREFIX,
+      backend: 'cpu',
+      now: () => clock,
+    });
+    await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
+    client = new LetheClient(coordinator.address, 10_000);
+  });
+  afterAll(async () => {
+    client.close();
+    await coordinator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A scripted worker, registered in the store as a live worker would be (its lease key). */
+  async function worker(id: string): Promise<ScriptedWorker> {
+    await put(store, new Keys(PREFIX).worker(id), JSON.stringify({ id, backend: 'cpu', gpu: '', slots: 1, version: 'test', attachedAt: new Date().toISOString() }));
+    const w = new ScriptedWorker(coordinator.address, id, artifacts);
+    await eventually(`${id} attached`, 5_000, async () => (await client.listWorkers()).workers.some((x) => x.name === `workers/${id}` && x.state !== 'WORKER_STATE_LOST'));
+    return w;
+  }
+
+  it(`backs a failing stage off, ends it FAILED with its reason after ${MAX_STAGE_ATTEMPTS} tries, and keeps training other runs`, async () => {
+    const w = await worker('w-fail');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'flaky', spec: oneStage });
+    const pretrain = await w.next('flaky', taken);
+    taken.add(pretrain.taskId);
+    await w.result(pretrain, true);
+    for (let attempt = 1; attempt <= MAX_STAGE_ATTEMPTS; attempt++) {
+      const a = await w.next('flaky', taken);
+      taken.add(a.taskId);
+      expect(a.stage?.stage?.stage).toBe(1);
+      await w.result(a, false, `out of memory (try ${attempt})`);
+      await eventually('failure recorded', 5_000, async () => (await client.getRun('runs/flaky')).shards[0]?.orderings[0]?.stages[0]?.failedAttempts === attempt);
+      if (attempt < MAX_STAGE_ATTEMPTS) {
+        // Backing off: the clock has not moved, so nothing is assigned, however many scheduler ticks pass.
+        await new Promise((r) => setTimeout(r, 1200));
+        expect(w.assignments.filter((x) => !taken.has(x.taskId) && x.stage?.run === 'runs/flaky')).toEqual([]);
+        clock += 61_000;
+      }
+    }
+    const failed = await client.getRun('runs/flaky');
+    expect(failed.state).toBe('RUN_STATE_FAILED');
+    expect(failed.shards[0]?.orderings[0]?.stages[0]).toMatchObject({ state: 'STAGE_STATE_FAILED', failedAttempts: MAX_STAGE_ATTEMPTS, lastError: `out of memory (try ${MAX_STAGE_ATTEMPTS})` });
+    // FAILED is final: time passing brings no retry, and another run gets the worker.
+    clock += 3_600_000;
+    await client.createRun({ requestId: '', runId: 'healthy', spec: oneStage });
+    for (let i = 0; i < 2; i++) {
+      const a = await w.next('healthy', taken);
+      taken.add(a.taskId);
+      await w.result(a, true);
+    }
+    await eventually('healthy serving', 5_000, async () => (await client.getRun('runs/healthy')).state === 'RUN_STATE_SERVING');
+    expect(w.assignments.filter((x) => !taken.has(x.taskId))).toEqual([]);
+    w.close();
+  });
+
+  it('takes back an assignment the worker never received once its heartbeats miss it past the grace period', async () => {
+    const w = await worker('w-lossy');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'lossy', spec: oneStage });
+    const pretrain = await w.next('lossy', taken);
+    taken.add(pretrain.taskId);
+    await w.result(pretrain, true);
+    const lost = await w.next('lossy', taken);
+    taken.add(lost.taskId);
+    // Within the grace period a heartbeat without it changes nothing (the assignment may still be in flight).
+    w.heartbeat([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await client.getRun('runs/lossy')).shards[0]?.orderings[0]?.stages[0]?.state).toBe('STAGE_STATE_TRAINING');
+    clock += ASSIGNMENT_GRACE_MS + 1;
+    w.heartbeat([]);
+    const again = await w.next('lossy', taken);
+    expect(again.taskId).not.toBe(lost.taskId);
+    expect(again.stage?.stage).toEqual(lost.stage?.stage);
+    // The first task's late result, if it ever comes, is discarded: the assignment is the new one.
+    await w.result(lost, true);
+    const served = await w.result(again, true);
+    await eventually('lossy serving', 5_000, async () => (await client.getRun('runs/lossy')).state === 'RUN_STATE_SERVING');
+    expect((await client.getRun('runs/lossy')).shards[0]?.orderings[0]?.stages[0]?.artifact).toBe(served);
+    w.close();
+  });
+
+  it('reassigns a task its worker hands back, at once', async () => {
+    const w = await worker('w-drain');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'handback', spec: oneStage });
+    const pretrain = await w.next('handback', taken);
+    taken.add(pretrain.taskId);
+    await w.result(pretrain, true);
+    const first = await w.next('handback', taken);
+    taken.add(first.taskId);
+    w.release(first);
+    const second = await w.next('handback', taken);
+    expect(second.stage?.stage).toEqual(first.stage?.stage);
+    await w.result(second, true);
+    await eventually('handback serving', 5_000, async () => (await client.getRun('runs/handback')).state === 'RUN_STATE_SERVING');
+    w.close();
+  });
+
+  it.each<{ name: string; forge: Forgery; reason: RegExp }>([
+    { name: 'an artifact that was never stored', forge: () => Promise.resolve({ artifact: 'f'.repeat(64), manifestHash: 'm' }), reason: /not a readable stage/ },
+    { name: 'an id-list digest other than its manifest\'s', forge: (h) => Promise.resolve({ ...h, manifestHash: 'e'.repeat(64) }), reason: /id-list digest/ },
+    {
+      // A manifest that tells the truth about a list with one id too many (one outside this stage's slices).
+      name: 'a stage trained on an id it must not see',
+      forge: (_h, a, store) => honestArtifact(store, a, { ids: (ids) => [...ids, 'blobs-not-in-this-shard'] }),
+      reason: /cumulative slices minus the deleted ids/,
+    },
+  ])('refuses a result with $name: nothing commits, the attempt counts, and an honest retry commits', async ({ name, forge, reason }) => {
+    const id = `w-forge-${name.length}`;
+    const run = `forged-${name.length}`;
+    const w = await worker(id);
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: run, spec: oneStage });
+    const pretrain = await w.next(run, taken);
+    taken.add(pretrain.taskId);
+    await w.result(pretrain, true);
+    const a = await w.next(run, taken);
+    taken.add(a.taskId);
+    await w.result(a, true, '', forge);
+    const stage = await eventually('refusal recorded', 5_000, async () => {
+      const s = (await client.getRun(`runs/${run}`)).shards[0]?.orderings[0]?.stages[0];
+      return s?.failedAttempts === 1 ? s : undefined;
+    });
+    expect(stage.state).not.toBe('STAGE_STATE_ACTIVE');
+    expect(stage.artifact).toBe('');
+    expect(stage.lastError).toMatch(reason);
+    clock += 61_000;
+    const retry = await w.next(run, taken);
+    const honest = await w.result(retry, true);
+    await eventually('honest retry serving', 5_000, async () => (await client.getRun(`runs/${run}`)).shards[0]?.orderings[0]?.stages[0]?.artifact === honest);
+    w.close();
+  });
+});
