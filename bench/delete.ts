@@ -1,6 +1,6 @@
 /**
  * bench:delete — against a real local etcd (and NATS): latency of single-id deletions over gRPC and throughput of
- * batched deletions, next to a bare etcd transaction of the same shape (4 compares, 3 puts of the same sizes)
+ * batched deletions, next to a bare etcd transaction of the same shape (5 compares, 3 puts of the same sizes)
  * measured in the same run, interleaved in rounds so machine noise hits both alike.
  *
  *   npm run bench:delete [-- --quick] [-- --json]
@@ -50,9 +50,10 @@ const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
 let next = 0;
 const take = (n: number): string[] => userIds.slice(next, (next += n));
 
-// The bare transaction: same number of compares and puts, values of the same sizes as a single-id deletion.
-const shardValue = 'x'.repeat(900);
-const deletionValue = 'y'.repeat(700);
+// The bare transaction: same number of compares and puts, values of the same sizes as a single-id deletion (the
+// shard's generations key, the deletion record, the request record).
+const gensValue = 'x'.repeat(40);
+const deletionValue = 'y'.repeat(900);
 async function bareTxn(i: number): Promise<number> {
   const k = `/bench-bare/${i}-${randomBytes(3).toString('hex')}`;
   const t0 = performance.now();
@@ -61,12 +62,13 @@ async function bareTxn(i: number): Promise<number> {
       { key: '/bench-bare/leader', target: 'createRevision', op: '==', value: 0 },
       { key: '/bench-bare/leader', target: 'version', op: '==', value: 0 },
       { key: `${k}/shard`, target: 'modRevision', op: '==', value: 0 },
+      { key: `${k}/gens`, target: 'modRevision', op: '==', value: 0 },
       { key: `${k}/request`, target: 'createRevision', op: '==', value: 0 },
     ],
     success: [
-      { type: 'put', key: `${k}/shard`, value: shardValue },
+      { type: 'put', key: `${k}/gens`, value: gensValue },
       { type: 'put', key: `${k}/deletion`, value: deletionValue },
-      { type: 'put', key: `${k}/request`, value: '{"deletion":"0000000000000-00000000"}' },
+      { type: 'put', key: `${k}/request`, value: `{"deletion":"0000000000000-00000000","fingerprint":"${'f'.repeat(64)}"}` },
     ],
   });
   if (!r.succeeded) throw new Error('bare txn failed');
@@ -113,7 +115,7 @@ const result = {
   batchedIdsPerSec,
 };
 const text = [
-  `DeleteSamples over gRPC (coordinator in-process, real etcd ${etcd.endpoint.split(':')[0]}, NATS events), ${deleteMs.length} single-id requests vs ${txnMs.length} bare etcd txns (4 compares, 3 puts), ${ROUNDS} interleaved rounds${quick ? ' (quick)' : ''}`,
+  `DeleteSamples over gRPC (coordinator in-process, real etcd ${etcd.endpoint.split(':')[0]}, NATS events), ${deleteMs.length} single-id requests vs ${txnMs.length} bare etcd txns (5 compares, 3 puts), ${ROUNDS} interleaved rounds${quick ? ' (quick)' : ''}`,
   table(
     ['', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
     [

@@ -36,4 +36,16 @@ describe('benchmarks (--quick)', () => {
     // S3T trains B orderings per shard: it pays more up front than SISA.
     expect(out['s3t']?.trainSamplePasses).toBeGreaterThan(out['sisa']?.trainSamplePasses ?? Infinity);
   });
+
+  it('bench:scale reports RSS, deletion and bare-transaction p99 at both points, and etcd bytes per deletion', () => {
+    const out = bench('bench/scale.ts') as { samples: number; shards: number; rssMb: number; deleteP99Ms: Record<string, number>; etcdTxnP99Ms: Record<string, number>; bytesPerDeletion: number };
+    expect(out).toMatchObject({ samples: 100_000, shards: 64 });
+    for (const key of ['at0', 'at100k']) {
+      expect(out.deleteP99Ms[key]).toBeGreaterThan(0);
+      expect(out.etcdTxnP99Ms[key]).toBeGreaterThan(0);
+    }
+    expect(out.rssMb).toBeGreaterThan(0);
+    // The one size that does not depend on the machine: what a single-id deletion writes to etcd.
+    expect(out.bytesPerDeletion).toBeLessThanOrEqual(2048);
+  });
 });

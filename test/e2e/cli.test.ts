@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
@@ -40,6 +41,37 @@ describe('the lethe CLI end to end', () => {
       up.child.kill('SIGINT');
     }
     expect(await up.exit).toBe(0);
+  });
+
+  it('lethe up restarts a child that dies, reports it, and Ctrl-C still stops every process and server', async () => {
+    const up = lethe(['up', '--workers', '1', '--log-level', 'warn']);
+    const address = await eventually('cluster up', TIMEOUT.ready * 2, () => Promise.resolve(/coordinator\s+(\S+:\d+)/.exec(up.output())?.[1]));
+    const etcdAt = /etcd\s+(\S+):(\d+)/.exec(up.output());
+    const client = new LetheClient(address);
+    try {
+      await eventually('worker attached', TIMEOUT.ready, async () => (await client.listWorkers()).workers.some((w) => w.name === 'workers/worker-0' && w.state !== 'WORKER_STATE_LOST'));
+      const first = Number(/started worker-0 \(pid (\d+)\)/.exec(up.output())?.[1]);
+      expect(first).toBeGreaterThan(0);
+      process.kill(first, 'SIGKILL');
+      await eventually('death reported', TIMEOUT.ready, () => Promise.resolve(/worker-0 exited \(signal SIGKILL\); restarting in/.test(up.output())));
+      const second = await eventually('worker restarted', TIMEOUT.ready, () => Promise.resolve([...up.output().matchAll(/started worker-0 \(pid (\d+)\)/g)].map((m) => Number(m[1])).find((pid) => pid !== first)));
+      expect(second).not.toBe(first);
+      await eventually('restarted worker attached', TIMEOUT.ready, async () => (await client.listWorkers()).workers.some((w) => w.name === 'workers/worker-0' && w.state !== 'WORKER_STATE_LOST'));
+    } finally {
+      client.close();
+      up.child.kill('SIGINT');
+    }
+    expect(await up.exit).toBe(0);
+    // etcd was stopped too: nothing listens on its port any more.
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(etcdAt?.[2]), etcdAt?.[1] ?? '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    expect(open).toBe(false);
   });
 
   it('lethe demo --quick --json ends with the summary object', async () => {

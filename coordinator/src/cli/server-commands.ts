@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { Supervisor } from './supervisor.js';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -118,19 +118,17 @@ export function upCommand(): Command {
       const logger = createLogger({ service: 'up', level: 'info' });
       const dir = flags.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lethe-up-')) : resolve(flags.dataDir);
       for (const sub of ['etcd', 'nats', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
-      const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') });
+      // Stock limits (128 ops per transaction), hourly compaction of old revisions, and a 2 GiB quota: what a
+      // production etcd runs with, so a local cluster fails where production would.
+      const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd'), autoCompactionRetention: '1', quotaBackendBytes: 2 * 1024 ** 3 });
       const nats = await startNatsServer({ storeDir: join(dir, 'nats') });
       const port = await freePort();
       const self = selfCommand();
       const env = { ...process.env, LETHE_ETCD_ENDPOINTS: etcd.endpoint, LETHE_NATS_SERVERS: nats.endpoint, LETHE_ARTIFACTS_DIR: join(dir, 'artifacts'), LETHE_LOG_LEVEL: flags.logLevel };
-      const children: ChildProcess[] = [];
-      const start = (args: string[]): void => {
-        const child = spawn(self.command, [...self.args, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-        children.push(child);
-      };
+      const supervisor = new Supervisor({ command: self.command, baseArgs: self.args, env, logger, report: (line) => process.stdout.write(`lethe up: ${line}\n`) });
       const address = `127.0.0.1:${port}`;
-      start(['coordinator', '--listen', address]);
-      for (let i = 0; i < Number(flags.workers); i++) start(['worker', '--coordinator', address, '--slots', flags.slots, '--id', `worker-${i}`]);
+      supervisor.start('coordinator', ['coordinator', '--listen', address]);
+      for (let i = 0; i < Number(flags.workers); i++) supervisor.start(`worker-${i}`, ['worker', '--coordinator', address, '--slots', flags.slots, '--id', `worker-${i}`]);
       // Wait until the coordinator answers.
       const client = new LetheClient(address, 2000);
       for (let i = 0; i < 100; i++) {
@@ -146,10 +144,13 @@ export function upCommand(): Command {
         [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
       );
       await untilSignal(logger, async () => {
-        for (const c of children) c.kill('SIGTERM');
-        await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
-        await nats.stop();
-        await etcd.stop();
+        // Always stop everything: the servers too, even when stopping a child fails.
+        try {
+          await supervisor.stop();
+        } finally {
+          await nats.stop();
+          await etcd.stop();
+        }
       });
     });
 }

@@ -7,9 +7,9 @@ import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
 import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { FencedWriter, Put } from '../state/fenced-writer.js';
-import { deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
+import { activeDepth, deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
 import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord } from '../state/records.js';
-import type { RunViews } from '../state/run-views.js';
+import { shardCompares, shardGenerations, type RunViews } from '../state/run-views.js';
 import { runSamples, type RunSamples } from '../runs/run-catalog.js';
 import { runIdOf } from '../runs/run-service.js';
 import { shardRecordOf } from '../runs/stage-state.js';
@@ -68,6 +68,85 @@ interface RequestRecord {
   readonly fingerprint?: string;
 }
 
+/**
+ * Bounds of one deletion transaction on a stock etcd (`--max-txn-ops 128`, 1.5 MiB requests): a part touches at
+ * most 40 shards (2 compares and 1 put each, plus the fence, the part and the request id) and carries at most
+ * about 640 KiB (tombstone digests and its share of the receipt).
+ */
+export const MAX_SHARDS_PER_PART = 40;
+export const MAX_PART_BYTES = 640 * 1024;
+/** Most tombstones of one shard in one part (about 36 bytes each once stored). */
+const MAX_IDS_PER_UNIT = 12_000;
+
+/** One shard's share of a part: the digests of its newly deleted ids and their slices. */
+interface PartUnit {
+  readonly shard: number;
+  readonly entries: readonly { readonly digest: string; readonly slice: number }[];
+}
+
+/** Splits a planned deletion into parts that each fit one transaction; a shard with very many ids spans parts. */
+function splitIntoParts(byShard: ReadonlyMap<number, { digest: string; slice: number }[]>, record: RunRecord): PartUnit[][] {
+  const parts: PartUnit[][] = [];
+  let current: PartUnit[] = [];
+  let bytes = 0;
+  for (const [shard, entries] of [...byShard].sort((a, b) => a[0] - b[0])) {
+    for (let i = 0; i < entries.length; i += MAX_IDS_PER_UNIT) {
+      const unit = { shard, entries: entries.slice(i, i + MAX_IDS_PER_UNIT) };
+      // Digests, the shard's generations, and its receipt entry (tainted slices, two depths per ordering).
+      const size = unit.entries.length * 36 + record.spec.slices * 16 + record.orderings.length * 8 + 256;
+      if (current.length > 0 && (current.length >= MAX_SHARDS_PER_PART || bytes + size > MAX_PART_BYTES)) {
+        parts.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(unit);
+      bytes += size;
+    }
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}
+
+/**
+ * A deletion's receipt from its parts (head last): per shard, the stages it switched off are those between each
+ * ordering's depth after and before it, the stages to retrain those past the depth after, and the serving choice
+ * the ordering with the greatest depth after (the lowest on ties).
+ */
+function mergeReceipt(name: string, orderings: readonly (readonly number[])[], parts: readonly DeletionRecord[], revision: number): Receipt {
+  const head = parts[parts.length - 1];
+  const shards = parts.flatMap((p) => p.receipt.shards);
+  const deactivated: Receipt['deactivated'] = [];
+  const retrainingScheduled: Receipt['retrainingScheduled'] = [];
+  const serving: Receipt['serving'] = [];
+  for (const s of shards) {
+    let best = { ordering: 0, depth: 0 };
+    orderings.forEach((order, ordering) => {
+      const before = s.depthsBefore[ordering] ?? 0;
+      const after = s.depthsAfter[ordering] ?? 0;
+      for (let stage = after + 1; stage <= order.length; stage++) {
+        retrainingScheduled.push({ shard: s.shard, ordering, stage });
+        if (stage <= before) deactivated.push({ shard: s.shard, ordering, stage });
+      }
+      if (after > best.depth) best = { ordering, depth: after };
+    });
+    serving.push({ shard: s.shard, live: best.depth > 0, ...best });
+  }
+  deactivated.sort((a, b) => a.shard - b.shard || a.ordering - b.ordering || a.stage - b.stage);
+  retrainingScheduled.sort((a, b) => a.shard - b.shard || a.ordering - b.ordering || a.stage - b.stage);
+  return ReceiptSchema.parse({
+    name,
+    requestId: head?.receipt.requestId ?? '',
+    sampleCount: parts.reduce((n, p) => n + p.receipt.sampleCount, 0),
+    alreadyDeleted: head?.receipt.alreadyDeleted ?? 0,
+    shards: shards.map(({ shard, taintedSlices, newlyTaintedSlices }) => ({ shard, taintedSlices, newlyTaintedSlices })),
+    deactivated,
+    serving,
+    retrainingScheduled,
+    acknowledgeTime: head?.receipt.acknowledgeTime ?? new Date(0).toISOString(),
+    revision,
+  });
+}
+
 function validateIds(ids: readonly unknown[]): string[] {
   if (ids.length === 0) throw invalidArgument('sample_ids must not be empty', { field: 'sample_ids' });
   if (ids.length > MAX_IDS_PER_REQUEST) {
@@ -83,10 +162,11 @@ function validateIds(ids: readonly unknown[]): string[] {
 }
 
 /**
- * The deletion path. One fenced etcd transaction writes the deletion record (the tombstones), bumps the
- * generations of the touched slices — which deactivates every stage that trained on them and makes any
- * in-flight result on them stale — and records the receipt under the request id. Nothing is written when any
- * id is invalid. Retraining is scheduled right after.
+ * The deletion path. Every id is validated first (nothing is written when one is bad). Then, per part (one part
+ * unless the request is large), one fenced etcd transaction writes the part's tombstones (keyed digests) and bumps
+ * the generations of the touched slices, which deactivates every stage that trained on them and makes any in-flight
+ * result on them stale; the last part also records the receipt under the request id. Retraining is scheduled right
+ * after.
  */
 export class DeletionService {
   constructor(private readonly deps: DeletionServiceDeps) {}
@@ -112,40 +192,31 @@ export class DeletionService {
       const shown = unknown.slice(0, 5).map((id) => quote(id, 64)).join(', ');
       throw invalidArgument(`${unknown.length} sample id(s) are not user data of run '${run}': ${shown}${unknown.length > 5 ? ', ...' : ''}`, { field: 'sample_ids' });
     }
-    const distinct = [...new Set(ids)];
-    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-      const result = await this.tryDelete(run, record, samples, requestId, fingerprint, distinct);
-      if (result !== null) return result;
-      if (requestId !== '') {
-        const prior = this.receiptFor(run, requestId, fingerprint);
-        if (prior !== undefined) return prior;
-      }
-    }
-    throw new LetheError(ErrorCode.REVISION_CONFLICT, `deletion in run '${run}' kept conflicting with concurrent writes; retry`);
+    return this.apply(run, record, samples, requestId, fingerprint, [...new Set(ids)]);
   }
 
   /**
-   * One attempt at the deletion transaction over the mirror's current state; null when a compare failed (a
-   * concurrent write to a touched shard or the same request id) and the caller should re-read and retry.
+   * Plans the deletion (which ids are new, in which shard and slice), splits it into parts that fit one stock etcd
+   * transaction each, and commits the parts in order, the head (with the request id) last. Each part is exact on
+   * its own: its tombstones and the generation bumps of its slices commit together, so a stage is switched off in
+   * the same transaction that records why. A request that fails between parts has deactivated what its committed
+   * parts cover, never less than it recorded; its retry (same request id) completes it, counting the ids of the
+   * earlier parts as already deleted.
    */
-  private async tryDelete(run: string, record: RunRecord, samples: RunSamples, requestId: string, fingerprint: string, ids: readonly string[]): Promise<Receipt | null> {
-    const { views, writer } = this.deps;
-    const byShard = new Map<number, { ids: string[]; slices: Set<number> }>();
+  private async apply(run: string, record: RunRecord, samples: RunSamples, requestId: string, fingerprint: string, ids: readonly string[]): Promise<Receipt> {
+    const { views } = this.deps;
+    const byShard = new Map<number, { digest: string; slice: number }[]>();
     let alreadyDeleted = 0;
-    const tombstoneCache = new Map<number, ReadonlySet<string>>();
     for (const id of ids) {
       const { shard, slice } = samples.place(id);
-      let dead = tombstoneCache.get(shard);
-      if (dead === undefined) tombstoneCache.set(shard, (dead = views.tombstones(run, shard)));
       const digest = sampleIdDigest(record.sampleIdKey, id);
-      if (dead.has(digest)) {
+      if (views.tombstones(run, shard).has(digest)) {
         alreadyDeleted++;
         continue;
       }
-      const entry = byShard.get(shard) ?? { ids: [], slices: new Set<number>() };
-      entry.ids.push(digest);
-      entry.slices.add(slice);
-      byShard.set(shard, entry);
+      const list = byShard.get(shard) ?? [];
+      list.push({ digest, slice });
+      byShard.set(shard, list);
     }
     const deleted = ids.length - alreadyDeleted;
     if (deleted === 0) {
@@ -155,52 +226,82 @@ export class DeletionService {
     }
     const deletionId = `${Date.now().toString().padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
     const name = `runs/${run}/deletions/${deletionId}`;
-    const compare: Compare[] = [];
-    const puts: Put[] = [];
-    const shardsOut: Receipt['shards'] = [];
-    const deactivated: Receipt['deactivated'] = [];
-    const serving: Receipt['serving'] = [];
-    const retraining: Receipt['retrainingScheduled'] = [];
-    const generations: Record<string, number[]> = {};
-    const cancels: StageCancel[] = [];
-    for (const [shard, { slices }] of [...byShard].sort((a, b) => a[0] - b[0])) {
-      const current = shardRecordOf(views, run, record, shard);
-      const t = deleteSlices(current.value, { slices, orderings: record.orderings });
-      compare.push({ key: views.keys.shard(run, shard), target: 'modRevision', op: '==', value: current.modRevision });
-      puts.push({ key: views.keys.shard(run, shard), value: JSON.stringify(t.record) });
-      generations[String(shard)] = [...t.record.generations];
-      shardsOut.push({ shard, taintedSlices: [...t.tainted], newlyTaintedSlices: [...t.newlyTainted] });
-      deactivated.push(...t.deactivated.map((d) => ({ shard, ...d })));
-      retraining.push(...t.retrain.map((d) => ({ shard, ...d })));
-      serving.push(t.servingAfter(shard));
-      for (const e of t.effects) if (e.type === 'cancel') cancels.push({ shard, stage: e.key, worker: e.worker, taskId: e.taskId, reason: 'slices changed by a deletion' });
+    const parts = splitIntoParts(byShard, record);
+    const committed: DeletionRecord[] = [];
+    let revision = 0;
+    for (let k = 0; k < parts.length; k++) {
+      const head = k === parts.length - 1;
+      const out = await this.commitPart(run, record, { deletionId, name, requestId, fingerprint, part: k, parts: parts.length, alreadyDeleted: head ? alreadyDeleted : 0 }, parts[k] as PartUnit[]);
+      if ('prior' in out) return out.prior;
+      committed.push(out.record);
+      revision = out.revision;
     }
-    const receipt: Omit<Receipt, 'revision'> = {
-      name,
-      requestId,
-      sampleCount: deleted,
-      alreadyDeleted,
-      shards: shardsOut,
-      deactivated,
-      serving,
-      retrainingScheduled: retraining,
-      acknowledgeTime: new Date().toISOString(),
-    };
-    const deletion: DeletionRecord = { receipt, ids: Object.fromEntries([...byShard].map(([s, e]) => [String(s), e.ids])), generations };
-    puts.push({ key: views.keys.deletion(run, deletionId), value: JSON.stringify(deletion) });
-    if (requestId !== '') {
-      compare.push({ key: views.keys.request(run, requestId), target: 'createRevision', op: '==', value: 0 });
-      puts.push({ key: views.keys.request(run, requestId), value: JSON.stringify({ deletion: deletionId, fingerprint } satisfies RequestRecord) });
-    }
-    const revision = await writer.write(compare, puts);
-    if (revision === null) return null;
-    const full = ReceiptSchema.parse({ ...receipt, revision });
-    this.deps.logger.info({ run, deletion: deletionId, requestId, ids: deleted, alreadyDeleted, shards: shardsOut.length, deactivated: deactivated.length, revision }, 'deletion acknowledged');
+    const receipt = mergeReceipt(name, record.orderings, committed, revision);
+    this.deps.logger.info({ run, deletion: deletionId, requestId, ids: deleted, alreadyDeleted, parts: parts.length, shards: receipt.shards.length, deactivated: receipt.deactivated.length, revision }, 'deletion acknowledged');
     // Events follow the commit; a lost event never loses the deletion, which etcd already holds.
-    this.deps.events.publish(`lethe.events.deletion.${run}`, { type: 'DeletionAcknowledged', run, deletion: name, revision, shards: shardsOut }, { msgId: `${run}/${deletionId}` }).catch((err: unknown) => this.deps.logger.warn({ err }, 'event publish failed'));
-    for (const c of cancels) this.deps.logger.info({ run, shard: c.shard, stage: c.stage, worker: c.worker, taskId: c.taskId, reason: 'stale' }, 'assignment dropped');
-    this.deps.onDeleted?.(run, cancels);
-    return full;
+    this.deps.events.publish(`lethe.events.deletion.${run}`, { type: 'DeletionAcknowledged', run, deletion: name, revision, shards: receipt.shards }, { msgId: `${run}/${deletionId}` }).catch((err: unknown) => this.deps.logger.warn({ err }, 'event publish failed'));
+    return receipt;
+  }
+
+  /**
+   * Commits one part: for each of its shards, the state machine's deletion transition on the current record, its
+   * generations written with compare-and-swap on both of the shard's keys, and the part's record (its tombstones).
+   * Retries on a concurrent write to one of its shards; the head also stores the request id, and yields to an
+   * earlier request with the same id.
+   */
+  private async commitPart(
+    run: string,
+    record: RunRecord,
+    p: { deletionId: string; name: string; requestId: string; fingerprint: string; part: number; parts: number; alreadyDeleted: number },
+    units: readonly PartUnit[],
+  ): Promise<{ record: DeletionRecord; revision: number } | { prior: Receipt }> {
+    const { views, writer } = this.deps;
+    const head = p.part === p.parts - 1;
+    for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
+      const compare: Compare[] = [];
+      const puts: Put[] = [];
+      const part: DeletionRecord = {
+        receipt: { requestId: p.requestId, sampleCount: 0, alreadyDeleted: p.alreadyDeleted, shards: [], acknowledgeTime: new Date().toISOString() },
+        parts: head ? p.parts : 1,
+        ids: {},
+        generations: {},
+      };
+      const cancels: StageCancel[] = [];
+      for (const { shard, entries } of units) {
+        const current = shardRecordOf(views, run, record, shard);
+        const t = deleteSlices(current.value, { slices: new Set(entries.map((e) => e.slice)), orderings: record.orderings });
+        compare.push(...shardCompares(views.keys, run, shard, current));
+        puts.push({ key: views.keys.gens(run, shard), value: shardGenerations(t.record) });
+        for (const e of entries) (part.ids[`${shard}/${e.slice}`] ??= []).push(e.digest);
+        part.generations[String(shard)] = [...t.record.generations];
+        part.receipt.sampleCount += entries.length;
+        part.receipt.shards.push({
+          shard,
+          taintedSlices: [...t.tainted],
+          newlyTaintedSlices: [...t.newlyTainted],
+          depthsBefore: record.orderings.map((o) => activeDepth(current.value, o)),
+          depthsAfter: record.orderings.map((o) => activeDepth(t.record, o)),
+        });
+        for (const e of t.effects) if (e.type === 'cancel') cancels.push({ shard, stage: e.key, worker: e.worker, taskId: e.taskId, reason: 'slices changed by a deletion' });
+      }
+      puts.push({ key: head ? views.keys.deletion(run, p.deletionId) : views.keys.deletionPart(run, p.deletionId, p.part), value: JSON.stringify(part) });
+      if (head && p.requestId !== '') {
+        compare.push({ key: views.keys.request(run, p.requestId), target: 'createRevision', op: '==', value: 0 });
+        puts.push({ key: views.keys.request(run, p.requestId), value: JSON.stringify({ deletion: p.deletionId, fingerprint: p.fingerprint } satisfies RequestRecord) });
+      }
+      const revision = await writer.write(compare, puts);
+      if (revision !== null) {
+        // Stale assignments are taken back at once; the scheduler's next pass drops them from the shard's record.
+        for (const c of cancels) this.deps.logger.info({ run, shard: c.shard, stage: c.stage, worker: c.worker, taskId: c.taskId, reason: 'stale' }, 'assignment dropped');
+        this.deps.onDeleted?.(run, cancels);
+        return { record: part, revision };
+      }
+      if (head && p.requestId !== '') {
+        const prior = this.receiptFor(run, p.requestId, p.fingerprint);
+        if (prior !== undefined) return { prior };
+      }
+    }
+    throw new LetheError(ErrorCode.REVISION_CONFLICT, `deletion in run '${run}' kept conflicting with concurrent writes; retry it with the same request_id`);
   }
 
   /**
@@ -223,15 +324,14 @@ export class DeletionService {
     const parsed = parseDeletionName(rawName);
     const run = runIdOf(this.deps.views, parsed.run);
     const name = `runs/${run}/deletions/${parsed.deletion}`;
-    const key = this.deps.views.keys.deletion(run, parsed.deletion);
-    const kv = this.deps.views.mirror.get(key);
-    const d = kv === undefined ? undefined : this.deps.views.deletion(run, parsed.deletion);
-    if (d === undefined || kv === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `deletion '${name}' not found`);
+    const head = this.deps.views.deletion(run, parsed.deletion);
+    if (head === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `deletion '${name}' not found`);
+    const d = head.value;
     return {
-      receipt: { ...d.value.receipt, revision: kv.createRevision },
-      ...(d.value.retrainCompleteTime === undefined ? {} : { retrainCompleteTime: d.value.retrainCompleteTime }),
-      ...(d.value.purgeCompleteTime === undefined ? {} : { purgeCompleteTime: d.value.purgeCompleteTime }),
-      state: d.value.purgeCompleteTime !== undefined ? 'PURGED' : d.value.retrainCompleteTime !== undefined ? 'RETRAINED' : 'ACKNOWLEDGED',
+      receipt: mergeReceipt(name, this.deps.views.run(run)?.orderings ?? [], this.deps.views.deletionParts(run, parsed.deletion), head.createRevision),
+      ...(d.retrainCompleteTime === undefined ? {} : { retrainCompleteTime: d.retrainCompleteTime }),
+      ...(d.purgeCompleteTime === undefined ? {} : { purgeCompleteTime: d.purgeCompleteTime }),
+      state: d.purgeCompleteTime !== undefined ? 'PURGED' : d.retrainCompleteTime !== undefined ? 'RETRAINED' : 'ACKNOWLEDGED',
     };
   }
 
@@ -246,8 +346,7 @@ export class DeletionService {
     }
     if (pageToken !== '' && !/^[0-9]{13}-[0-9a-f]{8}$/.test(pageToken)) throw invalidArgument(`page_token ${quote(pageToken, 40)} is not a token this API issued`, { field: 'page_token' });
     const size = pageSize === 0 ? 100 : pageSize;
-    const base = this.deps.views.keys.deletions(run);
-    const ids = this.deps.views.mirror.keys(base).map((k) => k.slice(base.length)).filter((id) => id > pageToken);
+    const ids = this.deps.views.deletionIds(run).filter((id) => id > pageToken);
     const page = ids.slice(0, size);
     return { deletions: page.map((id) => this.getDeletion(`runs/${run}/deletions/${id}`)), nextPageToken: ids.length > size ? (page[page.length - 1] ?? '') : '' };
   }

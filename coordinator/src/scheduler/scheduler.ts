@@ -22,7 +22,7 @@ import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { TaskResult__Output } from '../../../shared/src/gen/lethe/v1/TaskResult.js';
 import type { FencedWriter } from '../state/fenced-writer.js';
 import { DeletionRecordSchema, type BackboneRecord, type RunRecord } from '../state/records.js';
-import type { RunViews } from '../state/run-views.js';
+import { shardBody, shardCompares, type RunViews, type StoredShard } from '../state/run-views.js';
 import { shardRecordOf } from '../runs/stage-state.js';
 import type { StageCancel } from '../deletion/deletion-service.js';
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
@@ -132,10 +132,13 @@ export class Scheduler {
     this.cancel(effects.flatMap((e) => (e.type === 'cancel' ? [{ worker: e.worker, taskId: e.taskId, reason: reasons[e.reason] }] : [])));
   }
 
-  /** Writes a shard transition with CAS on the record it was computed from; false when the record changed. */
-  private async writeShard(run: string, shard: number, modRevision: number, t: Transition): Promise<number | null> {
-    const key = this.deps.views.keys.shard(run, shard);
-    return this.deps.writer.write([{ key, target: 'modRevision', op: '==', value: modRevision }], [{ key, value: JSON.stringify(t.record) }]);
+  /**
+   * Writes a shard transition with CAS on the record it was computed from (both its keys); null when the record
+   * changed. The scheduler's transitions never change generations: only the body is written.
+   */
+  private async writeShard(run: string, shard: number, stored: StoredShard, t: Transition): Promise<number | null> {
+    const { keys } = this.deps.views;
+    return this.deps.writer.write(shardCompares(keys, run, shard, stored), [{ key: keys.shard(run, shard), value: shardBody(t.record) }]);
   }
 
   private async scheduleRun(run: string): Promise<void> {
@@ -191,7 +194,7 @@ export class Scheduler {
       sends.push({ w, taskId, prefix });
     }
     if (effects.length === 0 && sends.length === 0) return;
-    const rev = await this.writeShard(run, shard, current.modRevision, { record: rec, effects });
+    const rev = await this.writeShard(run, shard, current, { record: rec, effects });
     if (rev === null) {
       for (const s of sends) s.w.running.delete(s.taskId);
       this.wake();
@@ -199,7 +202,6 @@ export class Scheduler {
     }
     for (const e of effects) if (e.type === 'cancel') this.deps.logger.info({ run, shard, stage: e.key, worker: e.worker, reason: e.reason }, 'assignment dropped');
     this.cancelEffects(effects);
-    const tombstones = [...views.tombstones(run, shard)];
     for (const { w, taskId, prefix } of sends) {
       const stage = prefix.length;
       const key = stagePrefixKey(prefix, stage);
@@ -220,7 +222,8 @@ export class Scheduler {
             backboneArtifact: backboneDigest,
             epochs: record.spec.epochs,
             seed: record.spec.seed,
-            excludedSampleIds: tombstones,
+            // Only the tombstones of the stage's own slices: a task's size grows with what it trains on.
+            excludedSampleIds: views.sliceTombstones(run, shard, prefix),
             sharingOrderings: sharing,
             runSpecJson: JSON.stringify(record.spec),
             salt: record.salt,
@@ -247,7 +250,7 @@ export class Scheduler {
       this.deps.logger.warn({ err, run, shard }, 'purge of deactivated artifacts failed; will retry');
       return;
     }
-    const rev = await this.writeShard(run, shard, current.modRevision, t);
+    const rev = await this.writeShard(run, shard, current, t);
     if (rev !== null) this.deps.logger.info({ run, shard, stages: t.effects.map((e) => (e.type === 'purge' ? e.key : '')) }, 'artifacts trained on deleted data purged');
   }
 
@@ -274,9 +277,11 @@ export class Scheduler {
    */
   private async markRetrainedDeletions(run: string, record: RunRecord): Promise<void> {
     const { views } = this.deps;
-    for (const d of views.deletions(run)) {
-      if (d.value.purgeCompleteTime !== undefined) continue;
-      const shards = Object.entries(d.value.generations).map(([shard, gens]) => ({ gens, rec: views.shard(run, Number(shard))?.value }));
+    for (const id of views.pendingDeletions(run)) {
+      const d = views.deletion(run, id);
+      if (d === undefined || d.value.purgeCompleteTime !== undefined) continue;
+      const generations = views.deletionParts(run, id).flatMap((p) => Object.entries(p.generations));
+      const shards = generations.map(([shard, gens]) => ({ gens, rec: views.shard(run, Number(shard))?.value }));
       const retrained = shards.every(({ gens, rec }) => rec !== undefined && gens.every((g, s) => (rec.generations[s] ?? 0) >= g) && fullyTrained(rec, record.orderings));
       if (!retrained) continue;
       const now = new Date(this.now()).toISOString();
@@ -300,7 +305,7 @@ export class Scheduler {
       const current = shardRecordOf(views, where.run, record, where.shard);
       const t = f(current.value);
       if (t.record === current.value) return t;
-      if ((await this.writeShard(where.run, where.shard, current.modRevision, t)) !== null) return t;
+      if ((await this.writeShard(where.run, where.shard, current, t)) !== null) return t;
     }
     return null;
   }
@@ -323,7 +328,7 @@ export class Scheduler {
         if (current === undefined) continue;
         const t = release(current.value, workerId, running);
         if (t.effects.length === 0) continue;
-        const rev = await this.writeShard(run, shard, current.modRevision, t);
+        const rev = await this.writeShard(run, shard, current, t);
         if (rev !== null) this.deps.logger.info({ run, shard, worker: workerId, stages: t.effects.map((e) => (e.type === 'cancel' ? e.key : '')) }, 'assignments the worker no longer runs were dropped');
       }
     }

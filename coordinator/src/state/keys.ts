@@ -25,8 +25,16 @@ export class Keys {
   shards(run: string): string {
     return `${this.run(run)}shards/`;
   }
+  /** A shard's slice generations (see ShardBodySchema for why they are a key of their own). */
+  gens(run: string, shard: number): string {
+    return `${this.run(run)}gens/${String(shard).padStart(5, '0')}`;
+  }
   deletion(run: string, id: string): string {
     return `${this.run(run)}deletions/${id}`;
+  }
+  /** Part k of a deletion split across transactions (the head, `deletion(run, id)`, is the last part). */
+  deletionPart(run: string, id: string, part: number): string {
+    return `${this.run(run)}deletions/${id}/${String(part).padStart(4, '0')}`;
   }
   deletions(run: string): string {
     return `${this.run(run)}deletions/`;

@@ -63,11 +63,14 @@ export const StageFailureSchema = z.object({
 });
 
 /**
- * One shard: slice generations (bumped by deletions), committed stages, assignments and failures, by prefix key.
- * Its transitions are the domain's shard state machine (`shared/src/domain/shard-machine.ts`).
+ * One shard's record — the domain state machine's (`shared/src/domain/shard-machine.ts`) — is stored as two keys:
+ * the small `gens/<shard>` key (slice generations: all a deletion writes, so a deletion's transaction stays small
+ * however many stages a shard has) and `shards/<shard>` (committed stages, assignments, failures). Every write
+ * compares both keys' revisions, so a transition always applies to exactly the record it was computed from.
  */
-export const ShardRecordSchema = z.object({
-  generations: z.array(z.number().int()),
+export const GenerationsSchema = z.object({ generations: z.array(z.number().int().min(0)) });
+
+export const ShardBodySchema = z.object({
   committed: z.record(z.string(), CommittedStageSchema),
   training: z.record(z.string(), AssignmentSchema),
   failures: z.record(z.string(), StageFailureSchema).default({}),
@@ -75,8 +78,8 @@ export const ShardRecordSchema = z.object({
   samplePasses: z.number().int().default(0),
   discardedSamplePasses: z.number().int().default(0),
 });
-// The stored form is exactly the state machine's record.
-export type ShardRecordStored = z.output<typeof ShardRecordSchema>;
+// Together, the two stored forms are exactly the state machine's record.
+export type ShardRecordStored = z.output<typeof ShardBodySchema> & z.output<typeof GenerationsSchema>;
 const _sameShape: ShardRecord = {} as ShardRecordStored;
 void _sameShape;
 
@@ -94,10 +97,41 @@ export const ReceiptSchema = z.object({
 });
 export type Receipt = z.output<typeof ReceiptSchema>;
 
-/** A deletion: its receipt, the deleted ids by shard (as keyed digests, never raw), and when its retraining finished. */
+/**
+ * What a deletion stores of its receipt: per shard, the slices it tainted and each ordering's active depth before
+ * and after. Active stages form a prefix of each ordering, so the receipt's stage lists follow from these and the
+ * run's orderings (`expandReceipt`): a single-id deletion stays a few hundred bytes, however many stages it touched.
+ */
+export const StoredReceiptSchema = z.object({
+  requestId: z.string(),
+  sampleCount: z.number().int(),
+  alreadyDeleted: z.number().int(),
+  acknowledgeTime: z.string(),
+  shards: z.array(
+    z.object({
+      shard: z.number().int(),
+      taintedSlices: z.array(z.number().int()),
+      newlyTaintedSlices: z.array(z.number().int()),
+      depthsBefore: z.array(z.number().int()),
+      depthsAfter: z.array(z.number().int()),
+    }),
+  ),
+});
+export type StoredReceipt = z.output<typeof StoredReceiptSchema>;
+
+/**
+ * A deletion, or one part of a large one. A deletion whose shards and ids fit one bounded transaction is one record
+ * at `deletions/<id>`; a larger one is split by shards into parts `deletions/<id>/<k>`, each committed in its own
+ * transaction (its tombstones and generation bumps together, so each part is exact on its own), and the head
+ * `deletions/<id>`, written last with the request id, holds the last part and the part count. The receipt fields
+ * of each part cover its shards; `sampleCount` is the part's, `alreadyDeleted` the request's (on the head).
+ */
 export const DeletionRecordSchema = z.object({
-  receipt: ReceiptSchema.omit({ revision: true }),
-  ids: z.record(z.string(), z.array(z.string().regex(/^[0-9a-f]{32}$/))),
+  receipt: StoredReceiptSchema,
+  /** On the head: how many parts the deletion has (1 for an unsplit one). */
+  parts: z.number().int().min(1).default(1),
+  /** "<shard>/<slice>" → keyed digests of the ids deleted there (per slice, so a stage task carries only its own). */
+  ids: z.record(z.string().regex(/^\d+\/\d+$/), z.array(z.string().regex(/^[0-9a-f]{32}$/))),
   /** Shard → the generation each tainted slice reached with this deletion (retrained once every stage is past it). */
   generations: z.record(z.string(), z.array(z.number().int())),
   retrainCompleteTime: z.string().optional(),

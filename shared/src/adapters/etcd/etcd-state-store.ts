@@ -71,7 +71,9 @@ function translate(e: unknown, what: string): LetheError {
   const name = e instanceof Error ? e.name : '';
   if (/deadline|DEADLINE_EXCEEDED/i.test(message)) return new LetheError(ErrorCode.DEADLINE_EXCEEDED, `etcd ${what}: ${message}`, { cause: e });
   if (/lease not found|requested lease not found/i.test(message)) return new LetheError(ErrorCode.LEASE_LOST, `etcd ${what}: ${message}`, { cause: e });
-  if (/too many operations in txn/i.test(message)) return new LetheError(ErrorCode.RESOURCE_EXHAUSTED, `etcd ${what}: ${message}`, { cause: e });
+  if (/too many operations in txn/i.test(message)) return new LetheError(ErrorCode.RESOURCE_EXHAUSTED, `etcd ${what}: the transaction has more operations than etcd's --max-txn-ops allows (${message})`, { cause: e });
+  if (/request is too large|message larger than max|RESOURCE_EXHAUSTED/i.test(message)) return new LetheError(ErrorCode.RESOURCE_EXHAUSTED, `etcd ${what}: the request is larger than etcd accepts (${message})`, { cause: e });
+  if (/database space exceeded|no space/i.test(message)) return new LetheError(ErrorCode.RESOURCE_EXHAUSTED, `etcd ${what}: etcd is out of space (its quota is reached): compact and defragment it, or raise --quota-backend-bytes; nothing was written, retry later (${message})`, { cause: e });
   if (/Unavailable|ECONNREFUSED|BrokenCircuit|circuit breaker|connect|closed|No connections available/i.test(`${name} ${message}`)) {
     return new LetheError(ErrorCode.UNAVAILABLE, `etcd is unreachable (${what}: ${message}); nothing was written by this call, retry it later`, { cause: e });
   }

@@ -126,8 +126,15 @@ async function launch(o: LaunchOptions): Promise<LocalServer> {
 export interface EtcdServerOptions {
   /** Data directory; a temporary one (removed on stop) when absent. */
   readonly dataDir?: string;
-  /** etcd's --max-txn-ops; Lethe's deletion transactions can exceed the default 128. @default 1024 */
+  /**
+   * etcd's --max-txn-ops. Lethe works on a stock etcd, so the default is etcd's own: tests and `lethe up` run
+   * with production limits. @default 128
+   */
   readonly maxTxnOps?: number;
+  /** --auto-compaction-retention (hours, or a duration such as '30m'); none when absent. */
+  readonly autoCompactionRetention?: string;
+  /** --quota-backend-bytes; etcd's default (2 GiB) when absent. */
+  readonly quotaBackendBytes?: number;
   readonly binary?: string;
   readonly host?: string;
   /** Client port; a free one when absent. Restarting a member on its data dir needs the same port. */
@@ -155,7 +162,9 @@ export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<
       ['--initial-advertise-peer-urls', `http://${host}:${peer}`],
       ['--initial-cluster', `${member}=http://${host}:${peer}`],
       ['--listen-metrics-urls', `http://${host}:${metrics}`],
-      ['--max-txn-ops', String(options.maxTxnOps ?? 1024)],
+      ['--max-txn-ops', String(options.maxTxnOps ?? 128)],
+      ...(options.autoCompactionRetention === undefined ? [] : [['--auto-compaction-mode', 'periodic', '--auto-compaction-retention', options.autoCompactionRetention]]),
+      ...(options.quotaBackendBytes === undefined ? [] : [['--quota-backend-bytes', String(options.quotaBackendBytes)]]),
       ['--log-level', 'error'],
     ].flat(),
     host,

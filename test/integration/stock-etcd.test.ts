@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator } from '../../coordinator/src/coordinator.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { startEtcdServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
+import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
+import { createLogger } from '../../shared/src/log/logger.js';
+import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
+import { placeSample } from '../../shared/src/domain/placement.js';
+import { eventually } from '../support/eventually.js';
+
+/**
+ * Deletions on an etcd with production limits (128 operations per transaction, 1.5 MiB per request): one
+ * touching 200 shards and one of 40,000 ids both succeed, split into parts that each stay exact.
+ */
+describe('deletions on a stock-configured etcd', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-stock-'));
+  let etcd: LocalServer;
+  let coordinator: Coordinator;
+  let client: LetheClient;
+
+  beforeAll(async () => {
+    etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') }); // --max-txn-ops 128, default request limit
+    coordinator = await Coordinator.start({
+      store: new EtcdStateStore({ endpoints: [etcd.endpoint] }),
+      events: new InMemoryEventBus(),
+      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      listen: '127.0.0.1:0',
+      backend: 'cpu',
+    });
+    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
+    client = new LetheClient(coordinator.address, 60_000);
+  });
+  afterAll(async () => {
+    client.close();
+    await coordinator.stop();
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deletes across 200 shards in one request: every shard deactivated, one receipt, replayable', async () => {
+    const samples = 10_000;
+    await client.createRun({ requestId: '', runId: 'wide', spec: { dataset: { builtin: 'blobs', samples, features: 4, classes: 2 }, shards: 200, slices: 2, budget: 1 } });
+    const data = makeBlobs({ samples, features: 4, classes: 2 });
+    const user = Array.from(data.split.user, (r) => data.ids[r] as string);
+    // One id per shard: 200 shards in one request.
+    const perShard = new Map<number, string>();
+    for (const id of user) {
+      const { shard } = placeSample('wide', id, 200, 2);
+      if (!perShard.has(shard)) perShard.set(shard, id);
+    }
+    expect(perShard.size).toBe(200);
+    const ids = [...perShard.values()];
+    const receipt = await client.deleteSamples('wide-1', 'runs/wide', ids);
+    expect(receipt.sampleCount).toBe(200);
+    expect(new Set(receipt.shards.map((s) => s.shard)).size).toBe(200);
+    const again = await client.getDeletion(receipt.name);
+    expect(again.receipt?.shards.length).toBe(200);
+    expect(again.receipt?.revision).toBe(receipt.revision);
+    expect((await client.deleteSamples('wide-1', 'runs/wide', [...ids].reverse())).name).toBe(receipt.name);
+    for (const id of ids.slice(0, 20)) expect((await client.whereIs('runs/wide', id)).deleted).toBe(true);
+    const run = await client.getRun('runs/wide', receipt.revision);
+    expect(run.shards.every((s) => s.taintedSlices.length === 0)).toBe(true); // nothing was trained: nothing tainted
+  });
+
+  it('deletes 40,000 ids in one request', async () => {
+    const samples = 70_000;
+    await client.createRun({ requestId: '', runId: 'deep', spec: { dataset: { builtin: 'blobs', samples, features: 4, classes: 2 }, shards: 4, slices: 2, budget: 2 } });
+    const data = makeBlobs({ samples, features: 4, classes: 2 });
+    const ids = Array.from(data.split.user, (r) => data.ids[r] as string).slice(0, 40_000);
+    expect(ids).toHaveLength(40_000);
+    const receipt = await client.deleteSamples('deep-1', 'runs/deep', ids);
+    expect(receipt.sampleCount).toBe(40_000);
+    const listed = await client.listDeletions('runs/deep');
+    expect(listed.deletions.map((d) => d.receipt?.name)).toEqual([receipt.name]);
+    expect(listed.deletions[0]?.receipt?.sampleCount).toBe(40_000);
+    for (const id of [ids[0], ids[19_999], ids[39_999]]) expect((await client.whereIs('runs/deep', id as string)).deleted).toBe(true);
+    const second = await client.deleteSamples('', 'runs/deep', ids.slice(0, 10));
+    expect(second).toMatchObject({ name: '', sampleCount: 0, alreadyDeleted: 10 });
+  });
+});
