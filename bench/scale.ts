@@ -55,17 +55,23 @@ const userIds = Array.from(samples.dataset.split.user, (r) => samples.dataset.id
 let next = 0;
 const take = (n: number): string[] => userIds.slice(next, (next += n));
 
-/** Bytes (keys and values) of every key a deletion's transaction wrote, from etcd itself. */
+/**
+ * Bytes (keys and values) of every put in a deletion's transaction, replayed from etcd's own history (so the
+ * outbox event, published and removed right after, counts too).
+ */
 async function bytesWritten(revision: number): Promise<{ bytes: number; keys: Map<string, number> }> {
-  const { kvs } = await bareStore.list(prefix);
   const keys = new Map<string, number>();
   let bytes = 0;
-  for (const kv of kvs) {
-    if (kv.modRevision !== revision) continue;
-    const size = Buffer.byteLength(kv.key) + Buffer.byteLength(kv.value);
-    keys.set(kv.key.replace(/[0-9]{13}-[0-9a-f]{8}|\/\d{5}$/g, '<id>'), size);
-    bytes += size;
+  const stop = new AbortController();
+  for await (const e of bareStore.watch(prefix, { fromRevision: revision, signal: stop.signal })) {
+    if (e.type === 'put' && e.revision === revision) {
+      const size = Buffer.byteLength(e.kv.key) + Buffer.byteLength(e.kv.value);
+      keys.set(e.kv.key.replace(/[0-9]{13}-[0-9a-f]{8}|\/\d{5}$/g, '<id>'), size);
+      bytes += size;
+    }
+    if (e.revision >= revision && e.revisionDone) break;
   }
+  stop.abort();
   return { bytes, keys };
 }
 

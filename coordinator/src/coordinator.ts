@@ -19,6 +19,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { Predictor } from './serving/predictor.js';
 import { WorkerHub } from './workers/worker-hub.js';
 import { StoreProbe } from './health/store-probe.js';
+import { OutboxRelay } from './events/outbox.js';
 import {
   adminHandlers,
   deletionHandlers,
@@ -72,6 +73,7 @@ export class Coordinator {
     private readonly hub: WorkerHub,
     private readonly logger: Logger,
     private readonly probe: StoreProbe,
+    private readonly relay: OutboxRelay,
     id: string,
   ) {
     this.id = id;
@@ -92,9 +94,10 @@ export class Coordinator {
     const writer = new FencedWriter({ store: o.store, mirror, election });
     const views = new RunViews(mirror, keys);
     const hub = new WorkerHub(logger.child({ component: 'workers' }));
-    const scheduler = new Scheduler({ views, writer, hub, artifacts: o.artifacts, events: o.events, logger: logger.child({ component: 'scheduler' }), ...(o.now === undefined ? {} : { now: o.now }) });
+    const relay = new OutboxRelay({ mirror, keys, writer, events: o.events, logger: logger.child({ component: 'outbox' }) });
+    const scheduler = new Scheduler({ views, writer, hub, artifacts: o.artifacts, logger: logger.child({ component: 'scheduler' }), ...(o.now === undefined ? {} : { now: o.now }) });
     const runs = new RunService({ views, writer, logger, onCreated: () => scheduler.wake() });
-    const deletions = new DeletionService({ views, writer, events: o.events, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
+    const deletions = new DeletionService({ views, writer, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
         scheduler.cancel(cancels);
         scheduler.wake();
       },
@@ -139,14 +142,18 @@ export class Coordinator {
     new ReflectionService(packageDefinition).addToServer(server);
     // Any change to the state (a deletion, a commit, a worker lease expiring) may make work ready.
     mirror.on('change', () => scheduler.wake());
-    election.on('elected', () => scheduler.start());
+    election.on('elected', () => {
+      scheduler.start();
+      relay.start();
+    });
     election.on('deposed', () => {
       void scheduler.stop();
+      void relay.stop();
       hub.closeAll();
     });
     election.start();
     logger.info({ address, listen: o.listen }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, id);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, id);
   }
 
   get isLeader(): boolean {
@@ -158,6 +165,7 @@ export class Coordinator {
     this.probe.stop();
     this.health.setStatus('', 'NOT_SERVING');
     await this.scheduler.stop();
+    await this.relay.stop();
     this.hub.closeAll();
     await this.election.stop();
     await new Promise<void>((resolve) => {

@@ -5,10 +5,10 @@ import { quote, requireBoundedString, requireRequestId } from '../../../shared/s
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
-import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { FencedWriter, Put } from '../state/fenced-writer.js';
 import { activeDepth, deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
-import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord } from '../state/records.js';
+import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord, type StoredReceipt } from '../state/records.js';
+import { outboxPut } from '../events/outbox.js';
 import { shardCompares, shardGenerations, type RunViews } from '../state/run-views.js';
 import { runSamples, type RunSamples } from '../runs/run-catalog.js';
 import { runIdOf } from '../runs/run-service.js';
@@ -24,7 +24,6 @@ const CAS_RETRIES = 20;
 export interface DeletionServiceDeps {
   readonly views: RunViews;
   readonly writer: FencedWriter;
-  readonly events: EventBus;
   readonly logger: Logger;
   /**
    * After a deletion commits: the in-flight tasks it made stale (to cancel on their workers) and a wake-up for the
@@ -62,10 +61,23 @@ function deletionFingerprint(key: string, ids: readonly string[]): string {
   return h.digest('hex');
 }
 
-interface RequestRecord {
+/**
+ * How long a request id is honoured (AIP-155's window; stated in the API). Past it, the id may be reused and the
+ * scheduler removes its record: nothing kept per request grows forever. Deletion records (the tombstones) stay.
+ */
+export const REQUEST_ID_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+export interface RequestRecord {
   readonly deletion: string;
   /** Absent on records written before fingerprints existed: those replay without a check. */
   readonly fingerprint?: string;
+  /** When the request was acknowledged (ms); absent on older records, which never expire. */
+  readonly at?: number;
+}
+
+/** True once a request record is past the retention window. */
+export function requestExpired(r: RequestRecord, nowMs: number): boolean {
+  return r.at !== undefined && r.at + REQUEST_ID_RETENTION_MS < nowMs;
 }
 
 /**
@@ -231,15 +243,13 @@ export class DeletionService {
     let revision = 0;
     for (let k = 0; k < parts.length; k++) {
       const head = k === parts.length - 1;
-      const out = await this.commitPart(run, record, { deletionId, name, requestId, fingerprint, part: k, parts: parts.length, alreadyDeleted: head ? alreadyDeleted : 0 }, parts[k] as PartUnit[]);
+      const out = await this.commitPart(run, record, { deletionId, name, requestId, fingerprint, part: k, parts: parts.length, alreadyDeleted: head ? alreadyDeleted : 0 }, parts[k] as PartUnit[], committed.flatMap((c) => c.receipt.shards));
       if ('prior' in out) return out.prior;
       committed.push(out.record);
       revision = out.revision;
     }
     const receipt = mergeReceipt(name, record.orderings, committed, revision);
     this.deps.logger.info({ run, deletion: deletionId, requestId, ids: deleted, alreadyDeleted, parts: parts.length, shards: receipt.shards.length, deactivated: receipt.deactivated.length, revision }, 'deletion acknowledged');
-    // Events follow the commit; a lost event never loses the deletion, which etcd already holds.
-    this.deps.events.publish(`lethe.events.deletion.${run}`, { type: 'DeletionAcknowledged', run, deletion: name, revision, shards: receipt.shards }, { msgId: `${run}/${deletionId}` }).catch((err: unknown) => this.deps.logger.warn({ err }, 'event publish failed'));
     return receipt;
   }
 
@@ -254,6 +264,7 @@ export class DeletionService {
     record: RunRecord,
     p: { deletionId: string; name: string; requestId: string; fingerprint: string; part: number; parts: number; alreadyDeleted: number },
     units: readonly PartUnit[],
+    committedShards: readonly StoredReceipt['shards'][number][] = [],
   ): Promise<{ record: DeletionRecord; revision: number } | { prior: Receipt }> {
     const { views, writer } = this.deps;
     const head = p.part === p.parts - 1;
@@ -285,9 +296,16 @@ export class DeletionService {
         for (const e of t.effects) if (e.type === 'cancel') cancels.push({ shard, stage: e.key, worker: e.worker, taskId: e.taskId, reason: 'slices changed by a deletion' });
       }
       puts.push({ key: head ? views.keys.deletion(run, p.deletionId) : views.keys.deletionPart(run, p.deletionId, p.part), value: JSON.stringify(part) });
+      if (head) {
+        // The event is committed with the deletion (the outbox): an outage of the bus can delay it, never lose it.
+        const shards = [...committedShards, ...part.receipt.shards].map(({ shard, taintedSlices, newlyTaintedSlices }) => ({ shard, taintedSlices, newlyTaintedSlices }));
+        puts.push(outboxPut(views.keys, { subject: `lethe.events.deletion.${run}`, data: { type: 'DeletionAcknowledged', run, deletion: p.name, shards }, msgId: `${run}/${p.deletionId}` }));
+      }
       if (head && p.requestId !== '') {
-        compare.push({ key: views.keys.request(run, p.requestId), target: 'createRevision', op: '==', value: 0 });
-        puts.push({ key: views.keys.request(run, p.requestId), value: JSON.stringify({ deletion: p.deletionId, fingerprint: p.fingerprint } satisfies RequestRecord) });
+        // A new id must not exist yet; an expired one is replaced only as it was read.
+        const old = views.mirror.get(views.keys.request(run, p.requestId));
+        compare.push(old === undefined ? { key: views.keys.request(run, p.requestId), target: 'createRevision', op: '==', value: 0 } : { key: old.key, target: 'modRevision', op: '==', value: old.modRevision });
+        puts.push({ key: views.keys.request(run, p.requestId), value: JSON.stringify({ deletion: p.deletionId, fingerprint: p.fingerprint, at: Date.now() } satisfies RequestRecord) });
       }
       const revision = await writer.write(compare, puts);
       if (revision !== null) {
@@ -313,6 +331,7 @@ export class DeletionService {
     const req = views.mirror.get(views.keys.request(run, requestId));
     if (req === undefined) return undefined;
     const prior = JSON.parse(req.value) as RequestRecord;
+    if (requestExpired(prior, Date.now())) return undefined;
     const name = `runs/${run}/deletions/${prior.deletion}`;
     if (prior.fingerprint !== undefined && prior.fingerprint !== fingerprint) {
       throw new LetheError(ErrorCode.ALREADY_EXISTS, `request_id ${quote(requestId, 40)} was already used for another set of ids by deletion '${name}'; use a new request_id`, { details: { field: 'request_id', deletion: name } });

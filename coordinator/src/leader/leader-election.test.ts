@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryStateBackend } from '../../../shared/src/testing/in-memory-state-store.js';
 import { createLogger } from '../../../shared/src/log/logger.js';
 import { LeaderElection } from './leader-election.js';
+import { ErrorCode, LetheError } from '../../../shared/src/errors/errors.js';
+import type { StateStore, TxnRequest } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -33,5 +35,72 @@ describe('LeaderElection', () => {
     await b.stop();
     expect(await sb.get('/t/leader')).toBeNull(); // stepping down releases the key at once
     await a.stop();
+  });
+
+  it('resolves a campaign whose reply was lost after etcd committed it: it leads, and no lease is orphaned', async () => {
+    const backend = new InMemoryStateBackend();
+    const real = backend.client();
+    let failNext = true;
+    // The first campaign commits, then its caller sees a timeout (the reply was lost).
+    const lossy: StateStore = Object.assign(Object.create(real) as StateStore, {
+      txn: async (req: TxnRequest) => {
+        const r = await real.txn(req);
+        if (failNext && req.success.some((op) => op.type === 'put' && op.key === '/t/leader')) {
+          failNext = false;
+          throw new LetheError(ErrorCode.DEADLINE_EXCEEDED, 'etcd txn: deadline exceeded');
+        }
+        return r;
+      },
+    });
+    const a = new LeaderElection({ store: lossy, key: '/t/leader', id: 'a', address: 'a:1', ttlSeconds: 1, logger });
+    const b = new LeaderElection({ store: backend.client(), key: '/t/leader', id: 'b', address: 'b:1', ttlSeconds: 1, logger });
+    a.start();
+    b.start();
+    await eventually('someone leads', 5000, () => Promise.resolve(a.isLeader || b.isLeader));
+    expect(failNext).toBe(false);
+    // a's lost campaign did take the key: a leads with it (the key names a and a's fence holds).
+    expect(a.isLeader).toBe(true);
+    expect(b.isLeader).toBe(false);
+    expect((await real.get('/t/leader'))?.value).toContain('"id":"a"');
+    expect((await real.txn({ compare: a.fence(), success: [] })).succeeded).toBe(true);
+    // When a steps down, b takes over: no orphaned lease keeps the key.
+    await a.stop();
+    await eventually('b leads after a steps down', 5000, () => Promise.resolve(b.isLeader));
+    await b.stop();
+  });
+
+  it('revokes the lease of a lost campaign that did not take the key', async () => {
+    const backend = new InMemoryStateBackend();
+    const real = backend.client();
+    // b holds the key; a's campaign fails (compare) but its reply is lost.
+    const b = new LeaderElection({ store: backend.client(), key: '/t/leader', id: 'b', address: 'b:1', ttlSeconds: 1, logger });
+    b.start();
+    await eventually('b leads', 2000, () => Promise.resolve(b.isLeader));
+    const revoked: string[] = [];
+    let failNext = true;
+    const lossy: StateStore = Object.assign(Object.create(real) as StateStore, {
+      txn: async (req: TxnRequest) => {
+        const r = await real.txn(req);
+        if (failNext && req.success.some((op) => op.type === 'put' && op.key === '/t/leader')) {
+          failNext = false;
+          throw new LetheError(ErrorCode.DEADLINE_EXCEEDED, 'etcd txn: deadline exceeded');
+        }
+        return r;
+      },
+      grantLease: async (ttl: number) => {
+        const lease = await real.grantLease(ttl);
+        return { ...lease, revoke: async () => {
+          revoked.push(lease.id);
+          await lease.revoke();
+        } };
+      },
+    });
+    const a = new LeaderElection({ store: lossy, key: '/t/leader', id: 'a', address: 'a:1', ttlSeconds: 1, logger });
+    a.start();
+    await eventually('the lost campaign resolved', 3000, () => Promise.resolve(!failNext && revoked.length === 1));
+    expect(a.isLeader).toBe(false);
+    expect((await real.get('/t/leader'))?.value).toContain('"id":"b"');
+    await a.stop();
+    await b.stop();
   });
 });

@@ -54,20 +54,42 @@ export class LeaderElection extends EventEmitter<{ elected: []; deposed: [] }> {
     this.loop = this.campaign();
   }
 
+  /**
+   * A campaign whose reply was lost (a timeout after etcd committed it) may or may not hold the key. The key says:
+   * if it is ours (our lease, our value) we lead with it; otherwise the lease is revoked, so no lease that nobody
+   * uses keeps a key alive (an orphaned leader key would leave the cluster without a leader for good).
+   */
+  private async resolveLostCampaign(lease: Lease, value: string): Promise<{ createRevision: number } | null> {
+    const kv = await this.deps.store.get(this.deps.key);
+    if (kv !== null && kv.lease === lease.id && kv.value === value) return { createRevision: kv.createRevision };
+    await lease.revoke();
+    return null;
+  }
+
   private async campaign(): Promise<void> {
     while (!this.stopped) {
+      let attempt: { lease: Lease; value: string } | undefined;
       try {
-        this.lease ??= await this.deps.store.grantLease(this.deps.ttlSeconds);
+        const lease = (this.lease ??= await this.deps.store.grantLease(this.deps.ttlSeconds));
         const value = JSON.stringify({ id: this.deps.id, address: this.deps.address, since: new Date().toISOString() } satisfies LeaderRecord);
-        const r = await this.deps.store.txn({
-          compare: [{ key: this.deps.key, target: 'createRevision', op: '==', value: 0 }],
-          success: [{ type: 'put', key: this.deps.key, value, lease: this.lease.id }],
-        });
-        if (r.succeeded) {
-          this.leadingSince = { createRevision: r.revision, value };
-          this.deps.logger.info({ id: this.deps.id, revision: r.revision }, 'elected leader');
+        attempt = { lease, value };
+        let won: { createRevision: number } | null;
+        try {
+          const r = await this.deps.store.txn({
+            compare: [{ key: this.deps.key, target: 'createRevision', op: '==', value: 0 }],
+            success: [{ type: 'put', key: this.deps.key, value, lease: lease.id }],
+          });
+          won = r.succeeded ? { createRevision: r.revision } : null;
+        } catch (err) {
+          this.deps.logger.warn({ err }, 'leader campaign got no reply; reading the leader key to resolve it');
+          won = await this.resolveLostCampaign(lease, value);
+          if (won === null) this.lease = undefined;
+        }
+        attempt = undefined;
+        if (won !== null) {
+          this.leadingSince = { createRevision: won.createRevision, value };
+          this.deps.logger.info({ id: this.deps.id, revision: won.createRevision }, 'elected leader');
           this.emit('elected');
-          const lease = this.lease;
           await Promise.race([lease.lost, this.untilStopped()]);
           this.leadingSince = undefined;
           this.lease = undefined;
@@ -77,6 +99,9 @@ export class LeaderElection extends EventEmitter<{ elected: []; deposed: [] }> {
         }
       } catch (err) {
         this.deps.logger.warn({ err }, 'leader campaign failed; retrying');
+        // Never drop a lease that may hold the key: revoke it (best effort; it expires after its TTL anyway).
+        if (attempt !== undefined) await attempt.lease.revoke().catch(() => undefined);
+        else await this.lease?.revoke().catch(() => undefined);
         this.lease = undefined;
       }
       await new Promise((r) => setTimeout(r, POLL_MS));

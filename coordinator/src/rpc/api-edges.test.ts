@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Coordinator } from '../coordinator.js';
@@ -119,6 +120,17 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     expect((await client.createRun({ requestId: 'create-edges', runId: 'edges', spec: spec() })).name).toBe('operations/runs/edges');
   });
 
+  it('honours a request id for 30 days: past that window the id may be used again', async () => {
+    const keys = new Keys(PREFIX);
+    const expired = { deletion: '0000000000000-00000000', fingerprint: 'f'.repeat(64), at: Date.now() - 31 * 24 * 3600 * 1000 };
+    const { revision } = await store.txn({ compare: [], success: [{ type: 'put', key: keys.request('edges', 'from-last-month'), value: JSON.stringify(expired) }] });
+    await client.getRun('runs/edges', String(revision)); // the coordinator has applied it
+    const r = await client.deleteSamples('from-last-month', 'runs/edges', [userIds[60] as string]);
+    expect(r.sampleCount).toBe(1);
+    // The id now names the new deletion, and replays it.
+    expect((await client.deleteSamples('from-last-month', 'runs/edges', [userIds[60] as string])).name).toBe(r.name);
+  });
+
   it.each([
     { name: 'a space', id: 'has space' },
     { name: '129 characters', id: 'r'.repeat(129) },
@@ -196,6 +208,18 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     const run = await client.getRun('runs/seed-zero');
     expect(run.spec?.seed).toBe(0);
     expect(run.spec?.dataset?.testFraction).toBe(0);
+  });
+
+  it('names a file dataset by its sha256 at creation, so every worker reads the same bytes', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `row-${i},${i % 2},${Math.sin(i)},${Math.cos(i)}`);
+    const text = `id,label,a,b\n${rows.join('\n')}\n`;
+    const path = join(dir, 'rows.csv');
+    writeFileSync(path, text);
+    await client.createRun({ requestId: '', runId: 'from-file', spec: { dataset: { uri: path }, shards: 2, slices: 2, budget: 2 } });
+    expect((await client.getRun('runs/from-file')).spec?.dataset?.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+    // A sha256 given by the caller is checked, not trusted.
+    const wrong = await outcome(client.createRun({ requestId: '', runId: 'wrong-digest', spec: { dataset: { uri: path, sha256: 'a'.repeat(64) }, shards: 2, slices: 2, budget: 2 } }));
+    expect(wrong.code).toBe('FAILED_PRECONDITION');
   });
 
   it('refuses garbage page sizes and tokens, and pages deletions', async () => {

@@ -68,6 +68,7 @@ export function runSpecFromProto(p: RunSpec__Output | null | undefined): unknown
     dataset: d === null ? undefined : drop({
       builtin: text(d.builtin),
       uri: text(d.uri),
+      sha256: text(d.sha256),
       idColumn: text(d.idColumn),
       labelColumn: text(d.labelColumn),
       task: dataTask,
@@ -105,6 +106,7 @@ export function runSpecToProto(s: RunSpec): RunSpecProto {
     dataset: {
       ...(s.dataset.builtin === undefined ? {} : { builtin: s.dataset.builtin }),
       ...(s.dataset.uri === undefined ? {} : { uri: s.dataset.uri }),
+      ...(s.dataset.sha256 === undefined ? {} : { sha256: s.dataset.sha256 }),
       idColumn: s.dataset.idColumn,
       labelColumn: s.dataset.labelColumn,
       publicFraction: s.dataset.publicFraction,

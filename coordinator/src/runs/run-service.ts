@@ -45,9 +45,9 @@ export class RunService {
   async createRun(rawRequestId: unknown, runId: string, specInput: unknown): Promise<{ run: string; created: boolean }> {
     const requestId = requireRequestId(rawRequestId);
     if (runId.length > 63 || (runId !== '' && !RUN_ID.test(runId))) throw invalidArgument(`run_id must be a lowercase DNS-style id (a-z, 0-9, -; at most 63 characters), got ${quote(runId)}`, { field: 'run_id' });
-    const spec = parseRunSpec(specInput);
+    const requested = parseRunSpec(specInput);
     const id = runId === '' ? `run-${randomUUID().slice(0, 8)}` : runId;
-    const fingerprint = createFingerprint(runId, spec);
+    const fingerprint = createFingerprint(runId, requested);
     const keys = this.deps.views.keys;
     if (requestId !== '') {
       const prior = this.existing(requestId, fingerprint);
@@ -55,7 +55,9 @@ export class RunService {
     }
     if (this.deps.views.run(id) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
     const salt = id;
-    const samples = runSamples(id, salt, spec);
+    const samples = runSamples(id, salt, requested);
+    // A file dataset is named by its content from now on: workers refuse a file that changed.
+    const spec = samples.dataset.contentDigest === undefined ? requested : { ...requested, dataset: { ...requested.dataset, sha256: samples.dataset.contentDigest } };
     if (samples.dataset.task !== spec.dataset.task) throw invalidArgument(`dataset task mismatch`, { field: 'dataset.task' });
     const orderings =
       spec.selection === 'cyclic'

@@ -173,4 +173,15 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     await eventually('honest retry serving', 5_000, async () => (await client.getRun(`runs/${run}`)).shards[0]?.orderings[0]?.stages[0]?.artifact === honest);
     w.close();
   });
+
+  it('removes request ids past their retention window, and only those', async () => {
+    await client.createRun({ requestId: '', runId: 'sweep', spec: oneStage });
+    const keys = new Keys(PREFIX);
+    const old = { deletion: '0000000000000-00000000', fingerprint: 'f', at: clock - 31 * 24 * 3600 * 1000 };
+    await put(store, keys.request('sweep', 'old'), JSON.stringify(old));
+    await put(store, keys.request('sweep', 'recent'), JSON.stringify({ ...old, at: clock }));
+    clock += 11 * 60 * 1000; // past the sweep period
+    await eventually('expired request id removed', 5_000, async () => (await store.get(keys.request('sweep', 'old'))) === null);
+    expect(await store.get(keys.request('sweep', 'recent'))).not.toBeNull();
+  });
 });

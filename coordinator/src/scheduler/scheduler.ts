@@ -18,13 +18,13 @@ import {
   type Transition,
 } from '../../../shared/src/domain/shard-machine.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
-import type { EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { TaskResult__Output } from '../../../shared/src/gen/lethe/v1/TaskResult.js';
-import type { FencedWriter } from '../state/fenced-writer.js';
+import type { FencedWriter, Put } from '../state/fenced-writer.js';
+import { outboxPut } from '../events/outbox.js';
 import { DeletionRecordSchema, type BackboneRecord, type RunRecord } from '../state/records.js';
 import { shardBody, shardCompares, type RunViews, type StoredShard } from '../state/run-views.js';
 import { shardRecordOf } from '../runs/stage-state.js';
-import type { StageCancel } from '../deletion/deletion-service.js';
+import { requestExpired, type RequestRecord, type StageCancel } from '../deletion/deletion-service.js';
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
@@ -36,7 +36,6 @@ export interface SchedulerDeps {
   readonly artifacts: ArtifactStore;
   readonly writer: FencedWriter;
   readonly hub: WorkerHub;
-  readonly events: EventBus;
   readonly logger: Logger;
   /** Period of the safety-net tick; wake-ups run sooner. @default 500 */
   readonly tickMs?: number;
@@ -59,6 +58,8 @@ function parseTaskId(id: string): { run: string; shard: number | null; key: stri
   if (parts.length === 4 && /^\d+$/.test(parts[1] as string)) return { run: parts[0] as string, shard: Number(parts[1]), key: parts[2] as string };
   return null;
 }
+
+const REQUEST_SWEEP_MS = 10 * 60 * 1000;
 
 /** How long an assignment may be missing from its worker's heartbeats before it is taken back (never received). */
 export const ASSIGNMENT_GRACE_MS = 10_000;
@@ -105,6 +106,7 @@ export class Scheduler {
       if (!this.active) return;
       try {
         for (const run of this.deps.views.runNames()) await this.scheduleRun(run);
+        await this.sweepRequestIds();
       } catch (err) {
         this.deps.logger.warn({ err }, 'scheduling pass failed');
       }
@@ -136,9 +138,33 @@ export class Scheduler {
    * Writes a shard transition with CAS on the record it was computed from (both its keys); null when the record
    * changed. The scheduler's transitions never change generations: only the body is written.
    */
-  private async writeShard(run: string, shard: number, stored: StoredShard, t: Transition): Promise<number | null> {
+  private async writeShard(run: string, shard: number, stored: StoredShard, t: Transition, extra: readonly Put[] = []): Promise<number | null> {
     const { keys } = this.deps.views;
-    return this.deps.writer.write(shardCompares(keys, run, shard, stored), [{ key: keys.shard(run, shard), value: shardBody(t.record) }]);
+    return this.deps.writer.write(shardCompares(keys, run, shard, stored), [{ key: keys.shard(run, shard), value: shardBody(t.record) }, ...extra]);
+  }
+
+  private lastSweep = 0;
+
+  /**
+   * Every 10 minutes, removes the records of request ids past their retention window (in batches that fit one
+   * transaction). The only scan of every request record, and a rare one.
+   */
+  private async sweepRequestIds(): Promise<void> {
+    if (this.now() - this.lastSweep < REQUEST_SWEEP_MS) return;
+    this.lastSweep = this.now();
+    const { views } = this.deps;
+    for (const run of views.runNames()) {
+      const base = `${views.keys.run(run)}requests/`;
+      const expired = views.mirror.keys(base).filter((key) => {
+        const kv = views.mirror.get(key);
+        return kv !== undefined && requestExpired(JSON.parse(kv.value) as RequestRecord, this.now());
+      });
+      for (let i = 0; i < expired.length; i += 100) {
+        const batch = expired.slice(i, i + 100);
+        await this.deps.writer.write(batch.map((key) => ({ key, target: 'modRevision' as const, op: '==' as const, value: views.mirror.get(key)?.modRevision ?? 0 })), [], batch);
+      }
+      if (expired.length > 0) this.deps.logger.info({ run, removed: expired.length }, 'expired request ids removed');
+    }
   }
 
   private async scheduleRun(run: string): Promise<void> {
@@ -294,8 +320,11 @@ export class Scheduler {
     }
   }
 
-  /** Applies one machine transition to the shard a task belongs to, retrying the CAS on a changed record. */
-  private async transitionOf(taskId: string, f: (rec: ShardRecord) => Transition): Promise<Transition | null> {
+  /**
+   * Applies one machine transition to the shard a task belongs to, retrying the CAS on a changed record; `extra`
+   * adds puts to the same transaction (the outbox event of what the transition did).
+   */
+  private async transitionOf(taskId: string, f: (rec: ShardRecord) => Transition, extra: (t: Transition) => Put[] = () => []): Promise<Transition | null> {
     const { views } = this.deps;
     const where = parseTaskId(taskId);
     if (where === null || where.shard === null) return null;
@@ -305,7 +334,7 @@ export class Scheduler {
       const current = shardRecordOf(views, where.run, record, where.shard);
       const t = f(current.value);
       if (t.record === current.value) return t;
-      if ((await this.writeShard(where.run, where.shard, current, t)) !== null) return t;
+      if ((await this.writeShard(where.run, where.shard, current, t, extra(t))) !== null) return t;
     }
     return null;
   }
@@ -440,8 +469,11 @@ export class Scheduler {
     const error = refused === null ? r.error : `result refused: ${refused}`;
     const now = new Date(this.now());
     const passes = Number(r.samplePasses) || 0;
-    const t = await this.transitionOf(r.taskId, (rec) =>
-      commit(rec, { key, taskId: r.taskId, worker: workerId, ok, digest: r.artifact, manifestHash: r.manifestHash, samplePasses: passes, error, now: now.toISOString(), nowMs: now.getTime() }),
+    const t = await this.transitionOf(
+      r.taskId,
+      (rec) => commit(rec, { key, taskId: r.taskId, worker: workerId, ok, digest: r.artifact, manifestHash: r.manifestHash, samplePasses: passes, error, now: now.toISOString(), nowMs: now.getTime() }),
+      // The StageCommitted event commits with the stage (the outbox): never lost, whatever the bus does.
+      (tr) => (tr.effects[0]?.type === 'committed' ? [outboxPut(this.deps.views.keys, { subject: `lethe.events.stage.${run}`, data: { type: 'StageCommitted', run, shard, stage: key, artifact: r.artifact }, msgId: `${run}/${shard}/${key}/${r.artifact}` })] : []),
     );
     const e = t?.effects[0];
     if (r.ok && r.artifact !== '' && e?.type !== 'committed') await this.forgetResult(run, shard, key, r);
@@ -450,7 +482,6 @@ export class Scheduler {
     switch (e.type) {
       case 'committed':
         log.info({ run, shard, stage: key, worker: workerId, artifact: r.artifact }, 'stage committed');
-        this.deps.events.publish(`lethe.events.stage.${run}`, { type: 'StageCommitted', run, shard, stage: key, artifact: r.artifact }, { msgId: `${run}/${shard}/${key}/${r.artifact}` }).catch(() => undefined);
         return 'committed';
       case 'failed':
         log.warn({ run, shard, stage: key, worker: workerId, error, attempts: e.failure.attempts, final: e.failure.final }, e.failure.final ? 'stage FAILED: no more retries' : 'stage training failed; will retry after a backoff');

@@ -3,7 +3,7 @@ import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/erro
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { tf, type Tensor2D } from '../../../shared/src/ml/tf.js';
 import { getBackbone, getStage, modelConfigFor } from '../../../shared/src/ml/run-model.js';
-import { adapterFromWeights, backboneFromWeights, forward, headFromWeights, type Adapter, type Backbone, type Head } from '../../../shared/src/ml/model.js';
+import { adapterFromWeights, backboneFromWeights, disposeAll, forward, headFromWeights, type Adapter, type Backbone, type Head } from '../../../shared/src/ml/model.js';
 import { blockOfStage, type ModelConfig } from '../../../shared/src/ml/model-config.js';
 import { featureWidth } from '../../../shared/src/ml/data/dataset.js';
 import { runSamples } from '../runs/run-catalog.js';
@@ -21,14 +21,74 @@ export interface Prediction {
 
 /** Most input rows one Predict call may carry. */
 export const MAX_PREDICT_ROWS = 10_000;
+/** Loaded models kept for reuse (least recently used evicted and their tensors disposed). */
+export const MAX_CACHED_BACKBONES = 8;
+export const MAX_CACHED_STAGES = 512;
+
+/**
+ * A bounded least-recently-used cache of loaded models; `dispose` frees an evicted entry's tensors. Entries an
+ * in-flight prediction uses are pinned: never evicted under it (the cache may then exceed its bound until unpinned).
+ */
+export class ModelCache<T> {
+  private readonly entries = new Map<string, T>();
+  private readonly pins = new Map<string, number>();
+  constructor(
+    private readonly max: number,
+    private readonly dispose: (value: T) => void,
+  ) {}
+
+  get(key: string): T | undefined {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: T): void {
+    this.entries.set(key, value);
+    this.evict();
+  }
+
+  pin(key: string): void {
+    this.pins.set(key, (this.pins.get(key) ?? 0) + 1);
+  }
+
+  unpin(key: string): void {
+    const n = (this.pins.get(key) ?? 1) - 1;
+    if (n <= 0) this.pins.delete(key);
+    else this.pins.set(key, n);
+    this.evict();
+  }
+
+  private evict(): void {
+    if (this.entries.size <= this.max) return;
+    for (const [key, value] of this.entries) {
+      if (this.entries.size <= this.max) return;
+      if (this.pins.has(key)) continue;
+      this.entries.delete(key);
+      this.dispose(value);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
 
 /**
  * Serves predictions from the active stages: per live shard, its best ordering at its depth (backbone, adapters
  * 1..d, head_d loaded from artifacts and cached by digest); mean of logits across live shards.
  */
 export class Predictor {
-  private readonly backbones = new Map<string, { config: ModelConfig; backbone: Backbone; head: Head }>();
-  private readonly stages = new Map<string, { adapter: Adapter; head: Head; block: number }>();
+  private readonly backbones = new ModelCache<{ config: ModelConfig; backbone: Backbone; head: Head }>(MAX_CACHED_BACKBONES, (b) => disposeAll(b.backbone, b.head));
+  private readonly stages = new ModelCache<{ adapter: Adapter; head: Head; block: number }>(MAX_CACHED_STAGES, (s) => disposeAll(s.adapter, s.head));
+
+  /** Models held in memory now (bounded by MAX_CACHED_BACKBONES and MAX_CACHED_STAGES). */
+  get cached(): { backbones: number; stages: number } {
+    return { backbones: this.backbones.size, stages: this.stages.size };
+  }
 
   constructor(private readonly deps: { readonly views: RunViews; readonly artifacts: ArtifactStore }) {}
 
@@ -66,7 +126,31 @@ export class Predictor {
     const b = views.backbone(run)?.value;
     if (b?.state !== 'ready' || b.digest === undefined) throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no trained backbone yet`);
     const config = modelConfigFor(record.spec, samples.dataset);
-    const base = await this.backbone(b.digest, config);
+    // Everything this call uses stays pinned in the caches until its forward pass is done.
+    const backboneDigest = b.digest;
+    const pinnedStages: string[] = [];
+    this.backbones.pin(backboneDigest);
+    try {
+      return await this.predictPinned(run, record, config, backboneDigest, rows, width, values, revision, pinnedStages);
+    } finally {
+      this.backbones.unpin(backboneDigest);
+      for (const d of pinnedStages) this.stages.unpin(d);
+    }
+  }
+
+  private async predictPinned(
+    run: string,
+    record: NonNullable<ReturnType<RunViews['run']>>,
+    config: ModelConfig,
+    backboneDigest: string,
+    rows: number,
+    width: number,
+    values: Float32Array,
+    revision: number,
+    pinnedStages: string[],
+  ): Promise<Prediction> {
+    const { views } = this.deps;
+    const base = await this.backbone(backboneDigest, config);
     const serving: ShardServing[] = [];
     const models: { adapters: Map<number, Adapter>; head: Head }[] = [];
     for (let shard = 0; shard < record.spec.shards; shard++) {
@@ -80,6 +164,8 @@ export class Predictor {
       for (let stage = 1; stage <= choice.depth; stage++) {
         const c = rec.committed[stagePrefixKey(order, stage)];
         if (c === undefined) throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
+        this.stages.pin(c.digest);
+        pinnedStages.push(c.digest);
         const s = await this.stage(c.digest);
         adapters.set(blockOfStage(config, stage), s.adapter);
         head = s.head;

@@ -45,6 +45,13 @@ export class Keys {
   createRequest(requestId: string): string {
     return `${this.prefix}create-requests/${encodeURIComponent(requestId)}`;
   }
+  /** Events committed with the state they describe, waiting to be published (the outbox). */
+  outbox(): string {
+    return `${this.prefix}outbox/`;
+  }
+  outboxEntry(id: string): string {
+    return `${this.prefix}outbox/${id}`;
+  }
   workers(): string {
     return `${this.prefix}workers/`;
   }

@@ -59,12 +59,20 @@ export class RunViews {
     mirror.on('change', (key) => this.onChange(key));
   }
 
+  /** Run ids, sorted (from an index kept as run specs appear: no scan of every key). */
   runNames(): string[] {
-    return this.mirror
-      .keys(this.keys.runs())
-      .filter((k) => k.endsWith('/spec'))
-      .map((k) => k.slice(this.keys.runs().length, -'/spec'.length));
+    if (this.runIndex === undefined) {
+      this.runIndex = new Set(
+        this.mirror
+          .keys(this.keys.runs())
+          .filter((k) => k.endsWith('/spec'))
+          .map((k) => k.slice(this.keys.runs().length, -'/spec'.length)),
+      );
+    }
+    return [...this.runIndex].filter((r) => this.mirror.get(this.keys.runSpec(r)) !== undefined).sort();
   }
+
+  private runIndex: Set<string> | undefined;
 
   run(run: string): RunRecord | undefined {
     return this.mirror.json(this.keys.runSpec(run), (v) => RunRecordSchema.parse(v))?.value;
@@ -144,6 +152,8 @@ export class RunViews {
 
   private onChange(key: string): void {
     if (!key.startsWith(this.keys.runs())) return;
+    const spec = /^([^/]+)\/spec$/.exec(key.slice(this.keys.runs().length));
+    if (this.runIndex !== undefined && spec !== null) this.runIndex.add(spec[1] as string);
     const m = DELETION_KEY.exec(key.slice(this.keys.prefix.length));
     if (m === null || !this.tombstoneIndex.has(m[1] as string)) return;
     this.index(m[1] as string, key);

@@ -16,6 +16,8 @@ export interface StateMirrorDeps {
  */
 export class StateMirror extends EventEmitter<{ change: [key: string]; revision: [revision: number] }> {
   private readonly kvs = new Map<string, KeyValue>();
+  /** Keys of prefixes read often (see trackPrefix), so listing them does not scan every key. */
+  private readonly tracked = new Map<string, Set<string>>();
   private readonly parsed = new Map<string, { rev: number; value: unknown }>();
   private applied = 0;
   private readonly abort = new AbortController();
@@ -82,6 +84,7 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
     const old = this.kvs.get(kv.key);
     if (old !== undefined && old.modRevision >= kv.modRevision) return;
     this.kvs.set(kv.key, kv);
+    for (const [prefix, set] of this.tracked) if (kv.key.startsWith(prefix)) set.add(kv.key);
     this.emit('change', kv.key);
   }
 
@@ -90,6 +93,7 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
     if (old === undefined || old.modRevision > revision) return;
     this.kvs.delete(key);
     this.parsed.delete(key);
+    for (const [prefix, set] of this.tracked) if (key.startsWith(prefix)) set.delete(key);
     this.emit('change', key);
   }
 
@@ -117,8 +121,16 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
     return { value, modRevision: kv.modRevision };
   }
 
+  /** Every key under `prefix`, sorted. O(keys under it) for a tracked prefix, O(all keys) otherwise. */
   keys(prefix: string): string[] {
-    return [...this.kvs.keys()].filter((k) => k.startsWith(prefix)).sort();
+    const set = this.tracked.get(prefix);
+    return (set !== undefined ? [...set] : [...this.kvs.keys()].filter((k) => k.startsWith(prefix))).sort();
+  }
+
+  /** Indexes the keys under `prefix` from now on (and those already there). */
+  trackPrefix(prefix: string): void {
+    if (this.tracked.has(prefix)) return;
+    this.tracked.set(prefix, new Set([...this.kvs.keys()].filter((k) => k.startsWith(prefix))));
   }
 
   /** Resolves once this replica has applied `revision`; DEADLINE_EXCEEDED after `timeoutMs`. */

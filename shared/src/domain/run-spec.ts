@@ -17,6 +17,8 @@ export const DatasetSpecSchema = z
   .object({
     builtin: z.enum(['mnist', 'blobs']).optional(),
     uri: z.string().min(1).max(MAX_URI_LENGTH).optional(),
+    /** sha256 of the file (files only): set by CreateRun, checked by every process that reads the file. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     idColumn: z.string().min(1).max(MAX_COLUMN_LENGTH).default('id'),
     labelColumn: z.string().min(1).max(MAX_COLUMN_LENGTH).default('label'),
     task: z.enum(['classification', 'regression']).default('classification'),

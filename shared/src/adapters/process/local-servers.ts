@@ -180,12 +180,14 @@ export interface NatsServerOptions {
   readonly storeDir?: string;
   readonly binary?: string;
   readonly host?: string;
+  /** Client port; a free one when absent (a restart on the same store needs the same port). */
+  readonly port?: number;
 }
 
 /** Starts nats-server with JetStream on free loopback ports. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<LocalServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = await freePort(host);
+  const port = options.port ?? (await freePort(host));
   const monitor = await freePort(host);
   const ownsDataDir = options.storeDir === undefined;
   const dataDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'lethe-nats-'));

@@ -19,6 +19,8 @@ export interface Dataset {
   /** Class index or regression target per row. */
   readonly y: Float32Array;
   readonly split: { readonly public: Int32Array; readonly user: Int32Array; readonly test: Int32Array };
+  /** sha256 of a file dataset's bytes: what names it, so every process trains on exactly the same data. */
+  readonly contentDigest?: string;
 }
 
 export function featureWidth(d: Pick<Dataset, 'inputShape'>): number {

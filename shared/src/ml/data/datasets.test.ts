@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from './mnist.js';
 import { loadFileDataset } from './file-dataset.js';
 import { gatherRows, sampleIdsHash } from './dataset.js';
+import { LetheError } from '../../errors/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lethe-data-'));
 function file(name: string, text: string): string {
@@ -63,5 +65,23 @@ describe('file datasets', () => {
   it('hashes the sorted id list', () => {
     expect(sampleIdsHash(['b', 'a'])).toBe(sampleIdsHash(['a', 'b']));
     expect(sampleIdsHash(['a'])).not.toBe(sampleIdsHash(['a', 'b']));
+  });
+});
+
+describe('file datasets are named by their content', () => {
+  it('reports the sha256 of the bytes, and refuses a file that no longer has the sha256 a run names', () => {
+    const text = 'id,label,a,b\nr1,0,1,2\nr2,1,3,4\n';
+    const path = file('named.csv', text);
+    const d = loadFileDataset({ path });
+    expect(d.contentDigest).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(loadFileDataset({ path, sha256: d.contentDigest as string }).ids).toEqual(['r1', 'r2']);
+    writeFileSync(path, `${text}r3,0,5,6\n`);
+    expect(() => loadFileDataset({ path, sha256: d.contentDigest as string })).toThrow(/changed since the run was created/);
+  });
+
+  it('refuses what it must not read before reading it: unsupported names, devices, directories', () => {
+    expect(() => loadFileDataset({ path: '/dev/zero' })).toThrow(/unsupported file type/);
+    expect(() => loadFileDataset({ path: join(dir, 'missing.csv') })).toThrow(/ENOENT/);
+    expect(() => loadFileDataset({ path: dir + '.csv' })).toThrow(LetheError);
   });
 });

@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { invalidArgument } from '../../errors/errors.js';
+import { createHash } from 'node:crypto';
+import { ErrorCode, LetheError, invalidArgument } from '../../errors/errors.js';
 import { splitByIdHash, type Dataset, type TaskKind } from './dataset.js';
 
 export interface FileDatasetOptions {
@@ -15,6 +16,8 @@ export interface FileDatasetOptions {
   readonly splitColumn?: string;
   readonly publicFraction?: number;
   readonly testFraction?: number;
+  /** The sha256 the file must have (the run's): a file changed since the run was planned is refused. */
+  readonly sha256?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -98,6 +101,10 @@ export function loadFileDataset(o: FileDatasetOptions): Dataset {
   const splitColumn = o.splitColumn ?? 'split';
   const task = o.task ?? 'classification';
   const text = readDatasetFile(o.path);
+  const contentDigest = createHash('sha256').update(text, 'utf8').digest('hex');
+  if (o.sha256 !== undefined && o.sha256 !== contentDigest) {
+    throw new LetheError(ErrorCode.FAILED_PRECONDITION, `dataset ${basename(o.path)} changed since the run was created (sha256 ${contentDigest.slice(0, 12)}…, the run names ${o.sha256.slice(0, 12)}…): its placement and lineage would no longer hold`);
+  }
   const rows = records(o.path, text);
   if (rows.length === 0) throw invalidArgument(`${basename(o.path)}: no rows`);
   const first = rows[0] as { row: Row };
@@ -145,5 +152,6 @@ export function loadFileDataset(o: FileDatasetOptions): Dataset {
     x,
     y,
     split: { public: Int32Array.from(split.public), user: Int32Array.from(split.user), test: Int32Array.from(split.test) },
+    contentDigest,
   };
 }

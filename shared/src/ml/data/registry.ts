@@ -30,6 +30,7 @@ export function loadDataset(spec: DatasetSpec): Dataset {
       task: spec.task,
       publicFraction: spec.publicFraction,
       testFraction: spec.testFraction,
+      ...(spec.sha256 === undefined ? {} : { sha256: spec.sha256 }),
     });
   }
   cache.set(key, d);

@@ -14,6 +14,7 @@ export interface DatasetSpec {
   'features'?: (number);
   'classes'?: (number);
   'task'?: (_lethe_v1_TaskKind);
+  'sha256'?: (string);
   'source'?: "builtin"|"uri";
   '_publicFraction'?: "publicFraction";
   '_testFraction'?: "testFraction";
@@ -35,6 +36,7 @@ export interface DatasetSpec__Output {
   'features'?: (number);
   'classes'?: (number);
   'task': (_lethe_v1_TaskKind__Output);
+  'sha256': (string);
   'source'?: "builtin"|"uri";
   '_publicFraction'?: "publicFraction";
   '_testFraction'?: "testFraction";

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '../../../shared/src/log/logger.js';
+import type { EventBus } from '../../../shared/src/ports/event-bus.js';
+import type { FencedWriter, Put } from '../state/fenced-writer.js';
+import type { Keys } from '../state/keys.js';
+import type { StateMirror } from '../state/state-mirror.js';
+
+/** An event stored in etcd in the same transaction as the state it describes. */
+export const OutboxEntrySchema = z.object({ subject: z.string(), data: z.unknown(), msgId: z.string() });
+export type OutboxEntry = z.output<typeof OutboxEntrySchema>;
+
+/**
+ * The put that records an event in the outbox, to add to the transaction that commits what the event says: the
+ * event then exists exactly when the state does, and no outage between the commit and the publish can lose it.
+ */
+export function outboxPut(keys: Keys, entry: OutboxEntry): Put {
+  // Time-ordered ids, so the relay publishes in commit order.
+  const id = `${Date.now().toString().padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
+  return { key: keys.outboxEntry(id), value: JSON.stringify(entry) };
+}
+
+/** Published entries removed per transaction (stock etcd allows 128 operations). */
+const OUTBOX_DELETE_BATCH = 100;
+
+export interface OutboxRelayDeps {
+  readonly mirror: StateMirror;
+  readonly keys: Keys;
+  readonly writer: FencedWriter;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  /** Retry period while the bus is unreachable. @default 1000 */
+  readonly retryMs?: number;
+}
+
+/**
+ * The leader's relay: publishes every outbox entry in order (JetStream dedups by msgId, so a republish after a
+ * crash is harmless) and deletes it from etcd once the bus has acknowledged it. While NATS is down the entries wait
+ * in etcd and the relay retries; nothing committed is ever lost.
+ */
+export class OutboxRelay {
+  private running = false;
+  private pass: Promise<void> = Promise.resolve();
+  private pending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onChange = (key: string): void => {
+    if (key.startsWith(this.deps.keys.outbox())) this.wake();
+  };
+
+  constructor(private readonly deps: OutboxRelayDeps) {
+    deps.mirror.trackPrefix(deps.keys.outbox());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.deps.mirror.on('change', this.onChange);
+    this.timer = setInterval(() => this.wake(), this.deps.retryMs ?? 1000);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.deps.mirror.off('change', this.onChange);
+    clearInterval(this.timer);
+    await this.pass;
+  }
+
+  private wake(): void {
+    if (!this.running || this.pending) return;
+    this.pending = true;
+    this.pass = this.pass.then(async () => {
+      this.pending = false;
+      await this.drain();
+    });
+  }
+
+  /**
+   * Publishes entries oldest first, stopping at the first failure (retried on the next wake), then removes the
+   * published ones from etcd in batches: a crash in between republishes them, which the bus deduplicates.
+   */
+  private async drain(): Promise<void> {
+    const { mirror, keys, events, logger } = this.deps;
+    const published: string[] = [];
+    try {
+      for (const key of mirror.keys(keys.outbox())) {
+        if (!this.running) break;
+        const entry = mirror.json(key, (v) => OutboxEntrySchema.parse(v))?.value;
+        if (entry !== undefined) await events.publish(entry.subject, entry.data, { msgId: entry.msgId });
+        published.push(key);
+      }
+    } catch (err) {
+      logger.warn({ err, waiting: mirror.keys(keys.outbox()).length - published.length }, 'event publish failed; the outbox keeps the events and retries');
+    }
+    for (let i = 0; i < published.length; i += OUTBOX_DELETE_BATCH) {
+      try {
+        await this.deps.writer.write([], [], published.slice(i, i + OUTBOX_DELETE_BATCH));
+      } catch (err) {
+        logger.warn({ err }, 'outbox cleanup failed; will retry');
+        return;
+      }
+    }
+  }
+}

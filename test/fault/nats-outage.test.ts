@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'nats';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator } from '../../coordinator/src/coordinator.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { EVENTS_STREAM, NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
+import { startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
+import { createLogger } from '../../shared/src/log/logger.js';
+import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
+import { blobsRun, eventually } from '../support/cluster.js';
+
+/** How many events the stream holds for `subject` (read from the server, not from a live subscription). */
+async function streamed(endpoint: string, subject: string): Promise<number> {
+  const nc = await connect({ servers: endpoint });
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info(EVENTS_STREAM, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe('NATS outage: events are committed with the state (outbox) and published once NATS is back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-nats-outage-'));
+  let etcd: LocalServer;
+  let nats: LocalServer;
+  let port: number;
+  let coordinator: Coordinator;
+  let events: NatsEventBus;
+  let client: LetheClient;
+  const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
+  const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
+
+  beforeAll(async () => {
+    etcd = await startEtcdServer();
+    nats = await startNatsServer({ storeDir: join(dir, 'nats') });
+    port = Number(nats.endpoint.split(':')[1]);
+    events = await NatsEventBus.connect([nats.endpoint]);
+    coordinator = await Coordinator.start({
+      store: new EtcdStateStore({ endpoints: [etcd.endpoint] }),
+      events,
+      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      listen: '127.0.0.1:0',
+      backend: 'cpu',
+    });
+    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
+    client = new LetheClient(coordinator.address, 10_000);
+    await client.createRun(blobsRun('outage'));
+  });
+  afterAll(async () => {
+    client.close();
+    await coordinator.stop();
+    await events.close();
+    await nats.stop();
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('acknowledges deletions while NATS is down and loses none of their events', async () => {
+    const subject = 'lethe.events.deletion.outage';
+    for (let i = 0; i < 2; i++) await client.deleteSamples(`up-${i}`, 'runs/outage', [userIds[i] as string]);
+    await eventually('events while NATS is up', 10_000, async () => (await streamed(nats.endpoint, subject)) === 2);
+
+    await nats.stop();
+    // Deletions do not wait for the bus: each is acknowledged, its event kept in etcd's outbox.
+    for (let i = 0; i < 5; i++) expect((await client.deleteSamples(`down-${i}`, 'runs/outage', [userIds[10 + i] as string])).sampleCount).toBe(1);
+    const store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
+    try {
+      expect((await store.list('/lethe/outbox/')).kvs.length).toBeGreaterThanOrEqual(5);
+      nats = await startNatsServer({ storeDir: join(dir, 'nats'), port });
+      await eventually('every event published after the outage', 30_000, async () => (await streamed(nats.endpoint, subject)) === 7);
+      await eventually('outbox emptied', 10_000, async () => (await store.list('/lethe/outbox/')).kvs.length === 0);
+    } finally {
+      await store.close();
+    }
+  });
+});
