@@ -104,6 +104,7 @@ export class Coordinator {
     });
     const predictor = new Predictor({ views, artifacts: o.artifacts });
     const deps: HandlerDeps = {
+      store: o.store,
       views,
       writer,
       mirror,

@@ -137,6 +137,20 @@ export function describeStateStoreContract(name: string, makeFixture: () => Prom
       expect(replayed.map((e) => [e.revision, e.revisionDone])).toEqual(seen);
     });
 
+    it('tells the latest modification revision under a prefix after a given one, as a quorum read', async () => {
+      const w = `${p}latest/`;
+      const start = await store.revision();
+      expect(await store.latestModRevision(w, start)).toBeNull();
+      const a = await put(store, `${w}a`, '1');
+      const b = await put(store, `${w}b`, '2');
+      await put(store, `${p}elsewhere`, 'x'); // outside the prefix: not counted
+      expect(await store.latestModRevision(w, start)).toBe(b);
+      expect(await store.latestModRevision(w, a)).toBe(b);
+      expect(await store.latestModRevision(w, b)).toBeNull();
+      const a2 = await put(store, `${w}a`, '3');
+      expect(await store.latestModRevision(w, b)).toBe(a2);
+    });
+
     it('removes a lease\'s keys on revoke, and when its client dies, after the TTL', async () => {
       const lease = await store.grantLease(2);
       await put(store, `${p}leased`, 'v', lease.id);

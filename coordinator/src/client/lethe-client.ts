@@ -72,8 +72,9 @@ export class LetheClient {
   getDeletion(name: string): Promise<Deletion__Output> {
     return call<Deletion__Output>((m, o, cb) => this.deletions.getDeletion({ name }, m, o, cb), this.timeoutMs);
   }
-  whereIs(run: string, sampleId: string): Promise<SampleLocation__Output> {
-    return call<SampleLocation__Output>((m, o, cb) => this.deletions.whereIs({ run, sampleId }, m, o, cb), this.timeoutMs);
+  /** `maxStalenessMs` > 0 accepts a view confirmed that long ago; 0 (default) confirms it with a quorum read. */
+  whereIs(run: string, sampleId: string, maxStalenessMs = 0): Promise<SampleLocation__Output> {
+    return call<SampleLocation__Output>((m, o, cb) => this.deletions.whereIs({ run, sampleId, maxStalenessMs }, m, o, cb), this.timeoutMs);
   }
   predict(run: string, shape: number[], values: Float32Array | number[], minRevision = '0'): Promise<PredictResponse__Output> {
     return call<PredictResponse__Output>((m, o, cb) => this.inference.predict({ run, inputs: { shape, values: Array.from(values) }, minRevision }, m, o, cb), this.timeoutMs);

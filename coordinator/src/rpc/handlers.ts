@@ -23,6 +23,7 @@ import { triePrefixes } from '../../../shared/src/ml/shard-job.js';
 import type { LeaderElection } from '../leader/leader-election.js';
 import type { StateMirror } from '../state/state-mirror.js';
 import type { FencedWriter } from '../state/fenced-writer.js';
+import type { RoStateStore } from '../../../shared/src/ports/state-store.js';
 import type { RunViews } from '../state/run-views.js';
 import { activeDepth, fullyTrained, isActive, serving as shardServing, stageState, taintedSlices } from '../../../shared/src/domain/shard-machine.js';
 import { WorkerRecordSchema } from '../state/records.js';
@@ -36,6 +37,8 @@ import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
 
 export interface HandlerDeps {
+  /** For quorum reads that confirm the mirror is current. */
+  readonly store: RoStateStore;
   readonly views: RunViews;
   readonly writer: FencedWriter;
   readonly mirror: StateMirror;
@@ -78,7 +81,7 @@ const MAX_REVISION_WAIT_MS = 600_000;
  * Read-your-writes: waits until this replica has applied `minRevision` (a receipt's revision). The wait lasts up to
  * the call's deadline; a call without one waits the configured default.
  */
-async function awaitRevision(deps: HandlerDeps, call: { getDeadline(): Date | number }, minRevision: string): Promise<void> {
+async function awaitRevision(deps: HandlerDeps, call: { getDeadline(): Date | number }, minRevision: string | number): Promise<void> {
   const min = Number(minRevision);
   if (!Number.isSafeInteger(min) || min < 0) throw invalidArgument('min_revision must be a non-negative integer', { field: 'min_revision' });
   if (min === 0 || deps.mirror.revision >= min) return;
@@ -86,6 +89,26 @@ async function awaitRevision(deps: HandlerDeps, call: { getDeadline(): Date | nu
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   const budget = Number.isFinite(at) ? at - Date.now() : deps.revisionWaitMs;
   await deps.mirror.waitFor(min, Math.max(1, Math.min(budget, MAX_REVISION_WAIT_MS)));
+}
+
+/** Longest staleness a read may ask for. */
+const MAX_STALENESS_MS = 60_000;
+
+/**
+ * No read serves a stale view silently. By default the replica asks etcd (a quorum read) for the latest change
+ * under the runs' keys that its mirror has not applied, and waits for it; a caller may instead accept a view
+ * confirmed at most `max_staleness_ms` ago. (The runs' keys are only ever put, never deleted, so the latest
+ * modification revision says everything.) `min_revision` > 0 waits for that revision instead.
+ */
+async function fresh(deps: HandlerDeps, call: { getDeadline(): Date | number }, req: { minRevision?: string; maxStalenessMs?: number }): Promise<void> {
+  const staleness = req.maxStalenessMs ?? 0;
+  if (!Number.isInteger(staleness) || staleness < 0 || staleness > MAX_STALENESS_MS) throw invalidArgument(`max_staleness_ms must be in [0, ${MAX_STALENESS_MS}], got ${staleness}`, { field: 'max_staleness_ms' });
+  if (req.minRevision !== undefined && req.minRevision !== '0') return awaitRevision(deps, call, req.minRevision);
+  if (staleness > 0 && Date.now() - deps.mirror.confirmedAt <= staleness) return;
+  const asked = Date.now();
+  const latest = await deps.store.latestModRevision(deps.views.keys.runs(), deps.mirror.revision);
+  if (latest !== null) await awaitRevision(deps, call, latest);
+  deps.mirror.confirmedAt = Math.max(deps.mirror.confirmedAt, asked);
 }
 
 async function requireLeader(deps: HandlerDeps): Promise<void> {
@@ -189,18 +212,19 @@ export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
       return operationOf(deps, run);
     }),
     GetRun: unary(deps, 'GetRun', async (req, call) => {
+      await fresh(deps, call, req);
       const run = runIdOf(deps.views, req.name, 'name');
-      await awaitRevision(deps, call, req.minRevision);
       return runView(deps, run);
     }),
-    ListRuns: unary(deps, 'ListRuns', (req) => {
+    ListRuns: unary(deps, 'ListRuns', async (req, call) => {
+      await fresh(deps, call, req);
       if (req.pageSize < 0 || req.pageSize > 100) throw invalidArgument(`page_size must be in [0, 100] (0: 50), got ${req.pageSize}`, { field: 'page_size' });
       // The page token is the last run id of the previous page.
       if (req.pageToken !== '' && !RUN_ID.test(req.pageToken)) throw invalidArgument(`page_token ${quote(req.pageToken, 40)} is not a token this API issued`, { field: 'page_token' });
       const size = req.pageSize > 0 ? req.pageSize : 50;
       const names = deps.views.runNames().filter((n) => req.pageToken === '' || n > req.pageToken);
       const page = names.slice(0, size);
-      return Promise.resolve({ runs: page.map((n) => runView(deps, n)), nextPageToken: names.length > size ? (page[page.length - 1] ?? '') : '' });
+      return { runs: page.map((n) => runView(deps, n)), nextPageToken: names.length > size ? (page[page.length - 1] ?? '') : '' };
     }),
   };
 }
@@ -242,22 +266,27 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
       await requireLeader(deps);
       return receiptToProto(await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds));
     }),
-    GetDeletion: unary(deps, 'GetDeletion', (req) => Promise.resolve(deletionProto(deps.deletions.getDeletion(req.name)))),
-    ListDeletions: unary(deps, 'ListDeletions', (req) => {
-      const page = deps.deletions.listDeletions(req.run, req.pageSize, req.pageToken);
-      return Promise.resolve({ deletions: page.deletions.map(deletionProto), nextPageToken: page.nextPageToken });
+    GetDeletion: unary(deps, 'GetDeletion', async (req, call) => {
+      await fresh(deps, call, req);
+      return deletionProto(deps.deletions.getDeletion(req.name));
     }),
-    WhereIs: unary(deps, 'WhereIs', (req) => {
+    ListDeletions: unary(deps, 'ListDeletions', async (req, call) => {
+      await fresh(deps, call, req);
+      const page = deps.deletions.listDeletions(req.run, req.pageSize, req.pageToken);
+      return { deletions: page.deletions.map(deletionProto), nextPageToken: page.nextPageToken };
+    }),
+    WhereIs: unary(deps, 'WhereIs', async (req, call) => {
+      await fresh(deps, call, req);
       const loc = deps.deletions.whereIs(req.run, req.sampleId);
-      return Promise.resolve({
+      return {
         sampleId: loc.sampleId,
         shard: loc.shard,
         slice: loc.slice,
         deleted: loc.deleted,
         public: loc.public,
         test: loc.test,
-        stages: loc.stages.map((s) => ({ stage: { shard: s.shard, ordering: s.ordering, stage: s.stage }, state: `STAGE_STATE_${s.state}` })),
-      });
+        stages: loc.stages.map((s) => ({ stage: { shard: s.shard, ordering: s.ordering, stage: s.stage }, state: `STAGE_STATE_${s.state}` as const })),
+      };
     }),
   };
 }
@@ -265,8 +294,8 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
 export function inferenceHandlers(deps: HandlerDeps): InferenceServiceHandlers {
   return {
     Predict: unary(deps, 'Predict', async (req, call) => {
+      await fresh(deps, call, req);
       const run = runIdOf(deps.views, req.run);
-      await awaitRevision(deps, call, req.minRevision);
       const inputs = req.inputs;
       if (inputs === null) throw invalidArgument('inputs are required', { field: 'inputs' });
       const p = await deps.predictor.predict(req.run, run, Float32Array.from(inputs.values), inputs.shape, deps.mirror.revision);

@@ -52,6 +52,7 @@ describe('StateMirror', () => {
       get: (k) => real.get(k),
       list: (p) => real.list(p),
       revision: () => real.revision(),
+      latestModRevision: (p, after) => real.latestModRevision(p, after),
       watch: (p: string, o?: WatchOptions): AsyncIterable<WatchEvent> => {
         if (first) {
           first = false;

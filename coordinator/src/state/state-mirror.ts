@@ -28,6 +28,9 @@ export class StateMirror extends EventEmitter<{ change: [key: string]; revision:
     this.setMaxListeners(0);
   }
 
+  /** When (ms) a quorum read last confirmed this mirror was current: bounded-staleness reads may trust it until then. */
+  confirmedAt = 0;
+
   get revision(): number {
     return this.applied;
   }

@@ -79,6 +79,12 @@ export interface RoStateStore {
   list(prefix: string): Promise<{ readonly kvs: readonly KeyValue[]; readonly revision: number }>;
   /** The current store revision. */
   revision(): Promise<number>;
+  /**
+   * A linearizable read: the highest modification revision among the keys under `prefix` modified after `after`,
+   * or null when none was. (A key deleted since is not seen: use it on put-only data.) Lets a reader confirm that
+   * its view of `prefix` is current without reading the data itself.
+   */
+  latestModRevision(prefix: string, after: number): Promise<number | null>;
   /** Events under `prefix` in revision order until the signal aborts. */
   watch(prefix: string, options?: WatchOptions): AsyncIterable<WatchEvent>;
 }

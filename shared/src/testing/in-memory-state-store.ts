@@ -57,6 +57,12 @@ export class InMemoryStateBackend {
     }
   }
 
+  latestModRevision(prefix: string, after: number): number | null {
+    let best: number | null = null;
+    for (const kv of this.data.values()) if (kv.key.startsWith(prefix) && kv.modRevision > after && (best === null || kv.modRevision > best)) best = kv.modRevision;
+    return best;
+  }
+
   txn(req: TxnRequest): TxnResult {
     const succeeded = req.compare.every((c) => this.holds(c));
     const ops = succeeded ? req.success : (req.failure ?? []);
@@ -174,6 +180,11 @@ export class InMemoryStateStore implements StateStore {
   revision(): Promise<number> {
     this.check();
     return Promise.resolve(this.backend.rev);
+  }
+
+  latestModRevision(prefix: string, after: number): Promise<number | null> {
+    this.check();
+    return Promise.resolve(this.backend.latestModRevision(prefix, after));
   }
 
   watch(prefix: string, options: WatchOptions = {}): AsyncIterable<WatchEvent> {

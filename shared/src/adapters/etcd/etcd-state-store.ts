@@ -123,6 +123,19 @@ export class EtcdStateStore implements StateStore {
     }
   }
 
+  async latestModRevision(prefix: string, after: number): Promise<number | null> {
+    try {
+      const r = await this.client.kv.range(
+        { key: buf(prefix), range_end: rangeEnd(prefix), min_mod_revision: String(after + 1), sort_target: 'Mod', sort_order: 'Descend', limit: 1, keys_only: true },
+        this.opts(),
+      );
+      const kv = r.kvs[0];
+      return kv === undefined ? null : Number(kv.mod_revision);
+    } catch (e) {
+      throw translate(e, 'latest revision');
+    }
+  }
+
   async txn(request: TxnRequest): Promise<TxnResult> {
     try {
       const r = await this.client.kv.txn(

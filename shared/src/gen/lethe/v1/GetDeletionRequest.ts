@@ -3,8 +3,10 @@
 
 export interface GetDeletionRequest {
   'name'?: (string);
+  'maxStalenessMs'?: (number);
 }
 
 export interface GetDeletionRequest__Output {
   'name': (string);
+  'maxStalenessMs': (number);
 }

@@ -5,9 +5,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface GetRunRequest {
   'name'?: (string);
   'minRevision'?: (number | string | Long);
+  'maxStalenessMs'?: (number);
 }
 
 export interface GetRunRequest__Output {
   'name': (string);
   'minRevision': (string);
+  'maxStalenessMs': (number);
 }

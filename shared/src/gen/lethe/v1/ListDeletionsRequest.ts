@@ -5,10 +5,12 @@ export interface ListDeletionsRequest {
   'run'?: (string);
   'pageSize'?: (number);
   'pageToken'?: (string);
+  'maxStalenessMs'?: (number);
 }
 
 export interface ListDeletionsRequest__Output {
   'run': (string);
   'pageSize': (number);
   'pageToken': (string);
+  'maxStalenessMs': (number);
 }

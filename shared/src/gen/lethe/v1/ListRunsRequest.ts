@@ -4,9 +4,11 @@
 export interface ListRunsRequest {
   'pageSize'?: (number);
   'pageToken'?: (string);
+  'maxStalenessMs'?: (number);
 }
 
 export interface ListRunsRequest__Output {
   'pageSize': (number);
   'pageToken': (string);
+  'maxStalenessMs': (number);
 }

@@ -7,10 +7,12 @@ export interface PredictRequest {
   'run'?: (string);
   'inputs'?: (_lethe_v1_Tensor | null);
   'minRevision'?: (number | string | Long);
+  'maxStalenessMs'?: (number);
 }
 
 export interface PredictRequest__Output {
   'run': (string);
   'inputs': (_lethe_v1_Tensor__Output | null);
   'minRevision': (string);
+  'maxStalenessMs': (number);
 }

@@ -4,9 +4,11 @@
 export interface WhereIsRequest {
   'run'?: (string);
   'sampleId'?: (string);
+  'maxStalenessMs'?: (number);
 }
 
 export interface WhereIsRequest__Output {
   'run': (string);
   'sampleId': (string);
+  'maxStalenessMs': (number);
 }
