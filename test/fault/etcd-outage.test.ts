@@ -4,13 +4,11 @@ import { service as healthService } from 'grpc-health-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../../coordinator/src/coordinator.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { Coordinator } from '../../coordinator/src/coordinator.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { startInProcessCoordinator, type InProcessCoordinator } from '../support/in-process.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { startEtcdServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
-import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
-import { createLogger } from '../../shared/src/log/logger.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { blobsRun, eventually } from '../support/cluster.js';
@@ -33,6 +31,7 @@ describe('etcd outage: deletions answer UNAVAILABLE (retryable) and health says 
   const dir = mkdtempSync(join(tmpdir(), 'lethe-outage-'));
   let etcd: LocalServer;
   let port: number;
+  let lethe: InProcessCoordinator;
   let coordinator: Coordinator;
   let client: LetheClient;
   const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
@@ -41,22 +40,12 @@ describe('etcd outage: deletions answer UNAVAILABLE (retryable) and health says 
   beforeAll(async () => {
     etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') });
     port = Number(etcd.endpoint.split(':')[1]);
-    coordinator = await Coordinator.start({
-      store: new EtcdStateStore({ endpoints: [etcd.endpoint], callTimeoutMs: 1500 }),
-      events: new InMemoryEventBus(),
-      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      backend: 'cpu',
-      storeProbeMs: 300,
-    });
-    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 10_000);
+    lethe = await startInProcessCoordinator(new EtcdStateStore({ endpoints: [etcd.endpoint], callTimeoutMs: 1500 }), { storeProbeMs: 300 });
+    ({ coordinator, client } = lethe);
     await client.createRun(blobsRun('outage'));
   });
   afterAll(async () => {
-    client.close();
-    await coordinator.stop();
+    await lethe.dispose();
     await etcd.stop();
     rmSync(dir, { recursive: true, force: true });
   });

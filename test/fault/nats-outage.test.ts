@@ -3,13 +3,11 @@ import { connect } from 'nats';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../../coordinator/src/coordinator.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { startInProcessCoordinator, type InProcessCoordinator } from '../support/in-process.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { EVENTS_STREAM, NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
 import { startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
-import { createLogger } from '../../shared/src/log/logger.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { blobsRun, eventually } from '../support/cluster.js';
 
@@ -29,7 +27,7 @@ describe('NATS outage: events are committed with the state (outbox) and publishe
   let etcd: LocalServer;
   let nats: LocalServer;
   let port: number;
-  let coordinator: Coordinator;
+  let lethe: InProcessCoordinator;
   let events: NatsEventBus;
   let client: LetheClient;
   const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
@@ -40,21 +38,12 @@ describe('NATS outage: events are committed with the state (outbox) and publishe
     nats = await startNatsServer({ storeDir: join(dir, 'nats') });
     port = Number(nats.endpoint.split(':')[1]);
     events = await NatsEventBus.connect([nats.endpoint]);
-    coordinator = await Coordinator.start({
-      store: new EtcdStateStore({ endpoints: [etcd.endpoint] }),
-      events,
-      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      backend: 'cpu',
-    });
-    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 10_000);
+    lethe = await startInProcessCoordinator(new EtcdStateStore({ endpoints: [etcd.endpoint] }), { events });
+    client = lethe.client;
     await client.createRun(blobsRun('outage'));
   });
   afterAll(async () => {
-    client.close();
-    await coordinator.stop();
+    await lethe.dispose();
     await events.close();
     await nats.stop();
     await etcd.stop();

@@ -2,15 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../../coordinator/src/coordinator.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { startInProcessCoordinator, type InProcessCoordinator } from '../support/in-process.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { startEtcdServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
-import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
-import { createLogger } from '../../shared/src/log/logger.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
-import { blobsRun, eventually } from '../support/cluster.js';
+import { blobsRun } from '../support/cluster.js';
 
 /** Every file under `dir`, recursively. */
 function files(dir: string): string[] {
@@ -23,28 +20,19 @@ function files(dir: string): string[] {
 describe('the lineage keeps no deleted identifier: etcd (its data directory included) never holds one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lethe-forget-'));
   let etcd: LocalServer;
-  let coordinator: Coordinator;
+  let lethe: InProcessCoordinator;
   let client: LetheClient;
   const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
   const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
 
   beforeAll(async () => {
     etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') });
-    coordinator = await Coordinator.start({
-      store: new EtcdStateStore({ endpoints: [etcd.endpoint] }),
-      events: new InMemoryEventBus(),
-      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      backend: 'cpu',
-    });
-    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 10_000);
+    lethe = await startInProcessCoordinator(new EtcdStateStore({ endpoints: [etcd.endpoint] }));
+    client = lethe.client;
     await client.createRun(blobsRun('forget'));
   });
   afterAll(async () => {
-    client.close();
-    await coordinator.stop();
+    await lethe.dispose();
     await etcd.stop();
     rmSync(dir, { recursive: true, force: true });
   });

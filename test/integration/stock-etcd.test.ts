@@ -2,16 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../../coordinator/src/coordinator.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { startInProcessCoordinator, type InProcessCoordinator } from '../support/in-process.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { startEtcdServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
-import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
-import { createLogger } from '../../shared/src/log/logger.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
-import { eventually } from '../support/eventually.js';
 
 /**
  * Deletions on an etcd with production limits (128 operations per transaction, 1.5 MiB per request): one
@@ -20,25 +16,16 @@ import { eventually } from '../support/eventually.js';
 describe('deletions on a stock-configured etcd', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lethe-stock-'));
   let etcd: LocalServer;
-  let coordinator: Coordinator;
+  let lethe: InProcessCoordinator;
   let client: LetheClient;
 
   beforeAll(async () => {
     etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') }); // --max-txn-ops 128, default request limit
-    coordinator = await Coordinator.start({
-      store: new EtcdStateStore({ endpoints: [etcd.endpoint] }),
-      events: new InMemoryEventBus(),
-      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      backend: 'cpu',
-    });
-    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 60_000);
+    lethe = await startInProcessCoordinator(new EtcdStateStore({ endpoints: [etcd.endpoint] }), { clientTimeoutMs: 60_000 });
+    client = lethe.client;
   });
   afterAll(async () => {
-    client.close();
-    await coordinator.stop();
+    await lethe.dispose();
     await etcd.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -8,6 +8,23 @@ import { eventually } from '../../../test/support/eventually.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 
+/** A client of `real` whose first leader campaign commits but whose reply is lost (a timeout after the commit). */
+function loseFirstCampaignReply(real: StateStore, over: Partial<StateStore> = {}): { store: StateStore; lost: () => boolean } {
+  let lost = false;
+  const store: StateStore = Object.assign(Object.create(real) as StateStore, {
+    txn: async (req: TxnRequest) => {
+      const r = await real.txn(req);
+      if (!lost && req.success.some((op) => op.type === 'put' && op.key === '/t/leader')) {
+        lost = true;
+        throw new LetheError(ErrorCode.DEADLINE_EXCEEDED, 'etcd txn: deadline exceeded');
+      }
+      return r;
+    },
+    ...over,
+  });
+  return { store, lost: () => lost };
+}
+
 describe('LeaderElection', () => {
   it('elects exactly one of two replicas; the deposed one can no longer write; the other takes over', async () => {
     const backend = new InMemoryStateBackend();
@@ -40,24 +57,14 @@ describe('LeaderElection', () => {
   it('resolves a campaign whose reply was lost after etcd committed it: it leads, and no lease is orphaned', async () => {
     const backend = new InMemoryStateBackend();
     const real = backend.client();
-    let failNext = true;
     // The first campaign commits, then its caller sees a timeout (the reply was lost).
-    const lossy: StateStore = Object.assign(Object.create(real) as StateStore, {
-      txn: async (req: TxnRequest) => {
-        const r = await real.txn(req);
-        if (failNext && req.success.some((op) => op.type === 'put' && op.key === '/t/leader')) {
-          failNext = false;
-          throw new LetheError(ErrorCode.DEADLINE_EXCEEDED, 'etcd txn: deadline exceeded');
-        }
-        return r;
-      },
-    });
-    const a = new LeaderElection({ store: lossy, key: '/t/leader', id: 'a', address: 'a:1', ttlSeconds: 1, logger });
+    const lossy = loseFirstCampaignReply(real);
+    const a = new LeaderElection({ store: lossy.store, key: '/t/leader', id: 'a', address: 'a:1', ttlSeconds: 1, logger });
     const b = new LeaderElection({ store: backend.client(), key: '/t/leader', id: 'b', address: 'b:1', ttlSeconds: 1, logger });
     a.start();
     b.start();
     await eventually('someone leads', 5000, () => Promise.resolve(a.isLeader || b.isLeader));
-    expect(failNext).toBe(false);
+    expect(lossy.lost()).toBe(true);
     // a's lost campaign did take the key: a leads with it (the key names a and a's fence holds).
     expect(a.isLeader).toBe(true);
     expect(b.isLeader).toBe(false);
@@ -77,16 +84,7 @@ describe('LeaderElection', () => {
     b.start();
     await eventually('b leads', 2000, () => Promise.resolve(b.isLeader));
     const revoked: string[] = [];
-    let failNext = true;
-    const lossy: StateStore = Object.assign(Object.create(real) as StateStore, {
-      txn: async (req: TxnRequest) => {
-        const r = await real.txn(req);
-        if (failNext && req.success.some((op) => op.type === 'put' && op.key === '/t/leader')) {
-          failNext = false;
-          throw new LetheError(ErrorCode.DEADLINE_EXCEEDED, 'etcd txn: deadline exceeded');
-        }
-        return r;
-      },
+    const lossy = loseFirstCampaignReply(real, {
       grantLease: async (ttl: number) => {
         const lease = await real.grantLease(ttl);
         return { ...lease, revoke: async () => {
@@ -95,9 +93,9 @@ describe('LeaderElection', () => {
         } };
       },
     });
-    const a = new LeaderElection({ store: lossy, key: '/t/leader', id: 'a', address: 'a:1', ttlSeconds: 1, logger });
+    const a = new LeaderElection({ store: lossy.store, key: '/t/leader', id: 'a', address: 'a:1', ttlSeconds: 1, logger });
     a.start();
-    await eventually('the lost campaign resolved', 3000, () => Promise.resolve(!failNext && revoked.length === 1));
+    await eventually('the lost campaign resolved', 3000, () => Promise.resolve(lossy.lost() && revoked.length === 1));
     expect(a.isLeader).toBe(false);
     expect((await real.get('/t/leader'))?.value).toContain('"id":"b"');
     await a.stop();

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator, type CoordinatorOptions } from '../../coordinator/src/coordinator.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
+import { createLogger } from '../../shared/src/log/logger.js';
+import type { StateStore } from '../../shared/src/ports/state-store.js';
+import { eventually } from './eventually.js';
+
+/** A coordinator in this process, leading, with a client and a temporary directory; `dispose` stops all of it. */
+export interface InProcessCoordinator {
+  readonly coordinator: Coordinator;
+  readonly client: LetheClient;
+  readonly dir: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a coordinator on `store` (the in-memory twin or a real etcd) in this process, with an in-memory event bus
+ * and a filesystem artifact store unless given, on a free loopback port, and waits until it leads.
+ */
+export async function startInProcessCoordinator(store: StateStore, over: Partial<CoordinatorOptions> & { clientTimeoutMs?: number } = {}): Promise<InProcessCoordinator> {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-inproc-'));
+  const { clientTimeoutMs, ...options } = over;
+  const coordinator = await Coordinator.start({
+    store,
+    events: new InMemoryEventBus(),
+    artifacts: new FsArtifactStore(join(dir, 'artifacts')),
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    listen: '127.0.0.1:0',
+    backend: 'cpu',
+    ...options,
+  });
+  await eventually('the coordinator leads', 15_000, () => Promise.resolve(coordinator.isLeader));
+  const client = new LetheClient(coordinator.address, clientTimeoutMs ?? 10_000);
+  return {
+    coordinator,
+    client,
+    dir,
+    dispose: async () => {
+      client.close();
+      await coordinator.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
