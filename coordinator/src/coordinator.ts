@@ -20,6 +20,7 @@ import { Predictor } from './serving/predictor.js';
 import { WorkerHub } from './workers/worker-hub.js';
 import { StoreProbe } from './health/store-probe.js';
 import { OutboxRelay } from './events/outbox.js';
+import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import {
   adminHandlers,
   deletionHandlers,
@@ -53,6 +54,8 @@ export interface CoordinatorOptions {
   readonly now?: () => number;
   /** How often health checks that etcd answers (NOT_SERVING while it does not). @default 2000 */
   readonly storeProbeMs?: number;
+  /** Threads that run predictions (each with its own TF.js). @default 1 */
+  readonly inferenceThreads?: number;
   /** TF.js backend for serving predictions. @default 'auto' */
   readonly backend?: BackendName | 'auto';
 }
@@ -74,6 +77,7 @@ export class Coordinator {
     private readonly logger: Logger,
     private readonly probe: StoreProbe,
     private readonly relay: OutboxRelay,
+    private readonly inference: ThreadPoolTrainer,
     id: string,
   ) {
     this.id = id;
@@ -83,7 +87,9 @@ export class Coordinator {
     const id = o.id ?? `coordinator-${randomBytes(3).toString('hex')}`;
     const logger = o.logger.child({ component: 'coordinator', coordinator: id });
     const keys = new Keys(o.prefix ?? '/lethe/');
-    await selectBackend({ forced: o.backend ?? 'auto', logger });
+    const backend = await selectBackend({ forced: o.backend ?? 'auto', logger });
+    // Predictions run on their own thread(s): a large Predict never holds the event loop.
+    const inference = new ThreadPoolTrainer({ threads: o.inferenceThreads ?? 1, backend: backend.name });
     const mirror = new StateMirror({ store: o.store, prefix: keys.prefix, logger: logger.child({ component: 'mirror' }) });
     await mirror.start();
     const server = new Server();
@@ -102,7 +108,7 @@ export class Coordinator {
         scheduler.wake();
       },
     });
-    const predictor = new Predictor({ views, artifacts: o.artifacts });
+    const predictor = new Predictor({ views, artifacts: o.artifacts, pool: inference });
     const deps: HandlerDeps = {
       store: o.store,
       views,
@@ -154,7 +160,7 @@ export class Coordinator {
     });
     election.start();
     logger.info({ address, listen: o.listen }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, id);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id);
   }
 
   get isLeader(): boolean {
@@ -180,6 +186,7 @@ export class Coordinator {
       });
     });
     await this.mirror.stop();
+    await this.inference.close();
     this.logger.info('coordinator stopped');
   }
 }

@@ -161,4 +161,27 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     const run = await client.getRun('runs/after-drain');
     expect(new Set(run.shards.flatMap((s) => s.orderings.flatMap((o) => o.stages.map((st) => st.workerId))))).toEqual(new Set(['w0']));
   });
+
+  it('answers deletions while a 10,000-row prediction is computing: inference runs off the event loop', async () => {
+    await client.waitForOperation((await client.createRun(blobsRun('wide-model', { hidden: 512 }))).name, TIMEOUT.training);
+    const rows = 10_000;
+    const x = Array.from({ length: rows * 12 }, (_, i) => Math.sin(i));
+    await client.predict('runs/wide-model', [1, 12], x.slice(0, 12)); // weights loaded and cached: the next call goes straight to compute
+    const order: string[] = [];
+    const started = performance.now();
+    const predicting = client.predict('runs/wide-model', [rows, 12], x).then((p) => {
+      order.push('predict');
+      return { p, ms: performance.now() - started };
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    const receipt = await client.deleteSamples('', 'runs/wide-model', [userIds[200] as string]);
+    const deletedMs = performance.now() - started;
+    order.push('delete');
+    const { p, ms } = await predicting;
+    expect(p.predictedClasses).toHaveLength(rows);
+    expect(receipt.sampleCount).toBe(1);
+    // The prediction is long (it has to be, for the test to mean anything); the deletion does not wait for it.
+    expect(ms).toBeGreaterThan(deletedMs);
+    expect(order).toEqual(['delete', 'predict']);
+  });
 });

@@ -1,10 +1,11 @@
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
-import { tf, type Tensor2D } from '../../../shared/src/ml/tf.js';
 import { getBackbone, getStage, modelConfigFor } from '../../../shared/src/ml/run-model.js';
-import { adapterFromWeights, backboneFromWeights, disposeAll, forward, headFromWeights, type Adapter, type Backbone, type Head } from '../../../shared/src/ml/model.js';
-import { blockOfStage, type ModelConfig } from '../../../shared/src/ml/model-config.js';
+import { blockOfStage } from '../../../shared/src/ml/model-config.js';
+import type { Trainer } from '../../../shared/src/ml/trainer.js';
+import type { ServedShardWeights } from '../../../shared/src/ml/predict-job.js';
+import type { WeightSet } from '../../../shared/src/ml/weights.js';
 import { featureWidth } from '../../../shared/src/ml/data/dataset.js';
 import { runSamples } from '../runs/run-catalog.js';
 import type { RunViews } from '../state/run-views.js';
@@ -21,7 +22,7 @@ export interface Prediction {
 
 /** Most input rows one Predict call may carry. */
 export const MAX_PREDICT_ROWS = 10_000;
-/** Loaded models kept for reuse (least recently used evicted and their tensors disposed). */
+/** Model weights kept for reuse (least recently used evicted). */
 export const MAX_CACHED_BACKBONES = 8;
 export const MAX_CACHED_STAGES = 512;
 
@@ -79,33 +80,35 @@ export class ModelCache<T> {
 
 /**
  * Serves predictions from the active stages: per live shard, its best ordering at its depth (backbone, adapters
- * 1..d, head_d loaded from artifacts and cached by digest); mean of logits across live shards.
+ * 1..d, head_d); the mean of logits across live shards. The weights come from the artifact store and are cached by
+ * digest (bounded, least recently used; pinned while a call uses them); the forward pass runs on the pool's thread,
+ * so a large Predict never holds the event loop that serves deletions and renews leases.
  */
 export class Predictor {
-  private readonly backbones = new ModelCache<{ config: ModelConfig; backbone: Backbone; head: Head }>(MAX_CACHED_BACKBONES, (b) => disposeAll(b.backbone, b.head));
-  private readonly stages = new ModelCache<{ adapter: Adapter; head: Head; block: number }>(MAX_CACHED_STAGES, (s) => disposeAll(s.adapter, s.head));
+  private readonly backbones = new ModelCache<{ backbone: WeightSet; head: WeightSet }>(MAX_CACHED_BACKBONES, () => undefined);
+  private readonly stages = new ModelCache<{ adapter: WeightSet; head: WeightSet }>(MAX_CACHED_STAGES, () => undefined);
+
+  constructor(private readonly deps: { readonly views: RunViews; readonly artifacts: ArtifactStore; readonly pool: Trainer }) {}
 
   /** Models held in memory now (bounded by MAX_CACHED_BACKBONES and MAX_CACHED_STAGES). */
   get cached(): { backbones: number; stages: number } {
     return { backbones: this.backbones.size, stages: this.stages.size };
   }
 
-  constructor(private readonly deps: { readonly views: RunViews; readonly artifacts: ArtifactStore }) {}
-
-  private async backbone(digest: string, config: ModelConfig): Promise<{ config: ModelConfig; backbone: Backbone; head: Head }> {
+  private async backbone(digest: string): Promise<{ backbone: WeightSet; head: WeightSet }> {
     const hit = this.backbones.get(digest);
     if (hit !== undefined) return hit;
     const b = await getBackbone(this.deps.artifacts, digest);
-    const loaded = { config, backbone: backboneFromWeights(config, b.backbone), head: headFromWeights(b.head) };
+    const loaded = { backbone: b.backbone, head: b.head };
     this.backbones.set(digest, loaded);
     return loaded;
   }
 
-  private async stage(digest: string): Promise<{ adapter: Adapter; head: Head; block: number }> {
+  private async stage(digest: string): Promise<{ adapter: WeightSet; head: WeightSet }> {
     const hit = this.stages.get(digest);
     if (hit !== undefined) return hit;
     const s = await getStage(this.deps.artifacts, digest);
-    const loaded = { adapter: adapterFromWeights(s.weights.adapter), head: headFromWeights(s.weights.head), block: s.manifest.block };
+    const loaded = { adapter: s.weights.adapter, head: s.weights.head };
     this.stages.set(digest, loaded);
     return loaded;
   }
@@ -131,61 +134,36 @@ export class Predictor {
     const pinnedStages: string[] = [];
     this.backbones.pin(backboneDigest);
     try {
-      return await this.predictPinned(run, record, config, backboneDigest, rows, width, values, revision, pinnedStages);
+      const base = await this.backbone(backboneDigest);
+      const serving: ShardServing[] = [];
+      const shards: ServedShardWeights[] = [];
+      for (let shard = 0; shard < record.spec.shards; shard++) {
+        const rec = shardRecordOf(views, run, record, shard).value;
+        const choice = shardServing(rec, shard, record.orderings);
+        serving.push(choice);
+        if (!choice.live) continue;
+        const order = record.orderings[choice.ordering] as number[];
+        const adapters: { block: number; weights: WeightSet }[] = [];
+        let head: WeightSet | undefined;
+        for (let stage = 1; stage <= choice.depth; stage++) {
+          const c = rec.committed[stagePrefixKey(order, stage)];
+          if (c === undefined || c.digest === '') throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
+          this.stages.pin(c.digest);
+          pinnedStages.push(c.digest);
+          const s = await this.stage(c.digest);
+          adapters.push({ block: blockOfStage(config, stage), weights: s.adapter });
+          head = s.head;
+        }
+        shards.push({ adapters, head: head as WeightSet });
+      }
+      if (shards.length === 0 && !record.spec.fallbackToBackbone) {
+        throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no live shard: every shard lost its clean stages to deletions; retraining is under way`);
+      }
+      const out = await this.deps.pool.predict({ config, backbone: base.backbone, backboneHead: base.head, shards, x: values, rows, width });
+      return { outputs: out.outputs, shape: [rows, out.cols], predictedClasses: Array.from(out.predictedClasses), serving, revision };
     } finally {
       this.backbones.unpin(backboneDigest);
       for (const d of pinnedStages) this.stages.unpin(d);
     }
-  }
-
-  private async predictPinned(
-    run: string,
-    record: NonNullable<ReturnType<RunViews['run']>>,
-    config: ModelConfig,
-    backboneDigest: string,
-    rows: number,
-    width: number,
-    values: Float32Array,
-    revision: number,
-    pinnedStages: string[],
-  ): Promise<Prediction> {
-    const { views } = this.deps;
-    const base = await this.backbone(backboneDigest, config);
-    const serving: ShardServing[] = [];
-    const models: { adapters: Map<number, Adapter>; head: Head }[] = [];
-    for (let shard = 0; shard < record.spec.shards; shard++) {
-      const rec = shardRecordOf(views, run, record, shard).value;
-      const choice = shardServing(rec, shard, record.orderings);
-      serving.push(choice);
-      if (!choice.live) continue;
-      const order = record.orderings[choice.ordering] as number[];
-      const adapters = new Map<number, Adapter>();
-      let head: Head | undefined;
-      for (let stage = 1; stage <= choice.depth; stage++) {
-        const c = rec.committed[stagePrefixKey(order, stage)];
-        if (c === undefined) throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
-        this.stages.pin(c.digest);
-        pinnedStages.push(c.digest);
-        const s = await this.stage(c.digest);
-        adapters.set(blockOfStage(config, stage), s.adapter);
-        head = s.head;
-      }
-      models.push({ adapters, head: head as Head });
-    }
-    if (models.length === 0 && !record.spec.fallbackToBackbone) {
-      throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no live shard: every shard lost its clean stages to deletions; retraining is under way`);
-    }
-    const logits = tf.tidy(() => {
-      const x = tf.tensor2d(values, [rows, width]);
-      if (models.length === 0) return forward(config, base.backbone, x, new Map(), base.head);
-      const sum = models.map((m) => forward(config, base.backbone, x, m.adapters, m.head)).reduce((a, c) => tf.add<Tensor2D>(a, c));
-      return tf.div<Tensor2D>(sum, models.length);
-    });
-    const outputs = (await logits.data()) as Float32Array;
-    const argMax = logits.argMax(-1);
-    const classes = config.task === 'classification' ? Array.from((await argMax.data()) as Int32Array) : [];
-    const cols = logits.shape[1];
-    tf.dispose([logits, argMax]);
-    return { outputs, shape: [rows, cols], predictedClasses: classes, serving, revision };
   }
 }

@@ -16,6 +16,7 @@ import {
   type ShardJobProgress,
   type TrainedStage,
 } from './shard-job.js';
+import { runPredictJob, type PredictJobInput, type PredictJobOutput } from './predict-job.js';
 
 /** URL of tsx's ESM registration API, resolved from this package (an eval'd thread has no module context). */
 function tsxEsmApi(): string {
@@ -30,6 +31,8 @@ export interface Trainer extends AsyncDisposable {
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]>;
   trainFull(job: FullJobInput): Promise<FullJobOutput>;
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
+  /** An ensemble forward pass (serving), off the caller's event loop in a pool. */
+  predict(job: PredictJobInput): Promise<PredictJobOutput>;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,9 @@ export class InThreadTrainer implements Trainer {
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput> {
     return runPretrainJob(job);
   }
+  predict(job: PredictJobInput): Promise<PredictJobOutput> {
+    return runPredictJob(job);
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -56,7 +62,8 @@ export class InThreadTrainer implements Trainer {
 type Request =
   | { id: number; kind: 'shard'; job: ShardJobInput }
   | { id: number; kind: 'full'; job: FullJobInput }
-  | { id: number; kind: 'pretrain'; job: PretrainJobInput };
+  | { id: number; kind: 'pretrain'; job: PretrainJobInput }
+  | { id: number; kind: 'predict'; job: PredictJobInput };
 type Reply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string; code?: string }
@@ -175,6 +182,10 @@ export class ThreadPoolTrainer implements Trainer {
 
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput> {
     return this.run((id) => ({ id, kind: 'pretrain', job }));
+  }
+
+  predict(job: PredictJobInput): Promise<PredictJobOutput> {
+    return this.run((id) => ({ id, kind: 'predict', job }));
   }
 
   async close(): Promise<void> {
