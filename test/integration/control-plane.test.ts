@@ -28,8 +28,9 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     await cluster.workersAttached(client, 2);
   });
   afterAll(async () => {
-    client.close();
-    await cluster[Symbol.asyncDispose]();
+    // A failed start leaves these unset: report that failure, not a second one here.
+    client?.close();
+    await cluster?.[Symbol.asyncDispose]();
   });
 
   it('trains, predicts, deletes with a correct receipt, retrains and serves the caller\'s own deletion', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import { connect, StringCodec } from 'nats';
 import { existsSync } from 'node:fs';
-import { startEtcdServer, startNatsServer } from '../../shared/src/adapters/process/local-servers.js';
+import { startEtcdServer, startNatsServer, withFreshPorts, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
 
 function alive(pid: number): boolean {
   try {
@@ -45,5 +45,16 @@ describe('local etcd and NATS servers (real binaries on loopback)', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('retries a launch on fresh ports when another process took the chosen port first, unless the port was fixed', async () => {
+    const inUse = new Error('etcd exited with code 1 before it was ready: bind: address already in use');
+    let tries = 0;
+    const server = { name: 'x' } as unknown as LocalServer;
+    const started = await withFreshPorts(false, () => (++tries < 3 ? Promise.reject(inUse) : Promise.resolve(server)));
+    expect(started).toBe(server);
+    expect(tries).toBe(3);
+    await expect(withFreshPorts(true, () => Promise.reject(inUse))).rejects.toBe(inUse);
+    await expect(withFreshPorts(false, () => Promise.reject(new Error('other failure')))).rejects.toThrow('other failure');
   });
 });

@@ -141,8 +141,26 @@ export interface EtcdServerOptions {
   readonly port?: number;
 }
 
+/**
+ * A port found free can be taken by another process before the server binds it (tests run in parallel): a launch
+ * that fails with "address already in use" is retried on fresh ports, unless the caller fixed the port.
+ */
+export async function withFreshPorts(fixedPort: boolean, start: () => Promise<LocalServer>): Promise<LocalServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (fixedPort || attempt >= 5 || !(e instanceof Error) || !/address already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
 /** Starts a single-member etcd on free loopback ports. */
-export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<LocalServer> {
+export function startEtcdServer(options: EtcdServerOptions = {}): Promise<LocalServer> {
+  return withFreshPorts(options.port !== undefined, () => startEtcdOnce(options));
+}
+
+async function startEtcdOnce(options: EtcdServerOptions): Promise<LocalServer> {
   const host = options.host ?? '127.0.0.1';
   const client = options.port ?? (await freePort(host));
   const peer = await freePort(host);
@@ -150,6 +168,7 @@ export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lethe-etcd-'));
   const member = `lethe-${client}`;
+  const fresh = !existsSync(join(dataDir, 'member-data'));
   return launch({
     name: 'etcd',
     command: findExecutable('etcd', options.binary ?? process.env['LETHE_ETCD_BIN']),
@@ -172,6 +191,11 @@ export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<
     dataDir,
     ownsDataDir,
     ready: () => httpOk(`http://${host}:${client}/health`, (body) => body.includes('"health":"true"')),
+  }).catch((e: unknown) => {
+    // A member that never started leaves nothing to keep: a retry on other ports starts clean.
+    if (fresh) rmSync(join(dataDir, 'member-data'), { recursive: true, force: true });
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw e;
   });
 }
 
@@ -185,7 +209,11 @@ export interface NatsServerOptions {
 }
 
 /** Starts nats-server with JetStream on free loopback ports. */
-export async function startNatsServer(options: NatsServerOptions = {}): Promise<LocalServer> {
+export function startNatsServer(options: NatsServerOptions = {}): Promise<LocalServer> {
+  return withFreshPorts(options.port !== undefined, () => startNatsOnce(options));
+}
+
+async function startNatsOnce(options: NatsServerOptions): Promise<LocalServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   const monitor = await freePort(host);
