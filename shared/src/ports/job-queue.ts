@@ -33,7 +33,7 @@ export interface JobQueueOptions {
 export interface JobQueue {
   /** Enqueues a job; false when a job with this id was already enqueued (deduplicated). */
   enqueue(id: string, data: unknown): Promise<boolean>;
-  /** The next job, or null when none arrives within `expiresMs`. */
+  /** The next job, or null when none arrives within `expiresMs` (on NATS at least 1 s: its shortest pull). */
   next(options: { readonly expiresMs: number; readonly signal?: AbortSignal }): Promise<JobMessage | null>;
   deadLetters(): Promise<readonly DeadLetter[]>;
   close(): Promise<void>;
