@@ -1,11 +1,12 @@
 import { placeSample } from '../../../shared/src/domain/placement.js';
 import type { RunSpec } from '../../../shared/src/domain/run-spec.js';
-import type { Dataset } from '../../../shared/src/ml/data/dataset.js';
-import { loadDataset } from '../../../shared/src/ml/data/registry.js';
+import type { DatasetIndex } from '../../../shared/src/ml/data/dataset.js';
+import { loadDatasetIndex } from '../../../shared/src/ml/data/registry.js';
 
 /** Per-run lookup of sample ids: which rows are user data, and where each lives. Built once per run and process. */
 export interface RunSamples {
-  readonly dataset: Dataset;
+  /** Ids, splits and shape only: the coordinator never holds a run's features. */
+  readonly dataset: DatasetIndex;
   /** Row of each id of the dataset. */
   readonly rowOf: ReadonlyMap<string, number>;
   readonly userRows: ReadonlySet<number>;
@@ -19,7 +20,7 @@ export function runSamples(run: string, salt: string, spec: RunSpec): RunSamples
   const key = `${run}\u0000${salt}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const dataset = loadDataset(spec.dataset);
+  const dataset = loadDatasetIndex(spec.dataset);
   const rowOf = new Map<string, number>();
   dataset.ids.forEach((id, row) => rowOf.set(id, row));
   const samples: RunSamples = {

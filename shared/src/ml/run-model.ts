@@ -7,7 +7,7 @@ import type { StageWeights } from './shard-job.js';
 import type { WeightSet } from './weights.js';
 
 /** The model configuration a run implies for its dataset (the same on coordinator and workers). */
-export function modelConfigFor(spec: Pick<RunSpec, 'slices' | 'model'>, dataset: Dataset): ModelConfig {
+export function modelConfigFor(spec: Pick<RunSpec, 'slices' | 'model'>, dataset: Pick<Dataset, 'inputShape' | 'task' | 'outputs'>): ModelConfig {
   return ModelConfigSchema.parse({
     inputShape: [...dataset.inputShape],
     task: dataset.task,

@@ -23,6 +23,12 @@ export interface Dataset {
   readonly contentDigest?: string;
 }
 
+/**
+ * What the coordinator needs of a dataset: its ids, splits and shape, not its features. It places samples and
+ * checks id lists from this alone, so a run over millions of samples costs it the ids, not the data.
+ */
+export type DatasetIndex = Omit<Dataset, 'x' | 'y'>;
+
 export function featureWidth(d: Pick<Dataset, 'inputShape'>): number {
   return d.inputShape.reduce((a, b) => a * b, 1);
 }

@@ -7,6 +7,8 @@ import { loadMnist } from './mnist.js';
 import { loadFileDataset } from './file-dataset.js';
 import { gatherRows, sampleIdsHash } from './dataset.js';
 import { LetheError } from '../../errors/errors.js';
+import { loadDatasetIndex } from './registry.js';
+import { makeBlobs } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lethe-data-'));
 function file(name: string, text: string): string {
@@ -83,5 +85,23 @@ describe('file datasets are named by their content', () => {
     expect(() => loadFileDataset({ path: '/dev/zero' })).toThrow(/unsupported file type/);
     expect(() => loadFileDataset({ path: join(dir, 'missing.csv') })).toThrow(/ENOENT/);
     expect(() => loadFileDataset({ path: dir + '.csv' })).toThrow(LetheError);
+  });
+});
+
+describe('dataset index (what the coordinator keeps)', () => {
+  it('gives the same ids, splits and shape as the full dataset, without features', () => {
+    const spec = { builtin: 'blobs' as const, samples: 5000, features: 8, classes: 3, publicFraction: 0.1, testFraction: 0.3, idColumn: 'id', labelColumn: 'label', task: 'classification' as const, stride: 1 };
+    const full = makeBlobs({ samples: 5000, features: 8, classes: 3, publicFraction: 0.1, testFraction: 0.3 });
+    const index = loadDatasetIndex(spec);
+    expect(index).not.toHaveProperty('x');
+    expect(index).not.toHaveProperty('y');
+    expect(index.ids).toEqual(full.ids);
+    expect(index.split).toEqual(full.split);
+    expect({ inputShape: index.inputShape, outputs: index.outputs, task: index.task }).toEqual({ inputShape: full.inputShape, outputs: full.outputs, task: full.task });
+    const path = file('indexed.csv', 'id,label,a\nq1,0,1\nq2,1,2\n');
+    const fromFile = loadDatasetIndex({ ...spec, builtin: undefined, uri: path });
+    expect(fromFile).not.toHaveProperty('x');
+    expect(fromFile.ids).toEqual(['q1', 'q2']);
+    expect(fromFile.contentDigest).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -1,8 +1,8 @@
 import type { DatasetSpec } from '../../domain/run-spec.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, DatasetIndex } from './dataset.js';
 import { loadFileDataset } from './file-dataset.js';
 import { loadMnist } from './mnist.js';
-import { makeBlobs } from './synthetic.js';
+import { blobsIndex, makeBlobs } from './synthetic.js';
 
 const cache = new Map<string, Dataset>();
 
@@ -11,10 +11,15 @@ export function loadDataset(spec: DatasetSpec): Dataset {
   const key = JSON.stringify(spec);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  let d: Dataset;
-  if (spec.builtin === 'mnist') d = loadMnist({ publicFraction: spec.publicFraction, testFraction: spec.testFraction, stride: spec.stride });
-  else if (spec.builtin === 'blobs') {
-    d = makeBlobs({
+  const d = read(spec);
+  cache.set(key, d);
+  return d;
+}
+
+function read(spec: DatasetSpec): Dataset {
+  if (spec.builtin === 'mnist') return loadMnist({ publicFraction: spec.publicFraction, testFraction: spec.testFraction, stride: spec.stride });
+  if (spec.builtin === 'blobs') {
+    return makeBlobs({
       samples: spec.samples,
       features: spec.features,
       classes: spec.classes,
@@ -22,17 +27,36 @@ export function loadDataset(spec: DatasetSpec): Dataset {
       testFraction: spec.testFraction,
       regression: spec.task === 'regression',
     });
-  } else {
-    d = loadFileDataset({
-      path: spec.uri as string,
-      idColumn: spec.idColumn,
-      labelColumn: spec.labelColumn,
-      task: spec.task,
-      publicFraction: spec.publicFraction,
-      testFraction: spec.testFraction,
-      ...(spec.sha256 === undefined ? {} : { sha256: spec.sha256 }),
-    });
   }
-  cache.set(key, d);
-  return d;
+  return loadFileDataset({
+    path: spec.uri as string,
+    idColumn: spec.idColumn,
+    labelColumn: spec.labelColumn,
+    task: spec.task,
+    publicFraction: spec.publicFraction,
+    testFraction: spec.testFraction,
+    ...(spec.sha256 === undefined ? {} : { sha256: spec.sha256 }),
+  });
+}
+
+const indexCache = new Map<string, DatasetIndex>();
+
+/**
+ * A dataset's ids, splits and shape, without its features (what the coordinator keeps). Built-in blobs are indexed
+ * without generating a feature; MNIST and files are read, and only their index is kept.
+ */
+export function loadDatasetIndex(spec: DatasetSpec): DatasetIndex {
+  const key = JSON.stringify(spec);
+  const hit = indexCache.get(key);
+  if (hit !== undefined) return hit;
+  let index: DatasetIndex;
+  if (spec.builtin === 'blobs') {
+    index = blobsIndex({ samples: spec.samples, features: spec.features, classes: spec.classes, publicFraction: spec.publicFraction, testFraction: spec.testFraction, regression: spec.task === 'regression' });
+  } else {
+    // Read without caching the features: only the index outlives this call.
+    const { x: _x, y: _y, ...rest } = read(spec);
+    index = rest;
+  }
+  indexCache.set(key, index);
+  return index;
 }

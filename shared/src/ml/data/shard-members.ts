@@ -1,5 +1,5 @@
 import { placeSample } from '../../domain/placement.js';
-import type { Dataset } from './dataset.js';
+import type { DatasetIndex } from './dataset.js';
 
 /** The user rows of one shard and the slice of each. */
 export interface ShardMembers {
@@ -7,13 +7,13 @@ export interface ShardMembers {
   readonly sliceOf: readonly number[];
 }
 
-const cache = new WeakMap<Dataset, Map<string, readonly ShardMembers[]>>();
+const cache = new WeakMap<DatasetIndex, Map<string, readonly ShardMembers[]>>();
 
 /**
  * Every shard's user rows under a run's placement (salt, m, L), computed once per dataset and placement: the
  * worker trains on exactly these rows, and the coordinator checks a stage's id list against them.
  */
-export function shardMembers(dataset: Dataset, salt: string, shards: number, slices: number): readonly ShardMembers[] {
+export function shardMembers(dataset: DatasetIndex, salt: string, shards: number, slices: number): readonly ShardMembers[] {
   let byPlacement = cache.get(dataset);
   if (byPlacement === undefined) cache.set(dataset, (byPlacement = new Map<string, readonly ShardMembers[]>()));
   const key = `${salt}\u0000${shards}\u0000${slices}`;
@@ -30,7 +30,7 @@ export function shardMembers(dataset: Dataset, salt: string, shards: number, sli
 }
 
 /** The ids a stage on `prefix` of `shard` trains on: its cumulative slices, minus the deleted ids. */
-export function stageSampleIds(dataset: Dataset, members: ShardMembers, prefix: readonly number[], isDeleted: (id: string) => boolean): string[] {
+export function stageSampleIds(dataset: Pick<DatasetIndex, 'ids'>, members: ShardMembers, prefix: readonly number[], isDeleted: (id: string) => boolean): string[] {
   const inPrefix = new Set(prefix);
   const out: string[] = [];
   members.rows.forEach((row, i) => {

@@ -1,5 +1,5 @@
 import { createRng } from '../../domain/rng.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, DatasetIndex } from './dataset.js';
 
 export interface BlobsOptions {
   readonly samples: number;
@@ -22,9 +22,6 @@ export function makeBlobs(o: BlobsOptions): Dataset {
   const weights = Array.from({ length: D }, () => gauss());
   const x = new Float32Array(o.samples * D);
   const y = new Float32Array(o.samples);
-  const split = { public: [] as number[], user: [] as number[], test: [] as number[] };
-  const pf = o.publicFraction ?? 0.2;
-  const tf = o.testFraction ?? 0.2;
   for (let i = 0; i < o.samples; i++) {
     const c = i % C;
     let target = 0;
@@ -34,6 +31,18 @@ export function makeBlobs(o: BlobsOptions): Dataset {
       target += v * (weights[j] ?? 0);
     }
     y[i] = o.regression === true ? target / Math.sqrt(D) : c;
+  }
+  return { ...blobsIndex(o), x, y };
+}
+
+/** The blobs' ids, splits and shape without generating a feature: `blob-<n>`, split by position. */
+export function blobsIndex(o: BlobsOptions): DatasetIndex {
+  const D = o.features ?? 16;
+  const C = o.classes ?? 4;
+  const pf = o.publicFraction ?? 0.2;
+  const tf = o.testFraction ?? 0.2;
+  const split = { public: [] as number[], user: [] as number[], test: [] as number[] };
+  for (let i = 0; i < o.samples; i++) {
     const u = i / o.samples;
     (u < pf ? split.public : u >= 1 - tf ? split.test : split.user).push(i);
   }
@@ -43,8 +52,6 @@ export function makeBlobs(o: BlobsOptions): Dataset {
     inputShape: [D],
     outputs: o.regression === true ? 1 : C,
     ids: Array.from({ length: o.samples }, (_, i) => `blob-${i}`),
-    x,
-    y,
     split: { public: Int32Array.from(split.public), user: Int32Array.from(split.user), test: Int32Array.from(split.test) },
   };
 }
