@@ -65,10 +65,16 @@ export class TaskExecutor {
     const spec = parseRunSpec(JSON.parse(t.runSpecJson));
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
-    const { rows, sliceOf } = shardMembers(dataset, t.salt, spec.shards, spec.slices)[t.shard] ?? { rows: [], sliceOf: [] };
-    const ids = rows.map((r) => dataset.ids[r] as string);
+    const members = shardMembers(dataset, t.salt, spec.shards, spec.slices)[t.shard] ?? { rows: [], sliceOf: [] };
+    const prefix = t.ordering.slice(0, t.stage);
+    const inPrefix = new Set(prefix);
     const isExcluded = deletedBy(t.sampleIdKey, t.excludedSampleIds);
-    const excluded = new Set(ids.filter(isExcluded));
+    // The tombstone filter comes before any read of the data: deleted rows (and rows outside the stage's slices)
+    // are never gathered into what the training thread gets.
+    const keep = members.rows.flatMap((row, i) => (inPrefix.has(members.sliceOf[i] as number) && !isExcluded(dataset.ids[row] as string) ? [i] : []));
+    const rows = keep.map((i) => members.rows[i] as number);
+    const sliceOf = keep.map((i) => members.sliceOf[i] as number);
+    const ids = rows.map((r) => dataset.ids[r] as string);
     const { x, y } = gatherRows(dataset, rows);
     const backbone = await getBackbone(this.deps.artifacts, t.backboneArtifact);
     const parents: Record<string, StageWeights> = {};
@@ -77,8 +83,7 @@ export class TaskExecutor {
       parents[stagePrefixKey(p.manifest.prefix, p.manifest.stage)] = p.weights;
       digest = p.manifest.parent ?? '';
     }
-    const prefix = t.ordering.slice(0, t.stage);
-    const stageRows = rows.filter((_, i) => prefix.includes(sliceOf[i] as number) && !excluded.has(ids[i] as string)).length;
+    const stageRows = rows.length;
     const [trained] = await this.deps.trainer.trainShard(
       {
       config,
@@ -88,7 +93,7 @@ export class TaskExecutor {
       x,
       y,
       sliceOf: Int32Array.from(sliceOf),
-      deleted: Uint8Array.from(ids, (id) => (excluded.has(id) ? 1 : 0)),
+      deleted: new Uint8Array(ids.length), // already left out
       prefixes: [prefix],
       parents,
       epochs: spec.epochs,

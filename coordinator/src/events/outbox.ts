@@ -41,6 +41,9 @@ export interface OutboxRelayDeps {
 export class OutboxRelay {
   private running = false;
   private pass: Promise<void> = Promise.resolve();
+  /** Published entries not yet removed from etcd: removed in batches, never published twice by this relay. */
+  private readonly published = new Set<string>();
+  private lastCleanup = 0;
   private pending = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly onChange = (key: string): void => {
@@ -77,29 +80,35 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes entries oldest first, stopping at the first failure (retried on the next wake), then removes the
-   * published ones from etcd in batches: a crash in between republishes them, which the bus deduplicates.
+   * Publishes entries oldest first, stopping at the first failure (retried on the next wake). Published entries are
+   * removed from etcd in batches — once a batch is full or a retry period has passed — so a steady stream of
+   * deletions does not pay one more etcd transaction each. A crash before the removal republishes them, which the
+   * bus deduplicates by message id.
    */
   private async drain(): Promise<void> {
     const { mirror, keys, events, logger } = this.deps;
-    const published: string[] = [];
+    const waiting = mirror.keys(keys.outbox());
     try {
-      for (const key of mirror.keys(keys.outbox())) {
+      for (const key of waiting) {
         if (!this.running) break;
+        if (this.published.has(key)) continue;
         const entry = mirror.json(key, (v) => OutboxEntrySchema.parse(v))?.value;
         if (entry !== undefined) await events.publish(entry.subject, entry.data, { msgId: entry.msgId });
-        published.push(key);
+        this.published.add(key);
       }
     } catch (err) {
-      logger.warn({ err, waiting: mirror.keys(keys.outbox()).length - published.length }, 'event publish failed; the outbox keeps the events and retries');
+      logger.warn({ err, waiting: waiting.length - this.published.size }, 'event publish failed; the outbox keeps the events and retries');
     }
-    for (let i = 0; i < published.length; i += OUTBOX_DELETE_BATCH) {
-      try {
-        await this.deps.writer.write([], [], published.slice(i, i + OUTBOX_DELETE_BATCH));
-      } catch (err) {
-        logger.warn({ err }, 'outbox cleanup failed; will retry');
-        return;
-      }
+    for (const key of this.published) if (mirror.get(key) === undefined) this.published.delete(key);
+    const due = this.published.size >= OUTBOX_DELETE_BATCH || Date.now() - this.lastCleanup >= (this.deps.retryMs ?? 1000);
+    if (!due || this.published.size === 0) return;
+    this.lastCleanup = Date.now();
+    const batch = [...this.published].slice(0, OUTBOX_DELETE_BATCH);
+    try {
+      await this.deps.writer.write([], [], batch);
+      for (const key of batch) this.published.delete(key);
+    } catch (err) {
+      logger.warn({ err }, 'outbox cleanup failed; will retry');
     }
   }
 }
