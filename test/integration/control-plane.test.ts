@@ -11,6 +11,7 @@ import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 import { NatsArtifactStore } from '../../shared/src/adapters/nats/nats-artifact-store.js';
+import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
 
 describe('control plane: coordinator and two worker processes on real etcd and NATS', () => {
   let cluster: TestCluster;
@@ -103,6 +104,11 @@ describe('control plane: coordinator and two worker processes on real etcd and N
         return e instanceof LetheError ? e.code : String(e);
       }
     };
+    // The system's own background writes first settle (the outbox relay removes published events within a second),
+    // so that the revision can only move if one of the requests below wrote something.
+    const store = new EtcdStateStore({ endpoints: [cluster.etcd.endpoint] });
+    await eventually('outbox drained', TIMEOUT.ready, async () => (await store.list('/lethe/outbox/')).kvs.length === 0);
+    await store.close();
     const before = (await client.getRun('runs/loop')).revision;
     expect(await codeOf(client.deleteSamples('', 'runs/loop', []))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(client.deleteSamples('', 'runs/loop', ['bad\u0000id']))).toBe('INVALID_ARGUMENT');

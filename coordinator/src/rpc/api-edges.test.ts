@@ -69,6 +69,15 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * The revision once the system's own background writes have settled (the outbox relay removes published events
+   * within a second): after this, only a request that writes can move it.
+   */
+  async function settledRevision(): Promise<string> {
+    await eventually('outbox drained', 5_000, async () => (await store.list(`${PREFIX}outbox/`)).kvs.length === 0);
+    return (await client.getRun('runs/edges')).revision;
+  }
+
   it('answers 100,000-character strings at once with a short INVALID_ARGUMENT, without stalling the shared connection', async () => {
     // A strict client (grpc C-core accepts 8 KiB of metadata): an echoed 100 kB string in the status trailer
     // would reset its stream. All calls share one connection.
@@ -137,7 +146,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     { name: 'a replacement character (what invalid UTF-8 decodes to)', id: 'req-\uFFFD' },
     { name: 'a control character', id: 'req\u0001' },
   ])('refuses a request id with $name', async ({ id }) => {
-    const before = (await client.getRun('runs/edges')).revision;
+    const before = await settledRevision();
     expect((await outcome(client.deleteSamples(id, 'runs/edges', [userIds[20] as string]))).code).toBe('INVALID_ARGUMENT');
     expect((await outcome(client.createRun({ requestId: id, runId: 'bad-request-id', spec: spec() }))).code).toBe('INVALID_ARGUMENT');
     expect((await client.getRun('runs/edges')).revision).toBe(before);
@@ -148,7 +157,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     const r = await client.deleteSamples('', 'runs/edges', [x, x, y, x]);
     expect(r.sampleCount).toBe(2);
     expect(r.alreadyDeleted).toBe(0);
-    const before = (await client.getRun('runs/edges')).revision;
+    const before = await settledRevision();
     const again = await client.deleteSamples('count-again', 'runs/edges', [y, x, y]);
     expect(again).toMatchObject({ name: '', sampleCount: 0, alreadyDeleted: 2, deactivated: [], shards: [] });
     expect((await client.getRun('runs/edges')).revision).toBe(before);
