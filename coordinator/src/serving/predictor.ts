@@ -27,16 +27,12 @@ export const MAX_CACHED_BACKBONES = 8;
 export const MAX_CACHED_STAGES = 512;
 
 /**
- * A bounded least-recently-used cache of loaded models; `dispose` frees an evicted entry's tensors. Entries an
- * in-flight prediction uses are pinned: never evicted under it (the cache may then exceed its bound until unpinned).
+ * A bounded least-recently-used cache of model weights. They are plain arrays, so an entry evicted while a call
+ * still uses it stays alive for that call: eviction only means the next call reads the artifact again.
  */
 export class ModelCache<T> {
   private readonly entries = new Map<string, T>();
-  private readonly pins = new Map<string, number>();
-  constructor(
-    private readonly max: number,
-    private readonly dispose: (value: T) => void,
-  ) {}
+  constructor(private readonly max: number) {}
 
   get(key: string): T | undefined {
     const hit = this.entries.get(key);
@@ -49,27 +45,9 @@ export class ModelCache<T> {
 
   set(key: string, value: T): void {
     this.entries.set(key, value);
-    this.evict();
-  }
-
-  pin(key: string): void {
-    this.pins.set(key, (this.pins.get(key) ?? 0) + 1);
-  }
-
-  unpin(key: string): void {
-    const n = (this.pins.get(key) ?? 1) - 1;
-    if (n <= 0) this.pins.delete(key);
-    else this.pins.set(key, n);
-    this.evict();
-  }
-
-  private evict(): void {
-    if (this.entries.size <= this.max) return;
-    for (const [key, value] of this.entries) {
-      if (this.entries.size <= this.max) return;
-      if (this.pins.has(key)) continue;
-      this.entries.delete(key);
-      this.dispose(value);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.max) break;
+      this.entries.delete(oldest);
     }
   }
 
@@ -81,12 +59,12 @@ export class ModelCache<T> {
 /**
  * Serves predictions from the active stages: per live shard, its best ordering at its depth (backbone, adapters
  * 1..d, head_d); the mean of logits across live shards. The weights come from the artifact store and are cached by
- * digest (bounded, least recently used; pinned while a call uses them); the forward pass runs on the pool's thread,
+ * digest (bounded, least recently used); the forward pass runs on the pool's thread,
  * so a large Predict never holds the event loop that serves deletions and renews leases.
  */
 export class Predictor {
-  private readonly backbones = new ModelCache<{ backbone: WeightSet; head: WeightSet }>(MAX_CACHED_BACKBONES, () => undefined);
-  private readonly stages = new ModelCache<{ adapter: WeightSet; head: WeightSet }>(MAX_CACHED_STAGES, () => undefined);
+  private readonly backbones = new ModelCache<{ backbone: WeightSet; head: WeightSet }>(MAX_CACHED_BACKBONES);
+  private readonly stages = new ModelCache<{ adapter: WeightSet; head: WeightSet }>(MAX_CACHED_STAGES);
 
   constructor(private readonly deps: { readonly views: RunViews; readonly artifacts: ArtifactStore; readonly pool: Trainer }) {}
 
@@ -129,41 +107,30 @@ export class Predictor {
     const b = views.backbone(run)?.value;
     if (b?.state !== 'ready' || b.digest === undefined) throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no trained backbone yet`);
     const config = modelConfigFor(record.spec, samples.dataset);
-    // Everything this call uses stays pinned in the caches until its forward pass is done.
-    const backboneDigest = b.digest;
-    const pinnedStages: string[] = [];
-    this.backbones.pin(backboneDigest);
-    try {
-      const base = await this.backbone(backboneDigest);
-      const serving: ShardServing[] = [];
-      const shards: ServedShardWeights[] = [];
-      for (let shard = 0; shard < record.spec.shards; shard++) {
-        const rec = shardRecordOf(views, run, record, shard).value;
-        const choice = shardServing(rec, shard, record.orderings);
-        serving.push(choice);
-        if (!choice.live) continue;
-        const order = record.orderings[choice.ordering] as number[];
-        const adapters: { block: number; weights: WeightSet }[] = [];
-        let head: WeightSet | undefined;
-        for (let stage = 1; stage <= choice.depth; stage++) {
-          const c = rec.committed[stagePrefixKey(order, stage)];
-          if (c === undefined || c.digest === '') throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
-          this.stages.pin(c.digest);
-          pinnedStages.push(c.digest);
-          const s = await this.stage(c.digest);
-          adapters.push({ block: blockOfStage(config, stage), weights: s.adapter });
-          head = s.head;
-        }
-        shards.push({ adapters, head: head as WeightSet });
+    const base = await this.backbone(b.digest);
+    const serving: ShardServing[] = [];
+    const shards: ServedShardWeights[] = [];
+    for (let shard = 0; shard < record.spec.shards; shard++) {
+      const rec = shardRecordOf(views, run, record, shard).value;
+      const choice = shardServing(rec, shard, record.orderings);
+      serving.push(choice);
+      if (!choice.live) continue;
+      const order = record.orderings[choice.ordering] as number[];
+      const adapters: { block: number; weights: WeightSet }[] = [];
+      let head: WeightSet | undefined;
+      for (let stage = 1; stage <= choice.depth; stage++) {
+        const c = rec.committed[stagePrefixKey(order, stage)];
+        if (c === undefined || c.digest === '') throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
+        const s = await this.stage(c.digest);
+        adapters.push({ block: blockOfStage(config, stage), weights: s.adapter });
+        head = s.head;
       }
-      if (shards.length === 0 && !record.spec.fallbackToBackbone) {
-        throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no live shard: every shard lost its clean stages to deletions; retraining is under way`);
-      }
-      const out = await this.deps.pool.predict({ config, backbone: base.backbone, backboneHead: base.head, shards, x: values, rows, width });
-      return { outputs: out.outputs, shape: [rows, out.cols], predictedClasses: Array.from(out.predictedClasses), serving, revision };
-    } finally {
-      this.backbones.unpin(backboneDigest);
-      for (const d of pinnedStages) this.stages.unpin(d);
+      shards.push({ adapters, head: head as WeightSet });
     }
+    if (shards.length === 0 && !record.spec.fallbackToBackbone) {
+      throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no live shard: every shard lost its clean stages to deletions; retraining is under way`);
+    }
+    const out = await this.deps.pool.predict({ config, backbone: base.backbone, backboneHead: base.head, shards, x: values, rows, width });
+    return { outputs: out.outputs, shape: [rows, out.cols], predictedClasses: Array.from(out.predictedClasses), serving, revision };
   }
 }
