@@ -5,7 +5,6 @@
  *
  *   npm run bench:delete [-- --quick] [-- --json]
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { Coordinator } from '../coordinator/src/coordinator.js';
 import { LetheClient } from '../coordinator/src/client/lethe-client.js';
 import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
+import { bareDeletionTxn } from './lib/bare-txn.js';
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -50,39 +50,18 @@ const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
 let next = 0;
 const take = (n: number): string[] => userIds.slice(next, (next += n));
 
-// The bare transaction: same number of compares and puts, values of the same sizes as a single-id deletion (the
-// shard's generations key, the deletion record, the request record).
-const gensValue = 'x'.repeat(40);
-const deletionValue = 'y'.repeat(900);
-async function bareTxn(i: number): Promise<number> {
-  const k = `/bench-bare/${i}-${randomBytes(3).toString('hex')}`;
-  const t0 = performance.now();
-  const r = await bareStore.txn({
-    compare: [
-      { key: '/bench-bare/leader', target: 'createRevision', op: '==', value: 0 },
-      { key: '/bench-bare/leader', target: 'version', op: '==', value: 0 },
-      { key: `${k}/shard`, target: 'modRevision', op: '==', value: 0 },
-      { key: `${k}/gens`, target: 'modRevision', op: '==', value: 0 },
-      { key: `${k}/request`, target: 'createRevision', op: '==', value: 0 },
-    ],
-    success: [
-      { type: 'put', key: `${k}/gens`, value: gensValue },
-      { type: 'put', key: `${k}/deletion`, value: deletionValue },
-      { type: 'put', key: `${k}/request`, value: `{"deletion":"0000000000000-00000000","fingerprint":"${'f'.repeat(64)}"}` },
-    ],
-  });
-  if (!r.succeeded) throw new Error('bare txn failed');
-  return performance.now() - t0;
-}
+// Value lengths of a single-id deletion's puts: the shard's generations, the deletion record, the request record.
+const BARE_VALUES = [40, 900, 120];
+const bareTxn = (): Promise<number> => bareDeletionTxn(bareStore, BARE_VALUES);
 
 const deleteMs: number[] = [];
 const txnMs: number[] = [];
 for (let i = 0; i < 20; i++) {
-  await bareTxn(-i);
+  await bareTxn();
   await client.deleteSamples(`warm-${i}`, 'runs/bench', take(1));
 }
 for (let round = 0; round < ROUNDS; round++) {
-  for (let i = 0; i < PER_ROUND; i++) txnMs.push(await bareTxn(round * PER_ROUND + i));
+  for (let i = 0; i < PER_ROUND; i++) txnMs.push(await bareTxn());
   for (let i = 0; i < PER_ROUND; i++) {
     const ids = take(1);
     const t0 = performance.now();

@@ -7,7 +7,6 @@
  *
  *   npm run bench:scale [-- --quick] [-- --json]
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { runSamples } from '../coordinator/src/runs/run-catalog.js';
 import { parseRunSpec } from '../shared/src/domain/run-spec.js';
 import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
+import { bareDeletionTxn } from './lib/bare-txn.js';
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -59,51 +59,36 @@ const take = (n: number): string[] => userIds.slice(next, (next += n));
  * Bytes (keys and values) of every put in a deletion's transaction, replayed from etcd's own history (so the
  * outbox event, published and removed right after, counts too).
  */
-async function bytesWritten(revision: number): Promise<{ bytes: number; keys: Map<string, number> }> {
+async function bytesWritten(revision: number): Promise<{ bytes: number; keys: Map<string, number>; valueLengths: number[] }> {
   const keys = new Map<string, number>();
+  const valueLengths: number[] = [];
   let bytes = 0;
   const stop = new AbortController();
   for await (const e of bareStore.watch(prefix, { fromRevision: revision, signal: stop.signal })) {
     if (e.type === 'put' && e.revision === revision) {
       const size = Buffer.byteLength(e.kv.key) + Buffer.byteLength(e.kv.value);
+      valueLengths.push(Buffer.byteLength(e.kv.value));
       keys.set(e.kv.key.replace(/[0-9]{13}-[0-9a-f]{8}|\/\d{5}$/g, '<id>'), size);
       bytes += size;
     }
     if (e.revision >= revision && e.revisionDone) break;
   }
   stop.abort();
-  return { bytes, keys };
+  return { bytes, keys, valueLengths };
 }
 
 // Warm up, and learn the shape of a single-id deletion's transaction to build the bare one like it.
 for (let i = 0; i < 20; i++) await client.deleteSamples(`warm-${i}`, 'runs/scale', take(1));
 const probe = await client.deleteSamples('probe', 'runs/scale', take(1));
 const written = await bytesWritten(Number(probe.revision));
-const valueSizes = [...written.keys.values()];
 
-/** The bare transaction: the same compares (fence 2, shard keys 2, request 1) and puts of the same sizes. */
-async function bareTxn(i: number): Promise<number> {
-  const k = `/bench-bare/${i}-${randomBytes(3).toString('hex')}`;
-  const t0 = performance.now();
-  const r = await bareStore.txn({
-    compare: [
-      { key: '/bench-bare/leader', target: 'createRevision', op: '==', value: 0 },
-      { key: '/bench-bare/leader', target: 'version', op: '==', value: 0 },
-      { key: `${k}/body`, target: 'modRevision', op: '==', value: 0 },
-      { key: `${k}/gens`, target: 'modRevision', op: '==', value: 0 },
-      { key: `${k}/request`, target: 'createRevision', op: '==', value: 0 },
-    ],
-    success: valueSizes.map((size, j) => ({ type: 'put' as const, key: `${k}/${j}`, value: 'x'.repeat(Math.max(1, size - k.length - 2)) })),
-  });
-  if (!r.succeeded) throw new Error('bare txn failed');
-  return performance.now() - t0;
-}
+const bareTxn = (): Promise<number> => bareDeletionTxn(bareStore, written.valueLengths);
 
 async function latencies(label: string): Promise<{ deleteMs: number[]; txnMs: number[] }> {
   const deleteMs: number[] = [];
   const txnMs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < PER_ROUND; i++) txnMs.push(await bareTxn(round * PER_ROUND + i + (label === 'at0' ? 0 : 1_000_000)));
+    for (let i = 0; i < PER_ROUND; i++) txnMs.push(await bareTxn());
     for (let i = 0; i < PER_ROUND; i++) {
       const ids = take(1);
       const t0 = performance.now();
