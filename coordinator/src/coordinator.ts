@@ -8,6 +8,8 @@ import { selectBackend, type BackendName } from '../../shared/src/ml/backend.js'
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import type { EventBus } from '../../shared/src/ports/event-bus.js';
 import type { StateStore } from '../../shared/src/ports/state-store.js';
+import type { JobQueue } from '../../shared/src/ports/job-queue.js';
+import { JobService } from './jobs/job-service.js';
 import { LeaderElection } from './leader/leader-election.js';
 import { DeletionService } from './deletion/deletion-service.js';
 import { Keys } from './state/keys.js';
@@ -58,6 +60,12 @@ export interface CoordinatorOptions {
   readonly inferenceThreads?: number;
   /** TF.js backend for serving predictions. @default 'auto' */
   readonly backend?: BackendName | 'auto';
+  /** The approximate-unlearning work queue (JetStream); without it SubmitUnlearningJob is FAILED_PRECONDITION. */
+  readonly jobs?: JobQueue;
+  /** Runs a job may take without a result before it fails (max_deliver). @default 3 */
+  readonly jobMaxAttempts?: number;
+  /** How often the leader repairs the job queue (re-enqueue lost submissions, fail dead letters). @default 5000 */
+  readonly jobRepairMs?: number;
 }
 
 /**
@@ -79,6 +87,7 @@ export class Coordinator {
     private readonly relay: OutboxRelay,
     private readonly inference: ThreadPoolTrainer,
     id: string,
+    private readonly jobRepair: NodeJS.Timeout,
   ) {
     this.id = id;
   }
@@ -103,13 +112,24 @@ export class Coordinator {
     const relay = new OutboxRelay({ mirror, keys, writer, events: o.events, logger: logger.child({ component: 'outbox' }) });
     const scheduler = new Scheduler({ views, writer, hub, artifacts: o.artifacts, logger: logger.child({ component: 'scheduler' }), ...(o.now === undefined ? {} : { now: o.now }) });
     const runs = new RunService({ views, writer, logger, onCreated: () => scheduler.wake() });
-    const deletions = new DeletionService({ views, writer, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
+    const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
         scheduler.cancel(cancels);
         scheduler.wake();
       },
     });
     const predictor = new Predictor({ views, artifacts: o.artifacts, pool: inference });
+    const jobs = new JobService({
+      store: o.store,
+      writer,
+      views,
+      artifacts: o.artifacts,
+      queue: o.jobs,
+      logger: logger.child({ component: 'jobs' }),
+      prefix: keys.prefix,
+      ...(o.jobMaxAttempts === undefined ? {} : { maxAttempts: o.jobMaxAttempts }),
+    });
     const deps: HandlerDeps = {
+      jobs,
       store: o.store,
       views,
       writer,
@@ -159,8 +179,12 @@ export class Coordinator {
       hub.closeAll();
     });
     election.start();
+    const jobRepair = setInterval(() => {
+      if (election.isLeader) jobs.repair().catch((err: unknown) => logger.warn({ err }, 'job queue repair failed; next pass retries'));
+    }, o.jobRepairMs ?? 5000);
+    jobRepair.unref();
     logger.info({ address, listen: o.listen }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair);
   }
 
   get isLeader(): boolean {
@@ -170,6 +194,7 @@ export class Coordinator {
   /** Stop intake (health NOT_SERVING), step down so a follower takes over, drain calls, stop watching. */
   async stop(): Promise<void> {
     this.probe.stop();
+    clearInterval(this.jobRepair);
     this.health.setStatus('', 'NOT_SERVING');
     await this.scheduler.stop();
     await this.relay.stop();

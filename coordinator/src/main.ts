@@ -1,6 +1,7 @@
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
 import { openArtifactStore } from '../../shared/src/adapters/artifact-store-factory.js';
 import { NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
+import { openJobQueue } from '../../shared/src/adapters/nats/job-queue-factory.js';
 import type { Config } from '../../shared/src/config/schema.js';
 import type { Logger } from '../../shared/src/log/logger.js';
 import { Coordinator } from './coordinator.js';
@@ -10,7 +11,10 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
   const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
   const events = await NatsEventBus.connect(config.nats.servers);
   const artifacts = await openArtifactStore(config);
+  const jobs = await openJobQueue(config);
   const coordinator = await Coordinator.start({
+    jobs,
+    jobMaxAttempts: config.jobs.maxAttempts,
     store,
     events,
     artifacts: artifacts.store,
@@ -26,6 +30,7 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     coordinator,
     close: async () => {
       await coordinator.stop();
+      await jobs.close();
       await events.close();
       await artifacts.close();
       await store.close();

@@ -48,4 +48,20 @@ describe('benchmarks (--quick)', () => {
     // The one size that does not depend on the machine: what a single-id deletion writes to etcd.
     expect(out.bytesPerDeletion).toBeLessThanOrEqual(2048);
   });
+
+  it('bench:unlearn runs every method as jobs for both scenarios on both datasets, with the gap to Retrain', () => {
+    const out = bench('bench/unlearn.ts') as { scenarios: { dataset: string; kind: string; methods: { method: string; ua: number; seconds: number; samplePasses: number; avgGap: number | null }[] }[]; parallel: { ratio: number } };
+    expect(out.scenarios.map((s) => `${s.dataset}/${s.kind}`)).toEqual(['mnist/class', 'mnist/random', 'fashion-mnist/class', 'fashion-mnist/random']);
+    for (const s of out.scenarios) {
+      expect(s.methods.map((m) => m.method).sort()).toEqual(['ft', 'ga', 'iu', 'l1-sparse', 'omp', 'retrain', 'rl', 'ssd']);
+      for (const m of s.methods) {
+        expect(m.samplePasses).toBeGreaterThan(0);
+        expect(m.avgGap).not.toBeNull();
+      }
+      expect(s.methods.find((m) => m.method === 'retrain')?.avgGap).toBe(0);
+    }
+    // Retrain forgets a whole class completely: its model never saw one.
+    expect(out.scenarios[0]?.methods.find((m) => m.method === 'retrain')?.ua).toBe(100);
+    expect(out.parallel.ratio).toBeGreaterThan(0);
+  });
 });

@@ -78,9 +78,9 @@ export class TestCluster implements AsyncDisposable {
     return p;
   }
 
-  async coordinator(name: string, port?: number): Promise<{ process: LetheProcess; address: string }> {
+  async coordinator(name: string, port?: number, env: Record<string, string> = {}): Promise<{ process: LetheProcess; address: string }> {
     const address = `127.0.0.1:${port ?? (await freePort())}`;
-    const process = this.spawn(name, ['coordinator', '--listen', address, '--id', name]);
+    const process = this.spawn(name, ['coordinator', '--listen', address, '--id', name], env);
     await eventually(`${name} serving`, TIMEOUT.ready, () => Promise.resolve(process.output().includes('listening on')));
     return { process, address };
   }

@@ -11,6 +11,10 @@ import type { CoordinatorMessage__Output } from '../../shared/src/gen/lethe/v1/C
 import type { TaskAssignment__Output } from '../../shared/src/gen/lethe/v1/TaskAssignment.js';
 import type { TaskResult } from '../../shared/src/gen/lethe/v1/TaskResult.js';
 import type { TaskExecutor } from './task-executor.js';
+import type { JobQueue } from '../../shared/src/ports/job-queue.js';
+import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
+import type { Trainer } from '../../shared/src/ml/trainer.js';
+import { JobRunner } from './jobs/job-runner.js';
 
 export interface WorkerAgentOptions {
   readonly id?: string;
@@ -27,6 +31,15 @@ export interface WorkerAgentOptions {
   readonly leaseTtlSeconds?: number;
   readonly logger: Logger;
   readonly version?: string;
+  /** Approximate unlearning jobs: pulled from this queue into free slots (stage tasks first). Absent: stages only. */
+  readonly jobs?: {
+    readonly queue: JobQueue;
+    readonly artifacts: ArtifactStore;
+    readonly trainer: Trainer;
+    /** A running job silent for this long is taken over from its (dead) worker. @default 15000 */
+    readonly takeoverMs?: number;
+    readonly heartbeatMs?: number;
+  };
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -54,15 +67,38 @@ export class WorkerAgent {
   private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private readonly log: Logger;
+  private readonly jobs: JobRunner | undefined;
 
   constructor(private readonly o: WorkerAgentOptions) {
     this.id = requireWorkerId(o.id ?? `worker-${randomBytes(3).toString('hex')}`, 'worker id');
     this.log = o.logger.child({ component: 'worker', worker: this.id });
+    this.jobs =
+      o.jobs === undefined
+        ? undefined
+        : new JobRunner({
+            workerId: this.id,
+            queue: o.jobs.queue,
+            store: o.store,
+            prefix: o.prefix ?? '/lethe/',
+            artifacts: o.jobs.artifacts,
+            trainer: o.jobs.trainer,
+            logger: o.logger,
+            // Slots are shared: a job takes one only when stage tasks leave it free.
+            hasFreeSlot: () => !this.draining && !this.stopping && this.running.size + (this.jobs?.runningJobs ?? 0) < this.o.slots,
+            ...(o.jobs.takeoverMs === undefined ? {} : { takeoverMs: o.jobs.takeoverMs }),
+            ...(o.jobs.heartbeatMs === undefined ? {} : { heartbeatMs: o.jobs.heartbeatMs }),
+          });
   }
 
   async start(): Promise<void> {
     await this.register();
     this.loop = this.connectLoop();
+    this.jobs?.start();
+  }
+
+  /** Approximate unlearning jobs running now. */
+  get runningJobs(): number {
+    return this.jobs?.runningJobs ?? 0;
   }
 
   private async register(): Promise<void> {
@@ -161,6 +197,7 @@ export class WorkerAgent {
       this.log.info({ taskId: msg.cancel.taskId, reason: msg.cancel.reason }, 'task cancelled');
     } else if (msg.drain !== null && msg.drain !== undefined) {
       this.draining = !msg.drain.lifted;
+      this.jobs?.pause(this.draining);
       this.log.info({ reason: msg.drain.reason }, msg.drain.lifted ? 'drain lifted: taking work again' : 'draining: finishing current tasks, taking no more');
     }
   }
@@ -171,6 +208,8 @@ export class WorkerAgent {
       return;
     }
     if (this.running.has(a.taskId)) return;
+    // Stage training for exact deletions has priority: a job holding the slot this stage needs is handed back.
+    if (this.running.size + this.runningJobs >= this.o.slots) this.jobs?.preemptNewest();
     const log = this.log.child({ taskId: a.taskId });
     const abort = new AbortController();
     this.aborts.set(a.taskId, abort);
@@ -225,7 +264,8 @@ export class WorkerAgent {
   async stop(graceMs = 30_000): Promise<void> {
     if (this.stopping) return;
     this.draining = true;
-    this.log.info({ running: this.running.size }, 'shutting down: finishing current tasks');
+    this.log.info({ running: this.running.size, jobs: this.runningJobs }, 'shutting down: finishing current tasks');
+    const jobsStopped = this.jobs?.stop(graceMs);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.running.values()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer); // a pending grace timer would keep the process alive after a clean stop
@@ -236,6 +276,7 @@ export class WorkerAgent {
     clearInterval(this.heartbeat);
     this.stream?.end();
     this.client?.close();
+    await jobsStopped;
     await this.lease?.revoke();
     await this.loop;
     this.log.info('worker stopped');

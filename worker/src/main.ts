@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/src/log/logger.js';
 import { selectBackend } from '../../shared/src/ml/backend.js';
 import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import { WorkerAgent } from './agent.js';
+import { openJobQueue } from '../../shared/src/adapters/nats/job-queue-factory.js';
 import { TaskExecutor } from './task-executor.js';
 
 /** Composition root of a worker process: etcd for its lease, training threads, the artifact directory. */
@@ -13,7 +14,9 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
   const trainer = new ThreadPoolTrainer({ threads: config.worker.slots, backend: backend.name });
   const artifacts = await openArtifactStore(config);
+  const jobs = await openJobQueue(config);
   const agent = new WorkerAgent({
+    jobs: { queue: jobs, artifacts: artifacts.store, trainer, takeoverMs: config.jobs.takeoverMs },
     ...(options.id === undefined ? {} : { id: options.id }),
     coordinators: options.coordinators,
     store,
@@ -30,6 +33,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     agent,
     close: async (graceMs) => {
       await agent.stop(graceMs);
+      await jobs.close();
       await trainer.close();
       await artifacts.close();
       await store.close();

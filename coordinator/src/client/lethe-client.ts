@@ -17,6 +17,10 @@ import type { ListWorkersResponse__Output } from '../../../shared/src/gen/lethe/
 import type { ListRunsResponse__Output } from '../../../shared/src/gen/lethe/v1/ListRunsResponse.js';
 import type { ListDeletionsResponse__Output } from '../../../shared/src/gen/lethe/v1/ListDeletionsResponse.js';
 import type { WorkerInfo__Output } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js';
+import type { UnlearningJobServiceClient } from '../../../shared/src/gen/lethe/v1/UnlearningJobService.js';
+import type { SubmitUnlearningJobRequest } from '../../../shared/src/gen/lethe/v1/SubmitUnlearningJobRequest.js';
+import type { UnlearningJob__Output } from '../../../shared/src/gen/lethe/v1/UnlearningJob.js';
+import type { ListUnlearningJobsResponse__Output } from '../../../shared/src/gen/lethe/v1/ListUnlearningJobsResponse.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
 
@@ -34,6 +38,7 @@ export class LetheClient {
   private readonly deletions: DeletionServiceClient;
   private readonly inference: InferenceServiceClient;
   private readonly admin: AdminServiceClient;
+  private readonly jobs: UnlearningJobServiceClient;
 
   /** `channelOptions` go to every service client; equal options let them share one connection. */
   constructor(
@@ -48,6 +53,20 @@ export class LetheClient {
     this.deletions = new grpc.lethe.v1.DeletionService(address, c, channelOptions);
     this.inference = new grpc.lethe.v1.InferenceService(address, c, channelOptions);
     this.admin = new grpc.lethe.v1.AdminService(address, c, channelOptions);
+    this.jobs = new grpc.lethe.v1.UnlearningJobService(address, c, channelOptions);
+  }
+
+  submitJob(req: SubmitUnlearningJobRequest): Promise<Operation__Output> {
+    return call<Operation__Output>((m, o, cb) => this.jobs.submitUnlearningJob(req, m, o, cb), this.timeoutMs);
+  }
+  getJob(name: string): Promise<UnlearningJob__Output> {
+    return call<UnlearningJob__Output>((m, o, cb) => this.jobs.getUnlearningJob({ name }, m, o, cb), this.timeoutMs);
+  }
+  listJobs(pageSize = 0, pageToken = '', state = 'JOB_STATE_UNSPECIFIED'): Promise<ListUnlearningJobsResponse__Output> {
+    return call<ListUnlearningJobsResponse__Output>((m, o, cb) => this.jobs.listUnlearningJobs({ pageSize, pageToken, state: state as 'JOB_STATE_UNSPECIFIED' }, m, o, cb), this.timeoutMs);
+  }
+  cancelJob(name: string): Promise<UnlearningJob__Output> {
+    return call<UnlearningJob__Output>((m, o, cb) => this.jobs.cancelUnlearningJob({ name }, m, o, cb), this.timeoutMs);
   }
 
   createRun(req: CreateRunRequest): Promise<Operation__Output> {
@@ -102,6 +121,6 @@ export class LetheClient {
   }
 
   close(): void {
-    for (const c of [this.runs, this.ops, this.deletions, this.inference, this.admin] as unknown as Client[]) c.close();
+    for (const c of [this.runs, this.ops, this.deletions, this.inference, this.admin, this.jobs] as unknown as Client[]) c.close();
   }
 }

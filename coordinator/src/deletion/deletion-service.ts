@@ -5,6 +5,8 @@ import { quote, requireBoundedString, requireRequestId } from '../../../shared/s
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
+import { jobKeys } from '../../../shared/src/jobs/records.js';
+import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import type { FencedWriter, Put } from '../state/fenced-writer.js';
 import { activeDepth, deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
 import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord, type StoredReceipt } from '../state/records.js';
@@ -30,6 +32,8 @@ export interface DeletionServiceDeps {
    * scheduler, so retraining of the deactivated stages starts at once.
    */
   readonly onDeleted?: (run: string, cancels: readonly StageCancel[]) => void;
+  /** Where the run's original model (approximate jobs) lives: a deletion purges it. */
+  readonly artifacts?: ArtifactStore;
 }
 
 /** An in-flight task a deletion took back: its worker is told to stop. */
@@ -307,8 +311,26 @@ export class DeletionService {
         compare.push(old === undefined ? { key: views.keys.request(run, p.requestId), target: 'createRevision', op: '==', value: 0 } : { key: old.key, target: 'modRevision', op: '==', value: old.modRevision });
         puts.push({ key: views.keys.request(run, p.requestId), value: JSON.stringify({ deletion: p.deletionId, fingerprint: p.fingerprint, at: Date.now() } satisfies RequestRecord) });
       }
+      // The run's original model (trained on all its user data for approximate jobs) saw the deleted samples: the
+      // deletion replaces its record with a marker in the same transaction (a worker writing a new one over what it
+      // read then fails its compare), and its artifact is purged once this commits.
+      let staleOriginal = '';
+      if (head) {
+        const key = jobKeys(views.keys.prefix).original(run);
+        const old = views.mirror.get(key);
+        compare.push(old === undefined ? { key, target: 'createRevision', op: '==', value: 0 } : { key, target: 'modRevision', op: '==', value: old.modRevision });
+        staleOriginal = old === undefined ? '' : ((JSON.parse(old.value) as { artifact?: string }).artifact ?? '');
+        puts.push({ key, value: JSON.stringify({ invalidatedBy: p.deletionId, artifact: '', excludedCount: 0, excludedHash: '', backboneArtifact: '', trainedAt: '' }) });
+      }
       const revision = await writer.write(compare, puts);
       if (revision !== null) {
+        if (staleOriginal !== '' && this.deps.artifacts !== undefined) {
+          const artifacts = this.deps.artifacts;
+          void artifacts.delete(staleOriginal).then(
+            () => this.deps.logger.info({ run, artifact: staleOriginal }, "run's original model purged: it was trained on deleted data"),
+            (err: unknown) => this.deps.logger.warn({ err, run, artifact: staleOriginal }, "purge of the run's original model failed"),
+          );
+        }
         // Stale assignments are taken back at once; the scheduler's next pass drops them from the shard's record.
         for (const c of cancels) this.deps.logger.info({ run, shard: c.shard, stage: c.stage, worker: c.worker, taskId: c.taskId, reason: 'stale' }, 'assignment dropped');
         this.deps.onDeleted?.(run, cancels);

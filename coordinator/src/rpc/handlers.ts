@@ -35,8 +35,11 @@ import type { Predictor } from '../serving/predictor.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
+import type { JobService } from '../jobs/job-service.js';
+import { jobOperation, jobStateOf, jobToProto, methodName, structToJson } from './job-convert.js';
 
 export interface HandlerDeps {
+  readonly jobs: JobService;
   /** For quorum reads that confirm the mirror is current. */
   readonly store: RoStateStore;
   readonly views: RunViews;
@@ -230,6 +233,11 @@ export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
 }
 
 export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
+  const jobOp = (raw: string): Promise<Operation> | null => {
+    const name = requireBoundedString('name', raw, MAX_NAME_LENGTH, 1);
+    const m = /^operations\/(jobs\/.+)$/.exec(name);
+    return m === null ? null : deps.jobs.get(m[1]).then(jobOperation);
+  };
   const runOf = (raw: string): string => {
     const name = requireBoundedString('name', raw, MAX_NAME_LENGTH, 1);
     const m = /^operations\/runs\/(.+)$/.exec(name);
@@ -237,19 +245,24 @@ export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
     return runIdOf(deps.views, m[1], 'name');
   };
   return {
-    GetOperation: unary(deps, 'GetOperation', (req) => Promise.resolve(operationOf(deps, runOf(req.name)))),
+    GetOperation: unary(deps, 'GetOperation', (req) => jobOp(req.name) ?? Promise.resolve(operationOf(deps, runOf(req.name)))),
     ListOperations: unary(deps, 'ListOperations', () => Promise.resolve({ operations: deps.views.runNames().map((r) => operationOf(deps, r)), nextPageToken: '' })),
     WaitOperation: unary(deps, 'WaitOperation', async (req) => {
-      const run = runOf(req.name);
       const timeoutMs = req.timeout === null ? 60_000 : Number(req.timeout.seconds) * 1000 + req.timeout.nanos / 1e6;
       const deadline = Date.now() + Math.min(timeoutMs, 600_000);
+      const run = jobOp(req.name) === null ? runOf(req.name) : null;
       for (;;) {
-        const op = operationOf(deps, run);
+        const op = run === null ? await (jobOp(req.name) as Promise<Operation>) : operationOf(deps, run);
         if (op.done === true || Date.now() > deadline) return op;
         await new Promise((r) => setTimeout(r, 200));
       }
     }),
-    CancelOperation: unary(deps, 'CancelOperation', () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'runs cannot be cancelled'))),
+    CancelOperation: unary(deps, 'CancelOperation', async (req) => {
+      const m = /^operations\/(jobs\/.+)$/.exec(requireBoundedString('name', req.name, MAX_NAME_LENGTH, 1));
+      if (m === null) throw new LetheError(ErrorCode.UNIMPLEMENTED, 'runs cannot be cancelled');
+      await deps.jobs.cancel(m[1]);
+      return {};
+    }),
     DeleteOperation: unary(deps, 'DeleteOperation', () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'run operations are kept with their runs'))),
   };
 }
@@ -364,12 +377,30 @@ function knownWorker(deps: HandlerDeps, name: string): string {
 }
 
 export function jobHandlers(deps: HandlerDeps): UnlearningJobServiceHandlers {
-  const later = () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'approximate unlearning jobs are not available in this version'));
   return {
-    SubmitUnlearningJob: unary(deps, 'SubmitUnlearningJob', later),
-    GetUnlearningJob: unary(deps, 'GetUnlearningJob', later),
-    ListUnlearningJobs: unary(deps, 'ListUnlearningJobs', later),
-    CancelUnlearningJob: unary(deps, 'CancelUnlearningJob', later),
+    SubmitUnlearningJob: unary(deps, 'SubmitUnlearningJob', async (req) => {
+      const forget = req.forget;
+      const view = await deps.jobs.submit({
+        requestId: req.requestId,
+        method: methodName(req.method),
+        model: req.model,
+        forget:
+          forget === null || forget.selector === undefined
+            ? null
+            : forget.selector === 'classLabel'
+              ? { classLabel: forget.classLabel as number }
+              : { ids: forget.sampleIds?.ids ?? [] },
+        parameters: req.parameters === null ? {} : structToJson(req.parameters),
+      });
+      return jobOperation(view);
+    }),
+    GetUnlearningJob: unary(deps, 'GetUnlearningJob', async (req) => jobToProto(await deps.jobs.get(req.name))),
+    ListUnlearningJobs: unary(deps, 'ListUnlearningJobs', async (req) => {
+      const state = req.state === 'JOB_STATE_UNSPECIFIED' ? undefined : jobStateOf(req.state);
+      const r = await deps.jobs.list({ pageSize: req.pageSize, pageToken: req.pageToken, ...(state === undefined ? {} : { state }) });
+      return { jobs: r.jobs.map(jobToProto), nextPageToken: r.nextPageToken };
+    }),
+    CancelUnlearningJob: unary(deps, 'CancelUnlearningJob', async (req) => jobToProto(await deps.jobs.cancel(req.name))),
   };
 }
 

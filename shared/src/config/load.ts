@@ -19,6 +19,10 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_COORDINATOR_REVISION_WAIT_MS: { path: ['coordinator', 'revisionWaitMs'] },
   LETHE_ARTIFACTS_DIR: { path: ['artifacts', 'dir'] },
   LETHE_ARTIFACTS_KIND: { path: ['artifacts', 'kind'] },
+  LETHE_JOBS_STREAM: { path: ['jobs', 'stream'] },
+  LETHE_JOBS_ACK_WAIT_MS: { path: ['jobs', 'ackWaitMs'] },
+  LETHE_JOBS_MAX_ATTEMPTS: { path: ['jobs', 'maxAttempts'] },
+  LETHE_JOBS_TAKEOVER_MS: { path: ['jobs', 'takeoverMs'] },
 };
 
 function setPath(target: Json, path: readonly string[], value: unknown): void {

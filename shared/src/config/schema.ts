@@ -41,6 +41,19 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    jobs: z
+      .object({
+        /** JetStream stream of the approximate-unlearning work queue. */
+        stream: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/).default('LETHE_JOBS'),
+        /** Redelivery after this long without a sign of life from the worker holding a job (it signals every second). */
+        ackWaitMs: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+        /** Runs a job may take that end without a result (its worker died) before it fails: max_deliver. */
+        maxAttempts: z.coerce.number().int().min(1).max(100).default(3),
+        /** A running job whose worker has been silent this long is taken over by the next delivery. */
+        takeoverMs: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
+      })
+      .strict()
+      .prefault({}),
     artifacts: z
       .object({
         /** fs: a directory all processes share (one machine, or a shared volume); nats: the JetStream object store. */

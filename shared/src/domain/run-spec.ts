@@ -15,7 +15,8 @@ export const MAX_COLUMN_LENGTH = 128;
 /** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
 export const DatasetSpecSchema = z
   .object({
-    builtin: z.enum(['mnist', 'blobs']).optional(),
+    /** `fashion-mnist` needs Debian's dataset-fashion-mnist package; it keeps its own test split (testFraction unused). */
+    builtin: z.enum(['mnist', 'fashion-mnist', 'blobs']).optional(),
     uri: z.string().min(1).max(MAX_URI_LENGTH).optional(),
     /** sha256 of the file (files only): set by CreateRun, checked by every process that reads the file. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),

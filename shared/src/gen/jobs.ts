@@ -26,6 +26,7 @@ import type { ListUnlearningJobsResponse as _lethe_v1_ListUnlearningJobsResponse
 import type { SampleIds as _lethe_v1_SampleIds, SampleIds__Output as _lethe_v1_SampleIds__Output } from './lethe/v1/SampleIds.js';
 import type { SubmitUnlearningJobRequest as _lethe_v1_SubmitUnlearningJobRequest, SubmitUnlearningJobRequest__Output as _lethe_v1_SubmitUnlearningJobRequest__Output } from './lethe/v1/SubmitUnlearningJobRequest.js';
 import type { UnlearningJob as _lethe_v1_UnlearningJob, UnlearningJob__Output as _lethe_v1_UnlearningJob__Output } from './lethe/v1/UnlearningJob.js';
+import type { UnlearningJobProgress as _lethe_v1_UnlearningJobProgress, UnlearningJobProgress__Output as _lethe_v1_UnlearningJobProgress__Output } from './lethe/v1/UnlearningJobProgress.js';
 import type { UnlearningJobServiceClient as _lethe_v1_UnlearningJobServiceClient, UnlearningJobServiceDefinition as _lethe_v1_UnlearningJobServiceDefinition } from './lethe/v1/UnlearningJobService.js';
 import type { UnlearningMetrics as _lethe_v1_UnlearningMetrics, UnlearningMetrics__Output as _lethe_v1_UnlearningMetrics__Output } from './lethe/v1/UnlearningMetrics.js';
 
@@ -71,6 +72,7 @@ export interface ProtoGrpcType {
       SampleIds: MessageTypeDefinition<_lethe_v1_SampleIds, _lethe_v1_SampleIds__Output>
       SubmitUnlearningJobRequest: MessageTypeDefinition<_lethe_v1_SubmitUnlearningJobRequest, _lethe_v1_SubmitUnlearningJobRequest__Output>
       UnlearningJob: MessageTypeDefinition<_lethe_v1_UnlearningJob, _lethe_v1_UnlearningJob__Output>
+      UnlearningJobProgress: MessageTypeDefinition<_lethe_v1_UnlearningJobProgress, _lethe_v1_UnlearningJobProgress__Output>
       UnlearningJobService: SubtypeConstructor<typeof grpc.Client, _lethe_v1_UnlearningJobServiceClient> & { service: _lethe_v1_UnlearningJobServiceDefinition }
       UnlearningMethod: EnumTypeDefinition
       UnlearningMetrics: MessageTypeDefinition<_lethe_v1_UnlearningMetrics, _lethe_v1_UnlearningMetrics__Output>

@@ -36,7 +36,27 @@ export interface BackboneManifest {
   readonly seed: number;
 }
 
-export type ArtifactManifest = StageManifest | BackboneManifest;
+/**
+ * A whole model's trainable part (every adapter block and the head) over a backbone: a run's original model, or
+ * the result of an approximate unlearning job. Its training ids are stored as a list blob, like a stage's.
+ */
+export interface ModelManifest {
+  readonly kind: 'model';
+  readonly role: 'original' | 'unlearned';
+  readonly run: string;
+  /** The run's specification (dataset, model), as JSON. */
+  readonly runSpecJson: string;
+  readonly backbone: string;
+  /** sha256 of the sorted ids of the data it was trained on (for an unlearned model: the retain set). */
+  readonly sampleIdsHash: string;
+  readonly sampleCount: number;
+  /** The model it was unlearned from, the job and the method (unlearned models only). */
+  readonly parent: string | null;
+  readonly job: string | null;
+  readonly method: string | null;
+}
+
+export type ArtifactManifest = StageManifest | BackboneManifest | ModelManifest;
 
 export interface Artifact<M extends ArtifactManifest = ArtifactManifest> {
   readonly manifest: M;

@@ -1,6 +1,6 @@
 import type { RunSpec } from '../domain/run-spec.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
-import { decodeArtifact, encodeArtifact, encodeSampleList, type BackboneManifest, type StageManifest } from './artifact-codec.js';
+import { decodeArtifact, decodeSampleList, encodeArtifact, encodeSampleList, type BackboneManifest, type ModelManifest, type StageManifest } from './artifact-codec.js';
 import type { Dataset } from './data/dataset.js';
 import { ModelConfigSchema, type ModelConfig } from './model-config.js';
 import type { StageWeights } from './shard-job.js';
@@ -54,4 +54,22 @@ export async function getStage(store: ArtifactStore, digest: string): Promise<{ 
   const a = decodeArtifact(await store.get(digest));
   if (a.manifest.kind !== 'stage') throw new Error(`artifact ${digest} is not a stage`);
   return { manifest: a.manifest, weights: { adapter: unprefixed(a.weights, 'adapter'), head: unprefixed(a.weights, 'head') } };
+}
+
+/** Stores a whole model (original or unlearned): its training id list first, then its parameters. */
+export async function putModel(store: ArtifactStore, manifest: ModelManifest, params: WeightSet, sampleIds: readonly string[]): Promise<string> {
+  const listDigest = await store.put(encodeSampleList(sampleIds));
+  if (listDigest !== manifest.sampleIdsHash) throw new Error('sample list digest does not match the manifest');
+  return store.put(encodeArtifact({ manifest, weights: params }));
+}
+
+export async function getModel(store: ArtifactStore, digest: string): Promise<{ manifest: ModelManifest; params: WeightSet }> {
+  const a = decodeArtifact(await store.get(digest));
+  if (a.manifest.kind !== 'model') throw new Error(`artifact ${digest} is not a model`);
+  return { manifest: a.manifest, params: a.weights };
+}
+
+/** The ids a model (or stage) artifact was trained on, from its list blob. */
+export async function trainedIds(store: ArtifactStore, sampleIdsHash: string): Promise<string[]> {
+  return decodeSampleList(await store.get(sampleIdsHash));
 }

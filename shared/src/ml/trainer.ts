@@ -17,6 +17,7 @@ import {
   type TrainedStage,
 } from './shard-job.js';
 import { runPredictJob, type PredictJobInput, type PredictJobOutput } from './predict-job.js';
+import { runUnlearnJob, type UnlearnJobInput, type UnlearnJobOutput, type UnlearnJobProgress } from './unlearning/job.js';
 
 /** URL of tsx's ESM registration API, resolved from this package (an eval'd thread has no module context). */
 function tsxEsmApi(): string {
@@ -33,6 +34,8 @@ export interface Trainer extends AsyncDisposable {
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
   /** An ensemble forward pass (serving), off the caller's event loop in a pool. */
   predict(job: PredictJobInput): Promise<PredictJobOutput>;
+  /** An approximate unlearning job (method, then its evaluation); the signal stops the computation. */
+  unlearn(job: UnlearnJobInput, onProgress?: (p: UnlearnJobProgress) => void, signal?: AbortSignal): Promise<UnlearnJobOutput>;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,9 @@ export class InThreadTrainer implements Trainer {
   predict(job: PredictJobInput): Promise<PredictJobOutput> {
     return runPredictJob(job);
   }
+  unlearn(job: UnlearnJobInput, onProgress?: (p: UnlearnJobProgress) => void, signal?: AbortSignal): Promise<UnlearnJobOutput> {
+    return runUnlearnJob(job, onProgress, signal);
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -63,11 +69,12 @@ type Request =
   | { id: number; kind: 'shard'; job: ShardJobInput }
   | { id: number; kind: 'full'; job: FullJobInput }
   | { id: number; kind: 'pretrain'; job: PretrainJobInput }
-  | { id: number; kind: 'predict'; job: PredictJobInput };
+  | { id: number; kind: 'predict'; job: PredictJobInput }
+  | { id: number; kind: 'unlearn'; job: UnlearnJobInput };
 type Reply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string; code?: string }
-  | { id: number; progress: ShardJobProgress };
+  | { id: number; progress: ShardJobProgress | UnlearnJobProgress };
 
 interface Slot {
   worker: Worker;
@@ -126,7 +133,7 @@ export class ThreadPoolTrainer implements Trainer {
     else slot.busy = false;
   }
 
-  private async run<T>(make: (id: number) => Request, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<T> {
+  private async run<T, P = ShardJobProgress>(make: (id: number) => Request, onProgress?: (p: P) => void, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
     const id = this.nextId++;
@@ -135,7 +142,7 @@ export class ThreadPoolTrainer implements Trainer {
         const onMessage = (reply: Reply): void => {
           if (reply.id !== id) return;
           if ('progress' in reply) {
-            onProgress?.(reply.progress);
+            onProgress?.(reply.progress as P);
             return;
           }
           cleanup();
@@ -186,6 +193,10 @@ export class ThreadPoolTrainer implements Trainer {
 
   predict(job: PredictJobInput): Promise<PredictJobOutput> {
     return this.run((id) => ({ id, kind: 'predict', job }));
+  }
+
+  unlearn(job: UnlearnJobInput, onProgress?: (p: UnlearnJobProgress) => void, signal?: AbortSignal): Promise<UnlearnJobOutput> {
+    return this.run<UnlearnJobOutput, UnlearnJobProgress>((id) => ({ id, kind: 'unlearn', job }), onProgress, signal);
   }
 
   async close(): Promise<void> {

@@ -27,7 +27,10 @@ export interface Dataset {
  * What the coordinator needs of a dataset: its ids, splits and shape, not its features. It places samples and
  * checks id lists from this alone, so a run over millions of samples costs it the ids, not the data.
  */
-export type DatasetIndex = Omit<Dataset, 'x' | 'y'>;
+export type DatasetIndex = Omit<Dataset, 'x' | 'y'> & {
+  /** Class labels (classification only; 4 bytes a row): what class-wise forgetting selects by. */
+  readonly labels?: Float32Array;
+};
 
 export function featureWidth(d: Pick<Dataset, 'inputShape'>): number {
   return d.inputShape.reduce((a, b) => a * b, 1);

@@ -2,6 +2,7 @@ import type { DatasetSpec } from '../../domain/run-spec.js';
 import type { Dataset, DatasetIndex } from './dataset.js';
 import { loadFileDataset } from './file-dataset.js';
 import { loadMnist } from './mnist.js';
+import { loadFashionMnist } from './fashion-mnist.js';
 import { blobsIndex, makeBlobs } from './synthetic.js';
 
 const cache = new Map<string, Dataset>();
@@ -18,6 +19,7 @@ export function loadDataset(spec: DatasetSpec): Dataset {
 
 function read(spec: DatasetSpec): Dataset {
   if (spec.builtin === 'mnist') return loadMnist({ publicFraction: spec.publicFraction, testFraction: spec.testFraction, stride: spec.stride });
+  if (spec.builtin === 'fashion-mnist') return loadFashionMnist({ publicFraction: spec.publicFraction, stride: spec.stride });
   if (spec.builtin === 'blobs') {
     return makeBlobs({
       samples: spec.samples,
@@ -54,8 +56,8 @@ export function loadDatasetIndex(spec: DatasetSpec): DatasetIndex {
     index = blobsIndex({ samples: spec.samples, features: spec.features, classes: spec.classes, publicFraction: spec.publicFraction, testFraction: spec.testFraction, regression: spec.task === 'regression' });
   } else {
     // Read without caching the features: only the index outlives this call.
-    const { x: _x, y: _y, ...rest } = read(spec);
-    index = rest;
+    const { x: _x, y, ...rest } = read(spec);
+    index = rest.task === 'classification' ? { ...rest, labels: y } : rest;
   }
   indexCache.set(key, index);
   return index;

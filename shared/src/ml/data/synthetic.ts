@@ -32,7 +32,8 @@ export function makeBlobs(o: BlobsOptions): Dataset {
     }
     y[i] = o.regression === true ? target / Math.sqrt(D) : c;
   }
-  return { ...blobsIndex(o), x, y };
+  const { labels: _labels, ...index } = blobsIndex(o);
+  return { ...index, x, y };
 }
 
 /** The blobs' ids, splits and shape without generating a feature: `blob-<n>`, split by position. */
@@ -53,5 +54,6 @@ export function blobsIndex(o: BlobsOptions): DatasetIndex {
     outputs: o.regression === true ? 1 : C,
     ids: Array.from({ length: o.samples }, (_, i) => `blob-${i}`),
     split: { public: Int32Array.from(split.public), user: Int32Array.from(split.user), test: Int32Array.from(split.test) },
+    ...(o.regression === true ? {} : { labels: Float32Array.from({ length: o.samples }, (_, i) => i % C) }),
   };
 }

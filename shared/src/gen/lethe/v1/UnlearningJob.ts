@@ -5,6 +5,8 @@ import type { JobState as _lethe_v1_JobState, JobState__Output as _lethe_v1_JobS
 import type { UnlearningMetrics as _lethe_v1_UnlearningMetrics, UnlearningMetrics__Output as _lethe_v1_UnlearningMetrics__Output } from '../../lethe/v1/UnlearningMetrics.js';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
 import type { Struct as _google_protobuf_Struct, Struct__Output as _google_protobuf_Struct__Output } from '../../google/protobuf/Struct.js';
+import type { ForgetSet as _lethe_v1_ForgetSet, ForgetSet__Output as _lethe_v1_ForgetSet__Output } from '../../lethe/v1/ForgetSet.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface UnlearningJob {
   'name'?: (string);
@@ -20,6 +22,15 @@ export interface UnlearningJob {
   'createTime'?: (_google_protobuf_Timestamp | null);
   'endTime'?: (_google_protobuf_Timestamp | null);
   'parameters'?: (_google_protobuf_Struct | null);
+  'originalMetrics'?: (_lethe_v1_UnlearningMetrics | null);
+  'originalArtifact'?: (string);
+  'forget'?: (_lethe_v1_ForgetSet | null);
+  'forgetCount'?: (number | string | Long);
+  'phase'?: (string);
+  'loss'?: (number | string);
+  'preemptions'?: (number);
+  'diagnostics'?: (_google_protobuf_Struct | null);
+  'requestId'?: (string);
 }
 
 export interface UnlearningJob__Output {
@@ -36,4 +47,13 @@ export interface UnlearningJob__Output {
   'createTime': (_google_protobuf_Timestamp__Output | null);
   'endTime': (_google_protobuf_Timestamp__Output | null);
   'parameters': (_google_protobuf_Struct__Output | null);
+  'originalMetrics': (_lethe_v1_UnlearningMetrics__Output | null);
+  'originalArtifact': (string);
+  'forget': (_lethe_v1_ForgetSet__Output | null);
+  'forgetCount': (string);
+  'phase': (string);
+  'loss': (number);
+  'preemptions': (number);
+  'diagnostics': (_google_protobuf_Struct__Output | null);
+  'requestId': (string);
 }

@@ -13,6 +13,8 @@ export const UnlearningMethod = {
   UNLEARNING_METHOD_LAF: 'UNLEARNING_METHOD_LAF',
   UNLEARNING_METHOD_CLASS_POISONING: 'UNLEARNING_METHOD_CLASS_POISONING',
   UNLEARNING_METHOD_RETRAIN: 'UNLEARNING_METHOD_RETRAIN',
+  UNLEARNING_METHOD_OMP: 'UNLEARNING_METHOD_OMP',
+  UNLEARNING_METHOD_INFLUENCE: 'UNLEARNING_METHOD_INFLUENCE',
 } as const;
 
 export type UnlearningMethod =
@@ -40,5 +42,9 @@ export type UnlearningMethod =
   | 10
   | 'UNLEARNING_METHOD_RETRAIN'
   | 11
+  | 'UNLEARNING_METHOD_OMP'
+  | 12
+  | 'UNLEARNING_METHOD_INFLUENCE'
+  | 13
 
 export type UnlearningMethod__Output = typeof UnlearningMethod[keyof typeof UnlearningMethod]

@@ -1,5 +1,6 @@
 // Original file: lethe/v1/jobs.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface UnlearningMetrics {
   'unlearningAccuracy'?: (number | string);
@@ -10,6 +11,8 @@ export interface UnlearningMetrics {
   'forgetMse'?: (number | string);
   'retainMse'?: (number | string);
   'testMse'?: (number | string);
+  'samplePasses'?: (number | string | Long);
+  'miaShadowAccuracy'?: (number | string);
 }
 
 export interface UnlearningMetrics__Output {
@@ -21,4 +24,6 @@ export interface UnlearningMetrics__Output {
   'forgetMse': (number);
   'retainMse': (number);
   'testMse': (number);
+  'samplePasses': (string);
+  'miaShadowAccuracy': (number);
 }
