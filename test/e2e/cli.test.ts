@@ -36,6 +36,20 @@ describe('the lethe CLI end to end', () => {
       const del = lethe(['delete', '--run', 'runs/up-run', '--coordinator', address, '--request-id', 'cli-del', 'blob-601']);
       expect(await del.exit).toBe(0);
       expect(del.output()).toMatch(/runs\/up-run\/deletions\/\S+: 1 id/);
+      // Approximate jobs through lethe up's NATS work queue: submit and wait, then get, list, report.
+      const job = lethe(['job', 'submit', '--method', 'ssd', '--model', 'runs/up-run', '--forget-ids', 'blob-602,blob-603', '--param', 'alpha=1', '--wait', '--json', '--coordinator', address]);
+      expect(await job.exit, job.output()).toBe(0);
+      const done = JSON.parse(job.output().trim().split('\n').pop() ?? '{}') as { name: string; state: string; metrics: { unlearningAccuracy: number } };
+      expect(done.state).toBe('JOB_STATE_SUCCEEDED');
+      const get = lethe(['job', 'get', done.name, '--coordinator', address]);
+      expect(await get.exit).toBe(0);
+      expect(get.output()).toMatch(/UA \/ RA \/ TA \/ MIA/);
+      const report = lethe(['job', 'report', '--coordinator', address]);
+      expect(await report.exit).toBe(0);
+      expect(report.output()).toMatch(/runs\/up-run 2 ids \S+\s*│\s*ssd/);
+      const bad = lethe(['job', 'submit', '--method', 'ssd', '--model', 'runs/up-run', '--forget-class', '0', '--param', 'alpha=-3', '--coordinator', address]);
+      expect(await bad.exit).not.toBe(0);
+      expect(bad.output()).toMatch(/parameters\.alpha/);
     } finally {
       client.close();
       up.child.kill('SIGINT');

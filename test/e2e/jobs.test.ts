@@ -143,6 +143,10 @@ describe.each([
     expect(await codeOf(client.submitJob({ requestId: 'ssd-1', method: 'UNLEARNING_METHOD_FINE_TUNE', model: 'runs/jobs', forget: { classLabel: 1 } }))).toMatch(/^ALREADY_EXISTS/);
 
     // A job can unlearn from an earlier job's result (a model artifact digest).
+    // "runs/<run>/models/original" names the same model as "runs/<run>".
+    const byName = await submit({ model: 'runs/jobs/models/original', parameters: jsonToStruct({ alpha: 'inf' }) });
+    await eventually('job on runs/jobs/models/original succeeded', 60_000, async () => (await stateOf(byName)) === 'JOB_STATE_SUCCEEDED');
+    expect((await client.getJob(byName)).originalArtifact).toBe(j.originalArtifact);
     const chained = await submit({ method: 'UNLEARNING_METHOD_SSD', model: j.resultArtifact, forget: { sampleIds: { ids: [userId(0)] } }, parameters: jsonToStruct({ alpha: 'inf' }) });
     await eventually('chained job succeeded', 60_000, async () => (await stateOf(chained)) === 'JOB_STATE_SUCCEEDED');
     expect((await client.getJob(chained)).originalArtifact).toBe(j.resultArtifact);

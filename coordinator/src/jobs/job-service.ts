@@ -187,9 +187,10 @@ export class JobService {
     }
   }
 
-  /** "runs/<run>" or the digest of a model artifact (an earlier job's result or a run's original). */
+  /** "runs/<run>[/models/original]" or the digest of a model artifact (an earlier job's result or a run's original). */
   private async resolveModel(model: string): Promise<{ run: string; modelArtifact?: string; trainIds?: ReadonlySet<string> }> {
-    if (model.startsWith('runs/')) return { run: parseRunName(model, 'model') };
+    // "runs/<run>" and "runs/<run>/models/original" both name the run's original model.
+    if (model.startsWith('runs/')) return { run: parseRunName(model.replace(/\/models\/original$/, ''), 'model') };
     if (!/^[0-9a-f]{64}$/.test(model)) throw invalidArgument(`model must be "runs/<run>" or a model artifact's sha256 digest; got ${quote(model, 80)}`, { field: 'model' });
     if (!(await this.deps.artifacts.has(model))) throw new LetheError(ErrorCode.NOT_FOUND, `no artifact ${model}`, { details: { field: 'model' } });
     const manifest = decodeArtifact(await this.deps.artifacts.get(model)).manifest;

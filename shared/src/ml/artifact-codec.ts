@@ -54,6 +54,8 @@ export interface ModelManifest {
   readonly parent: string | null;
   readonly job: string | null;
   readonly method: string | null;
+  /** Batch size of SSD's precomputed I_D stored with it (tensors `importance.<param>`), or null. */
+  readonly importanceBatchSize?: number | null;
 }
 
 export type ArtifactManifest = StageManifest | BackboneManifest | ModelManifest;

@@ -63,10 +63,18 @@ export async function putModel(store: ArtifactStore, manifest: ModelManifest, pa
   return store.put(encodeArtifact({ manifest, weights: params }));
 }
 
-export async function getModel(store: ArtifactStore, digest: string): Promise<{ manifest: ModelManifest; params: WeightSet }> {
+/** A model's parameters, and SSD's precomputed importance when it carries one (`importance.<param>` tensors). */
+export async function getModel(store: ArtifactStore, digest: string): Promise<{ manifest: ModelManifest; params: WeightSet; importance: WeightSet | null }> {
   const a = decodeArtifact(await store.get(digest));
   if (a.manifest.kind !== 'model') throw new Error(`artifact ${digest} is not a model`);
-  return { manifest: a.manifest, params: a.weights };
+  const params = Object.fromEntries(Object.entries(a.weights).filter(([k]) => !k.startsWith('importance.')));
+  const importance = unprefixed(a.weights, 'importance');
+  return { manifest: a.manifest, params, importance: Object.keys(importance).length === 0 ? null : importance };
+}
+
+/** The weights to store for a model with its precomputed importance. */
+export function withImportance(params: WeightSet, importance: WeightSet | undefined): WeightSet {
+  return importance === undefined ? params : { ...params, ...prefixed('importance', importance) };
 }
 
 /** The ids a model (or stage) artifact was trained on, from its list blob. */

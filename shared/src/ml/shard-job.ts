@@ -17,7 +17,10 @@ import {
   type Head,
 } from './model.js';
 import { pretrainBackbone, trainStage, type TrainProgress } from './training.js';
-import type { WeightSet } from './weights.js';
+import { toWeightSet, type WeightSet } from './weights.js';
+import { importance } from './unlearning/methods/ssd.js';
+import { adapterKey, netOf } from './unlearning/net.js';
+import { labelledSet } from './unlearning/data.js';
 
 /** Weights of one trained stage: its block's adapter and its head snapshot. */
 export interface StageWeights {
@@ -158,6 +161,11 @@ export interface FullJobInput {
   readonly epochs: number;
   readonly seed: number;
   readonly fastDense?: boolean;
+  /**
+   * Also compute SSD's importance I_D over the training rows (in the given order, batches of this size) with the
+   * trained model: what lets an SSD job on this model skip the pass over D (Foster et al.'s precomputation).
+   */
+  readonly importanceBatchSize?: number;
 }
 
 export interface FullJobOutput {
@@ -166,6 +174,8 @@ export interface FullJobOutput {
   readonly head: WeightSet;
   readonly samplePasses: number;
   readonly loss: number;
+  /** I_D by parameter name (`adapter.<block>.a`, ..., `head.w`), when asked for. */
+  readonly importance?: WeightSet;
 }
 
 /** The full-training baseline: every adapter block and the head trained jointly on all the given data. */
@@ -192,6 +202,14 @@ export async function runFullJob(input: FullJobInput): Promise<FullJobOutput> {
       seed: deriveSeed(input.seed, 'full'),
       matMul: input.fastDense === false ? plainMatMul : denseMatMul,
     });
+    let importanceWeights: WeightSet | undefined;
+    if (input.importanceBatchSize !== undefined) {
+      const params: Record<string, tf.Tensor> = { 'head.w': result.head.w, 'head.b': result.head.b };
+      for (const [block, a] of result.adapters) Object.assign(params, { [adapterKey(block, 'a')]: a.a, [adapterKey(block, 'b')]: a.b });
+      const imp = await importance(netOf(config, backbone), params, labelledSet(blockInput as Tensor2D, y), input.importanceBatchSize, false);
+      importanceWeights = await toWeightSet(imp);
+      tf.dispose(Object.values(imp));
+    }
     const adapters: Record<number, WeightSet> = {};
     for (const [block, a] of result.adapters) {
       adapters[block] = await adapterToWeights(a);
@@ -199,7 +217,7 @@ export async function runFullJob(input: FullJobInput): Promise<FullJobOutput> {
     }
     const head = await headToWeights(result.head);
     disposeAll(result.head);
-    return { adapters, head, samplePasses: result.fit.samplePasses, loss: result.fit.finalLoss };
+    return { adapters, head, samplePasses: result.fit.samplePasses, loss: result.fit.finalLoss, ...(importanceWeights === undefined ? {} : { importance: importanceWeights }) };
   } finally {
     tf.dispose([y, blockInput]);
     disposeAll(backbone, head0);

@@ -4,7 +4,7 @@ import { deletedBy } from '../../../shared/src/domain/sample-digest.js';
 import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
 import { gatherRows, sampleIdsHash, type Dataset } from '../../../shared/src/ml/data/dataset.js';
 import { loadDataset } from '../../../shared/src/ml/data/registry.js';
-import { getBackbone, getModel, modelConfigFor, putModel, trainedIds } from '../../../shared/src/ml/run-model.js';
+import { getBackbone, getModel, modelConfigFor, putModel, trainedIds, withImportance } from '../../../shared/src/ml/run-model.js';
 import type { Trainer } from '../../../shared/src/ml/trainer.js';
 import type { ModelConfig } from '../../../shared/src/ml/model-config.js';
 import type { WeightSet } from '../../../shared/src/ml/weights.js';
@@ -41,13 +41,24 @@ const excludedHashOf = (excluded: readonly string[]): string => createHash('sha2
  * excludes exactly the deletions this job's snapshot names; the record is written with a compare on the key's
  * revision, so a deletion that invalidated it meanwhile wins.
  */
-async function originalModel(deps: JobInputDeps, spec: JobSpec, d: Dataset, config: ModelConfig, trainRows: readonly number[], backbone: { backbone: WeightSet; head: WeightSet }): Promise<{ digest: string; params: WeightSet; trained: boolean }> {
+/** SSD's batch size: the original is trained with I_D at this batch size precomputed. */
+const IMPORTANCE_BATCH = 128;
+
+interface ModelRef {
+  readonly digest: string;
+  readonly params: WeightSet;
+  readonly importance: { batchSize: number; weights: WeightSet } | null;
+  readonly trained: boolean;
+}
+
+async function originalModel(deps: JobInputDeps, spec: JobSpec, d: Dataset, config: ModelConfig, trainRows: readonly number[], backbone: { backbone: WeightSet; head: WeightSet }): Promise<ModelRef> {
   const key = deps.keys.original(spec.run.name);
   const excludedHash = excludedHashOf(spec.run.excluded);
   const kv = await deps.store.get(key);
   const record = kv === null ? null : parseJson(OriginalModelSchema, kv.value, 'original model record');
   if (record !== null && record.invalidatedBy === undefined && record.excludedHash === excludedHash && record.backboneArtifact === spec.run.backboneArtifact && (await deps.artifacts.has(record.artifact))) {
-    return { digest: record.artifact, params: (await getModel(deps.artifacts, record.artifact)).params, trained: false };
+    const m = await getModel(deps.artifacts, record.artifact);
+    return { digest: record.artifact, params: m.params, importance: importanceOf(m), trained: false };
   }
   if (kv !== null && kv.modRevision > spec.run.revision) {
     // A deletion (or another job) changed the record after this job's snapshot: its data may hold a deleted sample.
@@ -55,13 +66,13 @@ async function originalModel(deps: JobInputDeps, spec: JobSpec, d: Dataset, conf
   }
   const runSpec = parseRunSpec(JSON.parse(spec.run.specJson));
   const { x, y } = gatherRows(d, trainRows);
-  const full = await deps.trainer.trainFull({ config, backbone: backbone.backbone, pretrainedHead: backbone.head, x, y, epochs: runSpec.epochs, seed: runSpec.seed });
+  const full = await deps.trainer.trainFull({ config, backbone: backbone.backbone, pretrainedHead: backbone.head, x, y, epochs: runSpec.epochs, seed: runSpec.seed, importanceBatchSize: IMPORTANCE_BATCH });
   const params = originalWeights(full);
   const ids = trainRows.map((r) => d.ids[r] as string);
   const digest = await putModel(
     deps.artifacts,
-    { kind: 'model', role: 'original', run: spec.run.name, runSpecJson: spec.run.specJson, backbone: spec.run.backboneArtifact, sampleIdsHash: sampleIdsHash(ids), sampleCount: ids.length, parent: null, job: null, method: null },
-    params,
+    { kind: 'model', role: 'original', run: spec.run.name, runSpecJson: spec.run.specJson, backbone: spec.run.backboneArtifact, sampleIdsHash: sampleIdsHash(ids), sampleCount: ids.length, parent: null, job: null, method: null, importanceBatchSize: full.importance === undefined ? null : IMPORTANCE_BATCH },
+    withImportance(params, full.importance),
     ids,
   );
   // Recorded only over what was read (absent, stale or invalidated): a concurrent deletion's marker is never lost,
@@ -71,7 +82,12 @@ async function originalModel(deps: JobInputDeps, spec: JobSpec, d: Dataset, conf
     success: [{ type: 'put', key, value: JSON.stringify({ artifact: digest, excludedCount: spec.run.excluded.length, excludedHash, backboneArtifact: spec.run.backboneArtifact, trainedAt: new Date().toISOString() }) }],
   });
   if (!recorded.succeeded) await deps.artifacts.delete(digest);
-  return { digest, params, trained: true };
+  return { digest, params, importance: full.importance === undefined ? null : { batchSize: IMPORTANCE_BATCH, weights: full.importance }, trained: true };
+}
+
+function importanceOf(m: { manifest: { importanceBatchSize?: number | null }; importance: WeightSet | null }): ModelRef['importance'] {
+  const batchSize = m.manifest.importanceBatchSize;
+  return m.importance === null || batchSize === undefined || batchSize === null ? null : { batchSize, weights: m.importance };
 }
 
 /** Everything a job's training thread needs: the data split by the forget set, θ_o, the backbone, the recipe. */
@@ -82,12 +98,12 @@ export async function prepareJob(deps: JobInputDeps, spec: JobSpec): Promise<Pre
   const backbone = await getBackbone(deps.artifacts, spec.run.backboneArtifact);
   const isDeleted = deletedBy(spec.run.sampleIdKey, spec.run.excluded);
   let trainRows: number[];
-  let original: { digest: string; params: WeightSet; trained: boolean };
+  let original: ModelRef;
   if (spec.modelArtifact !== undefined) {
     const model = await getModel(deps.artifacts, spec.modelArtifact);
     const ids = new Set(await trainedIds(deps.artifacts, model.manifest.sampleIdsHash));
     trainRows = Array.from(d.split.user).filter((r) => ids.has(d.ids[r] as string) && !isDeleted(d.ids[r] as string));
-    original = { digest: spec.modelArtifact, params: model.params, trained: false };
+    original = { digest: spec.modelArtifact, params: model.params, importance: importanceOf(model), trained: false };
   } else {
     trainRows = Array.from(d.split.user).filter((r) => !isDeleted(d.ids[r] as string));
     original = await originalModel(deps, spec, d, config, trainRows, backbone);
@@ -108,6 +124,7 @@ export async function prepareJob(deps: JobInputDeps, spec: JobSpec): Promise<Pre
       retain: gatherRows(d, rows.retain),
       test: gatherRows(d, rows.test),
       evaluate: spec.evaluate,
+      ...(original.importance === null ? {} : { originalImportance: original.importance }),
     },
     dataset: d,
     rows,

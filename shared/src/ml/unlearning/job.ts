@@ -30,6 +30,8 @@ export interface UnlearnJobInput {
   readonly retain: RowsData;
   /** D_test*: the test split, without the forgotten class in class-wise forgetting. */
   readonly test: RowsData;
+  /** SSD's I_D over θ_o's training set, computed when θ_o was trained. */
+  readonly originalImportance?: { readonly batchSize: number; readonly weights: WeightSet };
   /** Compute the metric suite for θ_u and θ_o after the method (not counted in RTE). */
   readonly evaluate: boolean;
 }
@@ -77,7 +79,9 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
   const forget = toSet(input.config, backbone, net.fromBlock, input.forget);
   const retain = toSet(input.config, backbone, net.fromBlock, input.retain);
   const test = toSet(input.config, backbone, net.fromBlock, input.test);
+  const importance = input.originalImportance === undefined ? undefined : paramsFromWeights(input.originalImportance.weights);
   const ctx: MethodContext = {
+    ...(importance === undefined || input.originalImportance === undefined ? {} : { precomputedImportance: { batchSize: input.originalImportance.batchSize, params: importance } }),
     net,
     original,
     pretrainedHead: head,
@@ -94,6 +98,7 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
     sets: { forget, retain, test },
     dispose: () => {
       disposeParams(original);
+      if (importance !== undefined) disposeParams(importance);
       disposeSet(forget);
       disposeSet(retain);
       disposeSet(test);

@@ -25,6 +25,8 @@ export interface MethodContext {
   readonly classes: number;
   /** The job's seed (random labels, shuffles). */
   readonly seed: number;
+  /** SSD's I_D over the original's training set, computed when it was trained (absent for other models). */
+  readonly precomputedImportance?: { readonly batchSize: number; readonly params: Readonly<Record<string, Tensor>> };
   /** Fixed pruning masks (OMP): every update keeps masked entries at exactly 0. */
   readonly masks?: Readonly<Record<string, Tensor>>;
   readonly signal?: AbortSignal;

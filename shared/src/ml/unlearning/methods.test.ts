@@ -10,7 +10,7 @@ import { jobRows } from './forget-set.js';
 import { openJob, runUnlearnJob, type UnlearnJobInput } from './job.js';
 import { originalWeights } from './original.js';
 import { findMethod, parseMethodParams } from './registry.js';
-import { dampen, ssdMethod } from './methods/ssd.js';
+import { dampen, importance, ssdMethod } from './methods/ssd.js';
 import { woodfisherRecursion } from './methods/influence.js';
 import { magnitudeMasks } from './methods/omp.js';
 import { gammaAt } from './methods/l1-sparse.js';
@@ -37,8 +37,9 @@ beforeAll(async () => {
   const pub = gatherRows(d, d.split.public);
   const pre = await runPretrainJob({ config, x: pub.x, y: pub.y, epochs: 3, seed: 1 });
   const all = gatherRows(d, user);
-  const full = await runFullJob({ config, backbone: pre.backbone, pretrainedHead: pre.head, x: all.x, y: all.y, epochs: recipe.epochs, seed: recipe.seed });
-  base = { config, backbone: pre.backbone, pretrainedHead: pre.head, original: originalWeights(full), recipe, seed: 9, evaluate: false };
+  const full = await runFullJob({ config, backbone: pre.backbone, pretrainedHead: pre.head, x: all.x, y: all.y, epochs: recipe.epochs, seed: recipe.seed, importanceBatchSize: 128 });
+  if (full.importance === undefined) throw new Error('no importance computed');
+  base = { config, backbone: pre.backbone, pretrainedHead: pre.head, original: originalWeights(full), recipe, seed: 9, evaluate: false, originalImportance: { batchSize: 128, weights: full.importance } };
 }, 60_000);
 
 afterAll(() => tf.disposeVariables());
@@ -101,7 +102,7 @@ describe('SSD (spec checks U1–U3)', () => {
     try {
       const empty = labelledSet(tf.zeros([0, config.hidden]), tf.zeros([0], 'int32'));
       const ctx = { ...job.ctx, retain: empty, forget: job.sets.retain };
-      const r = await ssdMethod.run(ctx, ssdMethod.schema.parse({}));
+      const r = await ssdMethod.run(ctx, ssdMethod.schema.parse({ importance: 'recompute' }));
       for (const [k, t] of Object.entries(r.params)) expect(Array.from(await t.data())).toEqual(Array.from(base.original[k]?.data ?? []));
       expect(r.diagnostics['selected']).toBe(0);
     } finally {
@@ -125,6 +126,25 @@ describe('SSD (spec checks U1–U3)', () => {
       });
     }
     expect(changed).toBeGreaterThan(0);
+  });
+
+  it('uses I_D precomputed with the original (one pass over D_f), equal to computing it over the training set in order', async () => {
+    const pre = await runUnlearnJob(input('ssd', { alpha: 2 }));
+    const re = await runUnlearnJob(input('ssd', { alpha: 2, importance: 'recompute' }));
+    const rows = jobRows(d, user, { kind: 'class', label: 1 }, (r) => d.y[r] as number);
+    expect(pre.diagnostics['importancePrecomputed']).toBe(1);
+    expect(pre.samplePasses).toBe(rows.forget.length);
+    expect(re.diagnostics['importancePrecomputed']).toBe(0);
+    expect(re.samplePasses).toBe(rows.forget.length + user.length);
+    // The stored I_D is exactly the importance of the original over its training rows, in their order.
+    const job = openJob({ ...input('ssd', {}), retain: gatherRows(d, user) });
+    try {
+      const again = await importance(job.ctx.net, job.ctx.original, job.sets.retain, 128, false);
+      for (const [k, t] of Object.entries(again)) expect(Array.from(await t.data())).toEqual(Array.from(base.originalImportance?.weights[k]?.data ?? []));
+      tf.dispose(Object.values(again));
+    } finally {
+      job.dispose();
+    }
   });
 
   it('produces no NaN where the forget importance is zero', async () => {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { tf, type Tensor, type Variable } from '../../tf.js';
 import { concatSets, disposeSet, type LabelledSet } from '../data.js';
-import type { MethodContext, UnlearningMethod } from '../method.js';
-import { logitsOf, variablesOf } from '../net.js';
+import type { UnlearningMethod } from '../method.js';
+import { logitsOf, variablesOf, type Net } from '../net.js';
+import { ErrorCode, LetheError } from '../../../errors/errors.js';
 import { setLoss } from './common.js';
 
 /**
@@ -25,6 +26,12 @@ export const SsdSchema = z
     batchSize: z.number().int().min(1).max(65536).default(128),
     /** LFSSD (label-free): the loss is the batch mean of ‖output‖², importances accumulate |g|. */
     labelFree: z.boolean().default(false),
+    /**
+     * `precomputed`: use I_D computed when the original was trained (over its training set in dataset order, batch
+     * 128), as the paper proposes, when it matches `batchSize` and the loss; the job then costs one pass over D_f.
+     * `recompute`: I_D over D_r then D_f, as the official code orders them.
+     */
+    importance: z.enum(['precomputed', 'recompute']).default('precomputed'),
   })
   .strict();
 export type SsdParams = z.output<typeof SsdSchema>;
@@ -33,30 +40,43 @@ export type SsdParams = z.output<typeof SsdSchema>;
  * Importance of a set: for each mini-batch (fixed order) the gradient of the batch-mean loss, squared (|g| for
  * LFSSD) and summed, divided by the number of batches.
  */
-export async function importance(ctx: MethodContext, vars: Record<string, Variable>, set: LabelledSet, batchSize: number, labelFree: boolean, progress?: (f: number) => void): Promise<Record<string, Tensor>> {
-  const names = Object.keys(vars).sort();
+export async function importance(
+  net: Net,
+  params: Readonly<Record<string, Tensor>>,
+  set: LabelledSet,
+  batchSize: number,
+  labelFree: boolean,
+  o: { readonly signal?: AbortSignal | undefined; readonly progress?: (f: number) => void } = {},
+): Promise<Record<string, Tensor>> {
+  const names = Object.keys(params).sort();
+  const vars: Record<string, Variable> = Object.fromEntries(names.map((k) => [k, params[k] instanceof tf.Variable ? (params[k] as Variable) : tf.variable(params[k] as Tensor, true)]));
+  const owned = names.filter((k) => vars[k] !== params[k]).map((k) => vars[k] as Variable);
   const acc: Record<string, Tensor> = Object.fromEntries(names.map((k) => [k, tf.zerosLike(vars[k] as Variable)]));
   const batches = Math.ceil(set.n / batchSize);
-  for (let b = 0; b < batches; b++) {
-    if (ctx.signal?.aborted === true) throw new Error('cancelled');
-    const start = b * batchSize;
-    const size = Math.min(batchSize, set.n - start);
-    tf.tidy(() => {
-      const idx = tf.range(start, start + size, 1, 'int32');
-      const { grads } = tf.variableGrads(() => {
-        if (!labelFree) return setLoss(ctx.net, vars, set, idx);
-        const out = logitsOf(ctx.net, vars, tf.gather<tf.Tensor2D>(set.h, idx));
-        return tf.mean<tf.Scalar>(tf.sum(tf.square(out), 1));
-      }, names.map((k) => vars[k] as Variable));
-      for (const k of names) {
-        const g = grads[(vars[k] as Variable).name] as Tensor;
-        const next = tf.add(acc[k] as Tensor, labelFree ? tf.abs(g) : tf.square(g));
-        (acc[k] as Tensor).dispose();
-        acc[k] = tf.keep(next);
-      }
-    });
-    if (b % 8 === 7) await new Promise((r) => setImmediate(r));
-    progress?.((b + 1) / batches);
+  try {
+    for (let b = 0; b < batches; b++) {
+      if (o.signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'unlearning cancelled');
+      const start = b * batchSize;
+      const size = Math.min(batchSize, set.n - start);
+      tf.tidy(() => {
+        const idx = tf.range(start, start + size, 1, 'int32');
+        const { grads } = tf.variableGrads(() => {
+          if (!labelFree) return setLoss(net, vars, set, idx);
+          const out = logitsOf(net, vars, tf.gather<tf.Tensor2D>(set.h, idx));
+          return tf.mean<tf.Scalar>(tf.sum(tf.square(out), 1));
+        }, names.map((k) => vars[k] as Variable));
+        for (const k of names) {
+          const g = grads[(vars[k] as Variable).name] as Tensor;
+          const next = tf.add(acc[k] as Tensor, labelFree ? tf.abs(g) : tf.square(g));
+          (acc[k] as Tensor).dispose();
+          acc[k] = tf.keep(next);
+        }
+      });
+      if (b % 8 === 7) await new Promise((r) => setImmediate(r));
+      o.progress?.((b + 1) / batches);
+    }
+  } finally {
+    tf.dispose(owned);
   }
   for (const k of names) {
     const mean = tf.div(acc[k] as Tensor, Math.max(1, batches));
@@ -85,11 +105,16 @@ export const ssdMethod: UnlearningMethod<SsdParams> = {
   schema: SsdSchema,
   async run(ctx, p) {
     const vars = variablesOf(ctx.original, 'ssd');
+    const cached = ctx.precomputedImportance;
+    const usePrecomputed = p.importance === 'precomputed' && cached !== undefined && cached.batchSize === p.batchSize && !p.labelFree;
     // D = D_r ∪ D_f, retain first then forget, as the official full-train loader concatenates them.
-    const full = concatSets(ctx.retain, ctx.forget);
+    const full = usePrecomputed ? undefined : concatSets(ctx.retain, ctx.forget);
     try {
-      const iDf = await importance(ctx, vars, ctx.forget, p.batchSize, p.labelFree, (f) => ctx.progress(0.1 * f));
-      const iD = await importance(ctx, vars, full, p.batchSize, p.labelFree, (f) => ctx.progress(0.1 + 0.85 * f));
+      const iDf = await importance(ctx.net, vars, ctx.forget, p.batchSize, p.labelFree, { signal: ctx.signal, progress: (f) => ctx.progress((usePrecomputed ? 0.95 : 0.1) * f) });
+      const iD =
+        full === undefined
+          ? Object.fromEntries(Object.entries(cached?.params ?? {}).map(([k, t]) => [k, tf.clone(t)]))
+          : await importance(ctx.net, vars, full, p.batchSize, p.labelFree, { signal: ctx.signal, progress: (f) => ctx.progress(0.1 + 0.85 * f) });
       const out: Record<string, Tensor> = {};
       let selected = 0;
       let total = 0;
@@ -104,12 +129,12 @@ export const ssdMethod: UnlearningMethod<SsdParams> = {
       ctx.progress(1);
       return {
         params: out,
-        // Forward+backward passes of the two importance sweeps, no updates.
-        samplePasses: ctx.forget.n + full.n,
-        diagnostics: { selectedFraction: total === 0 ? 0 : selected / total, selected },
+        // Forward+backward passes of the importance sweeps, no updates.
+        samplePasses: ctx.forget.n + (full?.n ?? 0),
+        diagnostics: { selectedFraction: total === 0 ? 0 : selected / total, selected, importancePrecomputed: full === undefined ? 1 : 0 },
       };
     } finally {
-      disposeSet(full);
+      if (full !== undefined) disposeSet(full);
       tf.dispose(Object.values(vars));
     }
   },
