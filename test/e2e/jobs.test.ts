@@ -150,6 +150,11 @@ describe.each([
     const chained = await submit({ method: 'UNLEARNING_METHOD_SSD', model: j.resultArtifact, forget: { sampleIds: { ids: [userId(0)] } }, parameters: jsonToStruct({ alpha: 'inf' }) });
     await eventually('chained job succeeded', 60_000, async () => (await stateOf(chained)) === 'JOB_STATE_SUCCEEDED');
     expect((await client.getJob(chained)).originalArtifact).toBe(j.resultArtifact);
+    // Ids are kept as a content-addressed list artifact, not in etcd.
+    const spec = await backend.client().get(`${PREFIX}jobs/${chained.slice(5)}/spec`);
+    expect(spec?.value).not.toContain(userId(0));
+    const list = (await client.getJob(chained)).forgetList;
+    expect(new TextDecoder().decode(await artifacts.get(list))).toBe(userId(0));
   });
 
   it('refuses bad submissions with INVALID_ARGUMENT (or NOT_FOUND) naming the field', async () => {

@@ -179,7 +179,7 @@ export function jobCommand(): Command {
             .filter((j) => stateOf(j) === 'SUCCEEDED' && j.metrics !== null)
             .map((j) => {
               const m = j.metrics as NonNullable<UnlearningJob__Output['metrics']>;
-              const forget = j.forget?.selector === 'classLabel' ? { classLabel: j.forget.classLabel ?? 0 } : { ids: j.forget?.sampleIds?.ids ?? [] };
+              const forget = j.forget?.selector === 'classLabel' ? { classLabel: j.forget.classLabel ?? 0 } : { list: j.forgetList };
               return { job: j.name, method: methodOf(j), model: j.model, scenario: scenarioKey(j.model, forget, Number(j.forgetCount)), ua: m.unlearningAccuracy, ra: m.retainAccuracy, ta: m.testAccuracy, mia: m.miaEfficacy, seconds: m.seconds, samplePasses: Number(m.samplePasses) };
             });
           const lines = withGaps(rows);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { gapTo } from '../../../shared/src/ml/unlearning/metrics.js';
 
 /** One finished job as reports see it. */
@@ -23,11 +22,10 @@ export interface ReportLine extends ReportRow {
   readonly rteRatio: number | null;
 }
 
-/** A forget set's identity: the class, or a hash of the sorted ids with their count. */
-export function scenarioKey(model: string, forget: { classLabel?: number; ids?: readonly string[] }, count: number): string {
+/** A forget set's identity: the class, or the digest of its id list with the count. */
+export function scenarioKey(model: string, forget: { classLabel?: number; list?: string }, count: number): string {
   if (forget.classLabel !== undefined) return `${model} class ${forget.classLabel}`;
-  const h = createHash('sha256').update([...(forget.ids ?? [])].sort().join('\n')).digest('hex').slice(0, 8);
-  return `${model} ${count} ids ${h}`;
+  return `${model} ${count} ids ${(forget.list ?? '').slice(0, 8)}`;
 }
 
 /** Every row with its gap to the Retrain job of the same scenario (the latest one when there are several). */

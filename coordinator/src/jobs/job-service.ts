@@ -8,7 +8,7 @@ import type { Logger } from '../../../shared/src/log/logger.js';
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import type { JobQueue } from '../../../shared/src/ports/job-queue.js';
 import type { StateStore } from '../../../shared/src/ports/state-store.js';
-import { decodeArtifact } from '../../../shared/src/ml/artifact-codec.js';
+import { decodeArtifact, encodeSampleList } from '../../../shared/src/ml/artifact-codec.js';
 import { trainedIds } from '../../../shared/src/ml/run-model.js';
 import { jobRows, type ForgetSelector } from '../../../shared/src/ml/unlearning/forget-set.js';
 import { findMethod, parseMethodParams } from '../../../shared/src/ml/unlearning/registry.js';
@@ -23,6 +23,7 @@ import {
   type JobSpec,
   type JobState,
   type JobStatus,
+  type StoredForget,
 } from '../../../shared/src/jobs/records.js';
 import type { FencedWriter } from '../state/fenced-writer.js';
 import type { RunViews } from '../state/run-views.js';
@@ -136,7 +137,9 @@ export class JobService {
     const rows = jobRows(d, trainRows, forget, labelOf);
     if (rows.retain.length === 0) throw invalidArgument('forget: the forget set is the whole training set; nothing would remain', { field: 'forget' });
 
-    const fingerprint = createHash('sha256').update(JSON.stringify({ method: method.name, model, forget, parameters })).digest('hex');
+    // Ids go to the artifact store as one content-addressed list (a 100,000-id set would not fit an etcd value).
+    const stored: StoredForget = forget.kind === 'class' ? forget : { kind: 'ids', list: await this.deps.artifacts.put(encodeSampleList([...new Set(forget.ids)])) };
+    const fingerprint = createHash('sha256').update(JSON.stringify({ method: method.name, model, forget: stored, parameters })).digest('hex');
     const id = `j${randomBytes(8).toString('hex')}`;
     const spec: JobSpec = JobSpecSchema.parse({
       id,
@@ -147,7 +150,7 @@ export class JobService {
       model,
       ...(modelArtifact === undefined ? {} : { modelArtifact }),
       run: { name: run, specJson: JSON.stringify(record.spec), backboneArtifact: backbone.digest, sampleIdKey: record.sampleIdKey, excluded: [...excluded].sort(), revision: snapshotRevision },
-      forget,
+      forget: stored,
       forgetCount: rows.forget.length,
       seed: deriveSeed(record.spec.seed, 'job', requestId === '' ? id : requestId),
       maxAttempts: this.maxAttempts,

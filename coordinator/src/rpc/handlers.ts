@@ -246,7 +246,10 @@ export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
   };
   return {
     GetOperation: unary(deps, 'GetOperation', (req) => jobOp(req.name) ?? Promise.resolve(operationOf(deps, runOf(req.name)))),
-    ListOperations: unary(deps, 'ListOperations', () => Promise.resolve({ operations: deps.views.runNames().map((r) => operationOf(deps, r)), nextPageToken: '' })),
+    ListOperations: unary(deps, 'ListOperations', async () => ({
+      operations: [...deps.views.runNames().map((r) => operationOf(deps, r)), ...(await deps.jobs.list({ pageSize: 1000, pageToken: '' })).jobs.map(jobOperation)],
+      nextPageToken: '',
+    })),
     WaitOperation: unary(deps, 'WaitOperation', async (req) => {
       const timeoutMs = req.timeout === null ? 60_000 : Number(req.timeout.seconds) * 1000 + req.timeout.nanos / 1e6;
       const deadline = Date.now() + Math.min(timeoutMs, 600_000);

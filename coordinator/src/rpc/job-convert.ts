@@ -107,7 +107,8 @@ export function jobToProto(j: JobView): UnlearningJob {
     createTime: timestamp(spec.createTime),
     ...(end === null ? {} : { endTime: end }),
     parameters: jsonToStruct(spec.parameters),
-    forget: spec.forget.kind === 'class' ? { classLabel: spec.forget.label } : { sampleIds: { ids: spec.forget.ids.length <= 1000 ? spec.forget.ids : spec.forget.ids.slice(0, 1000) } },
+    forget: spec.forget.kind === 'class' ? { classLabel: spec.forget.label } : { sampleIds: { ids: [] } },
+    forgetList: spec.forget.kind === 'ids' ? spec.forget.list : '',
     forgetCount: String(spec.forgetCount),
     diagnostics: jsonToStruct({ ...status.diagnostics, oneOffSeconds: status.oneOffSeconds, evaluationSeconds: status.evaluationSeconds }),
   };

@@ -29,10 +29,12 @@ export const JOB_STATES = ['PENDING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAI
 export type JobState = (typeof JOB_STATES)[number];
 export const isTerminal = (s: JobState): boolean => s === 'SUCCEEDED' || s === 'FAILED' || s === 'CANCELLED';
 
+/** A class, or ids kept as a content-addressed list artifact (sorted, newline-joined; named by its sha256). */
 const ForgetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('class'), label: z.number().int().min(0) }),
-  z.object({ kind: z.literal('ids'), ids: z.array(z.string()) }),
+  z.object({ kind: z.literal('ids'), list: z.string().regex(/^[0-9a-f]{64}$/) }),
 ]);
+export type StoredForget = z.infer<typeof ForgetSchema>;
 
 /** The run a `runs/<run>` model belongs to, as the coordinator saw it at submit time. */
 export const JobRunSnapshotSchema = z.object({

@@ -108,7 +108,8 @@ export async function prepareJob(deps: JobInputDeps, spec: JobSpec): Promise<Pre
     trainRows = Array.from(d.split.user).filter((r) => !isDeleted(d.ids[r] as string));
     original = await originalModel(deps, spec, d, config, trainRows, backbone);
   }
-  const rows = jobRows(d, trainRows, spec.forget, (r) => d.y[r] as number);
+  const forget = spec.forget.kind === 'class' ? spec.forget : { kind: 'ids' as const, ids: await trainedIds(deps.artifacts, spec.forget.list) };
+  const rows = jobRows(d, trainRows, forget, (r) => d.y[r] as number);
   if (rows.retain.length === 0) throw new LetheError(ErrorCode.FAILED_PRECONDITION, 'the retain set is empty: nothing would be left to learn from');
   return {
     input: {

@@ -31,6 +31,7 @@ export interface UnlearningJob {
   'preemptions'?: (number);
   'diagnostics'?: (_google_protobuf_Struct | null);
   'requestId'?: (string);
+  'forgetList'?: (string);
 }
 
 export interface UnlearningJob__Output {
@@ -56,4 +57,5 @@ export interface UnlearningJob__Output {
   'preemptions': (number);
   'diagnostics': (_google_protobuf_Struct__Output | null);
   'requestId': (string);
+  'forgetList': (string);
 }
