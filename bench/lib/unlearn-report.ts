@@ -1,16 +1,8 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import type { ReportLine } from '../../coordinator/src/jobs/job-report.js';
 
-interface Figures {
-  readonly method: string;
-  readonly ua: number;
-  readonly ra: number;
-  readonly ta: number;
-  readonly mia: number;
-  readonly seconds: number;
-  readonly samplePasses: number;
-  readonly avgGap: number | null;
-}
+type Figures = Pick<ReportLine, 'method' | 'ua' | 'ra' | 'ta' | 'mia' | 'seconds' | 'samplePasses' | 'avgGap'>;
 
 export interface UnlearnReport {
   readonly scenarios: readonly { dataset: string; kind: string; forgetCount: number; original: { ua: number; ra: number; ta: number; mia: number; miaShadowAccuracy: number }; methods: readonly Figures[] }[];
