@@ -187,11 +187,13 @@ describe.each([
 
   it('runs jobs in parallel across workers, and hands a job back when stage retraining needs its slot', async () => {
     await worker('job-w2').start();
-    const a = await submit({ method: 'UNLEARNING_METHOD_FINE_TUNE', parameters: jsonToStruct({ epochs: 100 }) });
-    const b = await submit({ method: 'UNLEARNING_METHOD_FINE_TUNE', parameters: jsonToStruct({ epochs: 100 }) });
-    await eventually('both running at once on different workers', 30_000, async () => {
+    // Batches of one: minutes of work, so both are surely still running when the deletion comes.
+    const a = await submit({ method: 'UNLEARNING_METHOD_FINE_TUNE', parameters: jsonToStruct({ epochs: 200, batchSize: 1 }) });
+    const b = await submit({ method: 'UNLEARNING_METHOD_FINE_TUNE', parameters: jsonToStruct({ epochs: 200, batchSize: 1 }) });
+    await eventually('both running at once on different workers', 60_000, async () => {
       const [ja, jb] = [await client.getJob(a), await client.getJob(b)];
-      return ja.state === 'JOB_STATE_RUNNING' && jb.state === 'JOB_STATE_RUNNING' && ja.workerId !== jb.workerId;
+      // Past preparation (which reads the run's original model): both are computing.
+      return ja.phase === 'unlearning' && jb.phase === 'unlearning' && ja.workerId !== jb.workerId;
     });
     // A deletion makes stage retraining ready: a worker's slot goes to it and that worker's job is handed back.
     await client.deleteSamples('', 'runs/jobs', [userId(5)]);
