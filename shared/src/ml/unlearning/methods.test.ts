@@ -147,6 +147,31 @@ describe('SSD (spec checks U1–U3)', () => {
     }
   });
 
+  it('needs I_D and I_Df at one batch size: changing only one changes the selection (U4)', async () => {
+    const job = openJob(input('ssd', {}));
+    try {
+      const selectedWith = async (forgetBatch: number): Promise<number> => {
+        const full = labelledSet(tf.concat([job.sets.retain.h, job.sets.forget.h]), tf.concat([job.sets.retain.y, job.sets.forget.y]));
+        const iD = await importance(job.ctx.net, job.ctx.original, full, 128, false);
+        const iDf = await importance(job.ctx.net, job.ctx.original, job.sets.forget, forgetBatch, false);
+        let n = 0;
+        for (const k of Object.keys(iD)) {
+          const d = dampen(job.ctx.original[k] as tf.Tensor, iD[k] as tf.Tensor, iDf[k] as tf.Tensor, { alpha: 2, lambda: 1, exponent: 1, cap: 1 });
+          n += (await d.selected.sum().data())[0] ?? 0;
+          tf.dispose([d.theta, d.selected]);
+        }
+        tf.dispose([...Object.values(iD), ...Object.values(iDf), full.h, full.y]);
+        return n;
+      };
+      const matched = await selectedWith(128);
+      const mismatched = await selectedWith(8);
+      // The squared mean gradient grows as the batch shrinks: a smaller forget batch inflates I_Df and selects more.
+      expect(mismatched).toBeGreaterThan(matched * 1.5);
+    } finally {
+      job.dispose();
+    }
+  });
+
   it('produces no NaN where the forget importance is zero', async () => {
     const out = dampen(tf.tensor1d([1, -2, 3]), tf.tensor1d([0, 1, 0]), tf.tensor1d([0, 0, 5]), { alpha: 1, lambda: 1, exponent: 1, cap: 1 });
     expect(Array.from(await out.theta.data())).toEqual([1, -2, 0]);
