@@ -10,6 +10,8 @@ import type { EventBus } from '../../shared/src/ports/event-bus.js';
 import type { StateStore } from '../../shared/src/ports/state-store.js';
 import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 import { JobService } from './jobs/job-service.js';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../shared/src/adapters/http/metrics-server.js';
 import { LeaderElection } from './leader/leader-election.js';
 import { DeletionService } from './deletion/deletion-service.js';
 import { Keys } from './state/keys.js';
@@ -66,6 +68,8 @@ export interface CoordinatorOptions {
   readonly jobMaxAttempts?: number;
   /** How often the leader repairs the job queue (re-enqueue lost submissions, fail dead letters). @default 5000 */
   readonly jobRepairMs?: number;
+  /** host:port of the Prometheus endpoint (GET /metrics); absent or empty: none. */
+  readonly metricsListen?: string;
 }
 
 /**
@@ -88,6 +92,8 @@ export class Coordinator {
     private readonly inference: ThreadPoolTrainer,
     id: string,
     private readonly jobRepair: NodeJS.Timeout,
+    readonly metrics: CoordinatorMetrics,
+    private readonly metricsServer: MetricsServer | undefined,
   ) {
     this.id = id;
   }
@@ -110,7 +116,16 @@ export class Coordinator {
     const views = new RunViews(mirror, keys);
     const hub = new WorkerHub(logger.child({ component: 'workers' }));
     const relay = new OutboxRelay({ mirror, keys, writer, events: o.events, logger: logger.child({ component: 'outbox' }) });
-    const scheduler = new Scheduler({ views, writer, hub, artifacts: o.artifacts, logger: logger.child({ component: 'scheduler' }), ...(o.now === undefined ? {} : { now: o.now }) });
+    const stageMetrics: { onStageResult?: (outcome: string, seconds: number, samplePasses: number) => void } = {};
+    const scheduler = new Scheduler({
+      views,
+      writer,
+      hub,
+      artifacts: o.artifacts,
+      logger: logger.child({ component: 'scheduler' }),
+      ...(o.now === undefined ? {} : { now: o.now }),
+      onStageResult: (outcome, seconds, samplePasses) => stageMetrics.onStageResult?.(outcome, seconds, samplePasses),
+    });
     const runs = new RunService({ views, writer, logger, onCreated: () => scheduler.wake() });
     const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
         scheduler.cancel(cancels);
@@ -128,7 +143,21 @@ export class Coordinator {
       prefix: keys.prefix,
       ...(o.jobMaxAttempts === undefined ? {} : { maxAttempts: o.jobMaxAttempts }),
     });
+    const metrics = new CoordinatorMetrics({
+      views,
+      hub,
+      isLeader: () => election.isLeader,
+      pendingJobs: async () => (await jobs.list({ pageSize: 1000, pageToken: '', state: 'PENDING' })).jobs.length,
+    });
+    stageMetrics.onStageResult = (outcome, seconds, samplePasses) => {
+      metrics.stageResults.inc({ outcome });
+      if (outcome === 'committed') {
+        metrics.stageTrainingSeconds.observe(seconds);
+        metrics.stageSamplePasses.inc(samplePasses);
+      }
+    };
     const deps: HandlerDeps = {
+      metrics,
       jobs,
       store: o.store,
       views,
@@ -183,8 +212,14 @@ export class Coordinator {
       if (election.isLeader) jobs.repair().catch((err: unknown) => logger.warn({ err }, 'job queue repair failed; next pass retries'));
     }, o.jobRepairMs ?? 5000);
     jobRepair.unref();
-    logger.info({ address, listen: o.listen }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair);
+    const metricsServer = o.metricsListen === undefined || o.metricsListen === '' ? undefined : await startMetricsServer(o.metricsListen, () => metrics.metrics(), metrics.registry.contentType);
+    logger.info({ address, listen: o.listen, metrics: metricsServer?.address }, 'coordinator serving');
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer);
+  }
+
+  /** host:port of the Prometheus endpoint, when it serves one. */
+  get metricsAddress(): string | undefined {
+    return this.metricsServer?.address;
   }
 
   get isLeader(): boolean {
@@ -195,6 +230,7 @@ export class Coordinator {
   async stop(): Promise<void> {
     this.probe.stop();
     clearInterval(this.jobRepair);
+    await this.metricsServer?.close();
     this.health.setStatus('', 'NOT_SERVING');
     await this.scheduler.stop();
     await this.relay.stop();

@@ -22,6 +22,7 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     listen: config.coordinator.listen,
     prefix: config.etcd.prefix,
     revisionWaitMs: config.coordinator.revisionWaitMs,
+    metricsListen: config.coordinator.metricsListen,
     backend: config.worker.backend,
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.advertise === undefined ? {} : { advertise: options.advertise }),

@@ -15,6 +15,7 @@ import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import type { Trainer } from '../../shared/src/ml/trainer.js';
 import { JobRunner } from './jobs/job-runner.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerAgentOptions {
   readonly id?: string;
@@ -68,10 +69,16 @@ export class WorkerAgent {
   private loop: Promise<void> | undefined;
   private readonly log: Logger;
   private readonly jobs: JobRunner | undefined;
+  /** Prometheus metrics of this worker (served by the process when configured). */
+  readonly metrics: WorkerMetrics;
 
   constructor(private readonly o: WorkerAgentOptions) {
     this.id = requireWorkerId(o.id ?? `worker-${randomBytes(3).toString('hex')}`, 'worker id');
     this.log = o.logger.child({ component: 'worker', worker: this.id });
+    this.metrics = new WorkerMetrics(() => {
+      const job = this.jobs?.runningJobs ?? 0;
+      return { stage: this.running.size, job, free: Math.max(0, this.o.slots - this.running.size - job), draining: this.draining };
+    });
     this.jobs =
       o.jobs === undefined
         ? undefined
@@ -87,6 +94,7 @@ export class WorkerAgent {
             hasFreeSlot: () => !this.draining && !this.stopping && this.running.size + (this.jobs?.runningJobs ?? 0) < this.o.slots,
             ...(o.jobs.takeoverMs === undefined ? {} : { takeoverMs: o.jobs.takeoverMs }),
             ...(o.jobs.heartbeatMs === undefined ? {} : { heartbeatMs: o.jobs.heartbeatMs }),
+            onJobEnded: (outcome, seconds) => this.metrics.taskEnded('job', outcome, seconds),
           });
   }
 
@@ -249,7 +257,9 @@ export class WorkerAgent {
       }
       this.running.delete(a.taskId);
       this.aborts.delete(a.taskId);
-      if (this.cancelled.delete(a.taskId)) return; // the coordinator no longer wants it
+      const cancelled = this.cancelled.delete(a.taskId);
+      this.metrics.taskEnded(a.pretrain !== null && a.pretrain !== undefined ? 'pretrain' : 'stage', cancelled ? 'cancelled' : result.ok ? 'ok' : 'failed', (performance.now() - started) / 1000);
+      if (cancelled) return; // the coordinator no longer wants it
       this.unsent.set(a.taskId, result);
       if (this.send({ result })) this.unsent.delete(a.taskId);
     })();

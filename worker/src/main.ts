@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/src/log/logger.js';
 import { selectBackend } from '../../shared/src/ml/backend.js';
 import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import { WorkerAgent } from './agent.js';
+import { startMetricsServer } from '../../shared/src/adapters/http/metrics-server.js';
 import { openJobQueue } from '../../shared/src/adapters/nats/job-queue-factory.js';
 import { TaskExecutor } from './task-executor.js';
 
@@ -29,10 +30,13 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     logger,
   });
   await agent.start();
+  const metrics = config.worker.metricsListen === '' ? undefined : await startMetricsServer(config.worker.metricsListen, () => agent.metrics.metrics(), agent.metrics.registry.contentType);
+  if (metrics !== undefined) logger.info({ metrics: metrics.address }, 'worker metrics served');
   return {
     agent,
     close: async (graceMs) => {
       await agent.stop(graceMs);
+      await metrics?.close();
       await jobs.close();
       await trainer.close();
       await artifacts.close();

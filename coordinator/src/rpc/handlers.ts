@@ -32,14 +32,18 @@ import { runIdOf } from '../runs/run-service.js';
 import { shardRecordOf } from '../runs/stage-state.js';
 import type { DeletionService } from '../deletion/deletion-service.js';
 import type { Predictor } from '../serving/predictor.js';
+import type { PredictRequest__Output } from '../../../shared/src/gen/lethe/v1/PredictRequest.js';
+import type { PredictResponse } from '../../../shared/src/gen/lethe/v1/PredictResponse.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
 import type { JobService } from '../jobs/job-service.js';
+import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
 import { jobOperation, jobStateOf, jobToProto, methodName, structToJson } from './job-convert.js';
 
 export interface HandlerDeps {
   readonly jobs: JobService;
+  readonly metrics: CoordinatorMetrics;
   /** For quorum reads that confirm the mirror is current. */
   readonly store: RoStateStore;
   readonly views: RunViews;
@@ -279,8 +283,18 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
   });
   return {
     DeleteSamples: unary(deps, 'DeleteSamples', async (req) => {
-      await requireLeader(deps);
-      return receiptToProto(await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds));
+      const stop = deps.metrics.deletionSeconds.startTimer();
+      try {
+        await requireLeader(deps);
+        const receipt = await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds);
+        deps.metrics.deletionRequests.inc({ outcome: 'ok' });
+        return receiptToProto(receipt);
+      } catch (e) {
+        deps.metrics.deletionRequests.inc({ outcome: toLetheError(e).code });
+        throw e;
+      } finally {
+        stop();
+      }
     }),
     GetDeletion: unary(deps, 'GetDeletion', async (req, call) => {
       await fresh(deps, call, req);
@@ -309,15 +323,28 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
 
 export function inferenceHandlers(deps: HandlerDeps): InferenceServiceHandlers {
   return {
-    Predict: unary(deps, 'Predict', async (req, call) => {
+    Predict: unary(deps, 'Predict', (req, call) => {
+      const stop = deps.metrics.predictSeconds.startTimer();
+      return predict(req, call).then(
+        (res) => {
+          stop({ outcome: 'ok' });
+          return res;
+        },
+        (e: unknown) => {
+          stop({ outcome: toLetheError(e).code });
+          throw e;
+        },
+      );
+    }),
+  };
+  async function predict(req: PredictRequest__Output, call: { getDeadline(): Date | number }): Promise<PredictResponse> {
       await fresh(deps, call, req);
       const run = runIdOf(deps.views, req.run);
       const inputs = req.inputs;
       if (inputs === null) throw invalidArgument('inputs are required', { field: 'inputs' });
       const p = await deps.predictor.predict(req.run, run, Float32Array.from(inputs.values), inputs.shape, deps.mirror.revision);
       return { outputs: { shape: [...p.shape], values: Array.from(p.outputs) }, predictedClasses: [...p.predictedClasses], serving: [...p.serving], revision: String(p.revision) };
-    }),
-  };
+  }
 }
 
 function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {

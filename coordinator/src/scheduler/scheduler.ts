@@ -41,6 +41,8 @@ export interface SchedulerDeps {
   readonly tickMs?: number;
   /** The clock of backoffs and grace periods (ms since the epoch). @default Date.now */
   readonly now?: () => number;
+  /** Every stage result's outcome (committed, failed, discarded, refused), for metrics. */
+  readonly onStageResult?: (outcome: 'committed' | 'failed' | 'discarded' | 'refused', seconds: number, samplePasses: number) => void;
 }
 
 const SEP = '|';
@@ -477,6 +479,7 @@ export class Scheduler {
     );
     const e = t?.effects[0];
     if (r.ok && r.artifact !== '' && e?.type !== 'committed') await this.forgetResult(run, shard, key, r);
+    this.deps.onStageResult?.(refused !== null ? 'refused' : e?.type === 'committed' ? 'committed' : e?.type === 'failed' ? 'failed' : 'discarded', r.seconds, passes);
     if (e === undefined) return 'discarded';
     const log = this.deps.logger;
     switch (e.type) {

@@ -28,6 +28,8 @@ export const ConfigSchema = z
         listen: hostPort.default('0.0.0.0:50051'),
         /** How long Predict waits for min_revision before failing with DEADLINE_EXCEEDED. */
         revisionWaitMs: z.coerce.number().int().positive().default(5000),
+        /** host:port of the Prometheus endpoint (GET /metrics); empty: none. The chart sets 0.0.0.0:9464. */
+        metricsListen: z.union([hostPort, z.literal('')]).default(''),
       })
       .strict()
       .prefault({}),
@@ -38,6 +40,8 @@ export const ConfigSchema = z
         backend: z.enum(BACKENDS).default('auto'),
         heartbeatMs: z.coerce.number().int().positive().default(2000),
         leaseTtlSeconds: z.coerce.number().int().min(2).default(10),
+        /** host:port of the worker's Prometheus endpoint; empty: none. The chart sets 0.0.0.0:9465. */
+        metricsListen: z.union([hostPort, z.literal('')]).default(''),
       })
       .strict()
       .prefault({}),

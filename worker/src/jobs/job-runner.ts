@@ -23,6 +23,8 @@ export interface JobRunnerOptions {
   readonly takeoverMs?: number;
   /** Heartbeat, progress and cancel-check period while a job runs. @default 1000 */
   readonly heartbeatMs?: number;
+  /** How each run of a job ended on this worker (metrics). */
+  readonly onJobEnded?: (outcome: 'ok' | 'failed' | 'cancelled' | 'handed_back', seconds: number) => void;
 }
 
 /** Errors that running the job again cannot fix: it fails at once. */
@@ -221,10 +223,12 @@ export class JobRunner {
             },
       );
       await msg.ack();
+      this.o.onJobEnded?.('ok', (Date.now() - entry.startedAt) / 1000);
       this.log.info({ job: id, method: spec.method, seconds: out.seconds, artifact }, 'job succeeded');
     } catch (e) {
       clearInterval(beat);
       const err = toLetheError(e);
+      this.o.onJobEnded?.(entry.stop === 'cancel' ? 'cancelled' : entry.stop === 'handback' ? 'handed_back' : 'failed', (Date.now() - entry.startedAt) / 1000);
       if (entry.stop === 'cancel') {
         await this.update(id, (s) => (isTerminal(s.state) ? null : { ...s, state: 'CANCELLED', endTime: new Date().toISOString() }));
         await msg.ack();

@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type TaskKind = 'stage' | 'pretrain' | 'job';
+export type TaskOutcome = 'ok' | 'failed' | 'cancelled' | 'handed_back';
+
+/** A worker's Prometheus metrics (one registry per agent: several run in one test process). */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly tasks: Counter<'kind' | 'outcome'>;
+  private readonly seconds: Histogram<'kind'>;
+
+  constructor(slots: () => { stage: number; job: number; free: number; draining: boolean }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'lethe_worker_' });
+    this.tasks = new Counter({ name: 'lethe_worker_tasks_total', help: 'Tasks this worker ended, by kind (stage, pretrain, job) and outcome', labelNames: ['kind', 'outcome'], registers });
+    this.seconds = new Histogram({ name: 'lethe_worker_task_duration_seconds', help: 'Seconds a task ran on this worker', labelNames: ['kind'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers });
+    new Gauge({
+      name: 'lethe_worker_slots',
+      help: "This worker's slots by what holds them: stage (exact retraining), job (approximate), free",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const s = slots();
+        this.set({ state: 'stage' }, s.stage);
+        this.set({ state: 'job' }, s.job);
+        this.set({ state: 'free' }, s.free);
+      },
+    });
+    new Gauge({
+      name: 'lethe_worker_draining',
+      help: '1 while the worker takes no new work',
+      registers,
+      collect() {
+        this.set(slots().draining ? 1 : 0);
+      },
+    });
+  }
+
+  taskEnded(kind: TaskKind, outcome: TaskOutcome, seconds: number): void {
+    this.tasks.inc({ kind, outcome });
+    this.seconds.observe({ kind }, seconds);
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
