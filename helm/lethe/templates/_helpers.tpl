@@ -1,0 +1,140 @@
+{{- define "lethe.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "lethe.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "lethe.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "lethe.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "lethe.selector" -}}
+app.kubernetes.io/name: {{ include "lethe.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "lethe.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}{{ default (include "lethe.fullname" .) .Values.serviceAccount.name }}{{- else -}}{{ default "default" .Values.serviceAccount.name }}{{- end -}}
+{{- end -}}
+
+{{/* etcd endpoints: the bundled members, or the configured ones. */}}
+{{- define "lethe.etcdEndpoints" -}}
+{{- if .Values.etcd.bundled -}}
+{{- $f := include "lethe.fullname" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $out := list -}}
+{{- range $i := until (int .Values.etcd.replicas) -}}
+{{- $out = append $out (printf "%s-etcd-%d.%s-etcd.%s.svc:2379" $f $i $f $ns) -}}
+{{- end -}}
+{{- join "," $out -}}
+{{- else -}}
+{{- required "etcd.endpoints is required when etcd.bundled is false" (join "," .Values.etcd.endpoints) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "lethe.natsServers" -}}
+{{- if .Values.nats.bundled -}}
+{{- printf "%s-nats.%s.svc:4222" (include "lethe.fullname" .) .Release.Namespace -}}
+{{- else -}}
+{{- required "nats.servers is required when nats.bundled is false" (join "," .Values.nats.servers) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "lethe.coordinatorAddress" -}}
+{{- printf "%s-coordinator.%s.svc:%d" (include "lethe.fullname" .) .Release.Namespace (int .Values.coordinator.grpcPort) -}}
+{{- end -}}
+
+{{/* A worker pool's Deployment: dict "root" . "pool" "cpu"|"gpu" "spec" <values> */}}
+{{- define "lethe.workerDeployment" -}}
+{{- $root := .root -}}
+{{- $p := .spec -}}
+{{- $component := printf "worker-%s" .pool -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "lethe.fullname" $root }}-{{ $component }}
+  labels:
+    {{- include "lethe.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ $component }}
+spec:
+  {{- if not (and (eq .pool "cpu") (ne $root.Values.workers.autoscaling.mode "none")) }}
+  replicas: {{ $p.replicas }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "lethe.selector" (dict "root" $root "component" $component) | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "lethe.selector" (dict "root" $root "component" $component) | nindent 8 }}
+        app.kubernetes.io/part-of: lethe-workers
+      annotations:
+        checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+    spec:
+      serviceAccountName: {{ include "lethe.serviceAccountName" $root }}
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: {{ $root.Values.workers.terminationGracePeriodSeconds }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        fsGroup: 10001
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets: {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: worker
+          {{- $img := ternary $root.Values.gpuImage $root.Values.image (eq .pool "gpu") }}
+          image: "{{ $img.repository }}:{{ $img.tag }}"
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          args: ["worker", "--coordinator", {{ include "lethe.coordinatorAddress" $root | quote }}, "--id", "$(POD_NAME)", "--slots", {{ $p.slots | quote }}]
+          envFrom:
+            - configMapRef:
+                name: {{ include "lethe.fullname" $root }}
+          env:
+            - name: POD_NAME
+              valueFrom: {fieldRef: {fieldPath: metadata.name}}
+            - name: LETHE_BACKEND
+              value: {{ $p.backend | quote }}
+            - name: LETHE_WORKER_METRICS_LISTEN
+              value: "0.0.0.0:{{ $root.Values.workers.metricsPort }}"
+          ports:
+            - {name: metrics, containerPort: {{ $root.Values.workers.metricsPort }}}
+          readinessProbe:
+            httpGet: {path: /healthz, port: metrics}
+            periodSeconds: 10
+          livenessProbe:
+            httpGet: {path: /healthz, port: metrics}
+            periodSeconds: 20
+            failureThreshold: 6
+          resources:
+            {{- $res := deepCopy $p.resources }}
+            {{- if eq .pool "gpu" }}
+            {{- $_ := set $res.limits "nvidia.com/gpu" $p.gpusPerWorker }}
+            {{- end }}
+            {{- toYaml $res | nindent 12 }}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+          volumeMounts:
+            - {name: tmp, mountPath: /tmp}
+      volumes:
+        - {name: tmp, emptyDir: {}}
+      {{- with $p.nodeSelector }}
+      nodeSelector: {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $p.tolerations }}
+      tolerations: {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end -}}

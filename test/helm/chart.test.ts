@@ -1,0 +1,157 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { BEGIN, END, generatedBlock } from '../../deploy/helm/values-table.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHART = join(ROOT, 'helm/lethe');
+const VALUES = ['default', 'gpu', 'external', 'ha', 'keda'] as const;
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: Record<string, unknown>; data?: Record<string, string> };
+
+let helm = '';
+const home = mkdtempSync(join(tmpdir(), 'lethe-helm-'));
+const env = { ...process.env, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
+
+function run(args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(helm, args, { cwd: CHART, env, encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+const fileArgs = (v: (typeof VALUES)[number]): string[] => (v === 'default' ? [] : ['-f', `ci/${v}-values.yaml`]);
+
+function render(v: (typeof VALUES)[number], extra: string[] = []): Manifest[] {
+  const r = run(['template', 'rel', '.', '--namespace', 'ml', ...fileArgs(v), ...extra]);
+  expect(r.status, r.out).toBe(0);
+  return parseAllDocuments(r.out)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
+}
+const find = (ms: Manifest[], kind: string, name: string): Manifest | undefined => ms.find((m) => m.kind === kind && m.metadata.name === name);
+/** The value at a dotted path ("spec.template.spec.containers.0.args") of a parsed manifest. */
+function dig(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+}
+const pod = (m: Manifest | undefined, path: string): unknown => dig(m, `spec.template.spec.${path}`);
+
+/** Kubernetes kinds this chart renders → their kubernetes-models module (CRDs are checked by shape below). */
+const MODELS: Record<string, string> = {
+  'v1/ConfigMap': 'v1/ConfigMap',
+  'v1/Service': 'v1/Service',
+  'v1/ServiceAccount': 'v1/ServiceAccount',
+  'apps/v1/Deployment': 'apps/v1/Deployment',
+  'apps/v1/StatefulSet': 'apps/v1/StatefulSet',
+  'policy/v1/PodDisruptionBudget': 'policy/v1/PodDisruptionBudget',
+  'networking.k8s.io/v1/NetworkPolicy': 'networking.k8s.io/v1/NetworkPolicy',
+  'autoscaling/v2/HorizontalPodAutoscaler': 'autoscaling/v2/HorizontalPodAutoscaler',
+};
+const CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject']);
+
+describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendered-manifest checks)', () => {
+  beforeAll(() => {
+    helm = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-helm.sh')], { encoding: 'utf8' }).trim();
+  }, 120_000);
+
+  it.each(VALUES)('lints strictly and renders manifests valid against the Kubernetes schemas (%s values)', async (v) => {
+    const lint = run(['lint', '--strict', '.', ...fileArgs(v)]);
+    expect(lint.status, lint.out).toBe(0);
+    const ms = render(v);
+    expect(ms.length).toBeGreaterThan(5);
+    for (const m of ms) {
+      const key = `${m.apiVersion}/${m.kind}`;
+      if (CRDS.has(key)) {
+        expect(m.spec, key).toBeDefined();
+        continue;
+      }
+      const path = MODELS[key];
+      expect(path, `no schema for ${key}`).toBeDefined();
+      const mod = (await import(`kubernetes-models/${path}`)) as Record<string, new (o: unknown) => { validate(): void }>;
+      const Model = mod[m.kind] as new (o: unknown) => { validate(): void };
+      expect(() => new Model(m).validate(), `${key} ${m.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it('runs ≥ 2 coordinators with native gRPC probes, a PDB, anti-affinity and a config checksum that rolls them', () => {
+    const ms = render('default');
+    const c = find(ms, 'Deployment', 'rel-lethe-coordinator');
+    expect(dig(c, 'spec.replicas')).toBe(2);
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(pod(c, `containers.0.${probe}.grpc.port`)).toBe(50051);
+    expect(pod(c, 'containers.0.args')).toEqual(['coordinator', '--listen', '0.0.0.0:50051', '--advertise', '$(POD_IP):50051', '--id', '$(POD_NAME)']);
+    expect(pod(c, 'affinity.podAntiAffinity')).toBeDefined();
+    expect(dig(find(ms, 'PodDisruptionBudget', 'rel-lethe-coordinator'), 'spec.minAvailable')).toBe(1);
+    const cm = find(ms, 'ConfigMap', 'rel-lethe');
+    expect(cm?.data?.['LETHE_ETCD_ENDPOINTS']).toBe('rel-lethe-etcd-0.rel-lethe-etcd.ml.svc:2379,rel-lethe-etcd-1.rel-lethe-etcd.ml.svc:2379,rel-lethe-etcd-2.rel-lethe-etcd.ml.svc:2379');
+    expect(cm?.data?.['LETHE_NATS_SERVERS']).toBe('rel-lethe-nats.ml.svc:4222');
+    const sum = dig(c, 'spec.template.metadata.annotations.checksum/config');
+    expect(sum).toMatch(/^[0-9a-f]{64}$/);
+    const changed = find(render('default', ['--set', 'logLevel=debug']), 'Deployment', 'rel-lethe-coordinator');
+    expect(dig(changed, 'spec.template.metadata.annotations.checksum/config')).not.toBe(sum);
+    expect(dig(find(render('ha'), 'Deployment', 'rel-lethe-coordinator'), 'spec.replicas')).toBe(3);
+    // Workers reach the coordinators through their Service and drain within the grace period.
+    const w = find(ms, 'Deployment', 'rel-lethe-worker-cpu');
+    expect((pod(w, 'containers.0.args') as string[]).slice(0, 3)).toEqual(['worker', '--coordinator', 'rel-lethe-coordinator.ml.svc:50051']);
+    expect(pod(w, 'terminationGracePeriodSeconds')).toBe(600);
+    expect(pod(w, 'automountServiceAccountToken')).toBe(false);
+  });
+
+  it('adds a GPU pool with nvidia.com/gpu limits, node selector and tolerations', () => {
+    expect(find(render('default'), 'Deployment', 'rel-lethe-worker-gpu')).toBeUndefined();
+    const gpu = find(render('gpu'), 'Deployment', 'rel-lethe-worker-gpu');
+    expect((pod(gpu, 'containers.0.resources.limits') as Record<string, unknown>)['nvidia.com/gpu']).toBe(1);
+    expect(pod(gpu, 'containers.0.image')).toBe('ghcr.io/lethe/lethe-gpu:0.1.0');
+    expect(pod(gpu, 'nodeSelector')).toEqual({ 'nvidia.com/gpu.present': 'true' });
+    expect(pod(gpu, 'tolerations.0.key')).toBe('nvidia.com/gpu');
+  });
+
+  it('bundles etcd (3 members, compaction, quota, PVCs) and NATS with JetStream, or points at external ones', () => {
+    const ms = render('default');
+    const etcd = find(ms, 'StatefulSet', 'rel-lethe-etcd');
+    expect(dig(etcd, 'spec.replicas')).toBe(3);
+    const args = pod(etcd, 'containers.0.args') as string[];
+    expect(args).toContain('--auto-compaction-retention=1');
+    expect(args).toContain('--quota-backend-bytes=2147483648');
+    expect(dig(etcd, 'spec.volumeClaimTemplates.0.spec.resources.requests.storage')).toBe('8Gi');
+    expect(pod(find(ms, 'StatefulSet', 'rel-lethe-nats'), 'containers.0.args')).toContain('-js');
+    const ext = render('external');
+    expect(ext.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+    expect(find(ext, 'ConfigMap', 'rel-lethe')?.data?.['LETHE_NATS_SERVERS']).toBe('nats.infra.svc:4222');
+  });
+
+  it('scales workers with an HPA on the retraining backlog or a KEDA ScaledObject on the job queue lag, and monitors', () => {
+    const ha = render('ha');
+    const hpa = find(ha, 'HorizontalPodAutoscaler', 'rel-lethe-worker-cpu');
+    expect(dig(hpa, 'spec.metrics.0.external.metric.name')).toBe('lethe_retraining_backlog_stages');
+    expect(dig(find(ha, 'Deployment', 'rel-lethe-worker-cpu'), 'spec.replicas')).toBeUndefined();
+    const keda = find(render('keda'), 'ScaledObject', 'rel-lethe-worker-cpu');
+    expect(dig(keda, 'spec.triggers.0')).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'LETHE_JOBS', consumer: 'workers' } });
+    const rules = (dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups.0.rules') as { alert: string }[]).map((r) => r.alert);
+    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheShardsNotLive', 'LetheDeletionLatencyHigh']);
+    expect(find(ha, 'ServiceMonitor', 'rel-lethe')).toBeDefined();
+    const dash = find(ha, 'ConfigMap', 'rel-lethe-dashboard');
+    expect((JSON.parse(dash?.data?.['lethe.json'] ?? '{}') as { title?: string }).title).toBe('Lethe');
+  });
+
+  it('rejects bad values through the schema', () => {
+    for (const [set, why] of [
+      ['coordinator.replicas=0', /coordinator.replicas/],
+      ['workers.iamge=x', /iamge/],
+      ['workers.autoscaling.mode=sometimes', /autoscaling.mode/],
+      ['etcd.replicas=2', /etcd.replicas/],
+      ['workers.gpu.gpusPerWorker=0', /gpusPerWorker/],
+    ] as const) {
+      const r = run(['template', 'rel', '.', '--set', set]);
+      expect(r.status, set).not.toBe(0);
+      expect(r.out).toMatch(why);
+    }
+    const noEndpoints = run(['template', 'rel', '.', '--set', 'etcd.bundled=false']);
+    expect(noEndpoints.status).not.toBe(0);
+    expect(noEndpoints.out).toMatch(/etcd.endpoints is required/);
+  });
+
+  it('documents every value: the README table is the one generated from the schema', () => {
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    expect(readme.slice(readme.indexOf(BEGIN), readme.indexOf(END) + END.length)).toBe(generatedBlock());
+  });
+});
