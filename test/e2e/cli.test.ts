@@ -2,14 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
+/** Where `lethe up` tells the client verbs its address: a temp file, never the user's home. */
+const ADDRESS_FILE = join(mkdtempSync(join(tmpdir(), 'lethe-cli-')), 'coordinator');
 
 function lethe(args: string[]): { child: ReturnType<typeof spawn>; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LETHE_ADDRESS_FILE: ADDRESS_FILE } });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -36,6 +41,26 @@ describe('the lethe CLI end to end', () => {
       const del = lethe(['delete', '--run', 'runs/up-run', '--coordinator', address, '--request-id', 'cli-del', 'blob-601']);
       expect(await del.exit).toBe(0);
       expect(del.output()).toMatch(/runs\/up-run\/deletions\/\S+: 1 id/);
+      // The client verbs find the cluster lethe up started without flags (it wrote its address).
+      expect(readFileSync(ADDRESS_FILE, 'utf8').trim()).toBe(address);
+      const noFlag = lethe(['delete', '--run', 'runs/up-run', '--request-id', 'cli-del-2', 'blob-604']);
+      expect(await noFlag.exit, noFlag.output()).toBe(0);
+      const created = lethe(['run', 'create', '--id', 'cli-run', '--dataset', 'blobs', '--shards', '1', '--slices', '1', '--budget', '1', '--wait']);
+      expect(await created.exit, created.output()).toBe(0);
+      expect(created.output()).toMatch(/runs\/cli-run: SERVING/);
+      const list = lethe(['run', 'list']);
+      expect(await list.exit).toBe(0);
+      expect(list.output()).toMatch(/runs\/up-run.*SERVING/);
+      expect(list.output()).toMatch(/runs\/cli-run/);
+      const predict = lethe(['predict', '--run', 'runs/up-run', '--values', Array(12).fill('0.5').join(',')]);
+      expect(await predict.exit, predict.output()).toBe(0);
+      expect(predict.output()).toMatch(/row 0: class \d/);
+      const deletions = lethe(['deletions', '--run', 'runs/up-run']);
+      expect(await deletions.exit).toBe(0);
+      expect(deletions.output()).toMatch(/3 deletion\(s\)/);
+      const workers = lethe(['workers', '--json']);
+      expect(await workers.exit).toBe(0);
+      expect((JSON.parse(workers.output().trim()) as unknown[]).length).toBe(2);
       // Approximate jobs through lethe up's NATS work queue: submit and wait, then get, list, report.
       const job = lethe(['job', 'submit', '--method', 'ssd', '--model', 'runs/up-run', '--forget-ids', 'blob-602,blob-603', '--param', 'alpha=1', '--wait', '--json', '--coordinator', address]);
       expect(await job.exit, job.output()).toBe(0);
@@ -55,6 +80,7 @@ describe('the lethe CLI end to end', () => {
       up.child.kill('SIGINT');
     }
     expect(await up.exit).toBe(0);
+    expect(existsSync(ADDRESS_FILE)).toBe(false); // a stopped cluster leaves no address behind
   });
 
   it('lethe up restarts a child that dies, reports it, and Ctrl-C still stops every process and server', async () => {

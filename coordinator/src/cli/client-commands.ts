@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import Table from 'cli-table3';
 import { LetheClient } from '../client/lethe-client.js';
+import { defaultCoordinator } from './address.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 
@@ -13,7 +14,7 @@ export function deleteCommand(): Command {
   return new Command('delete')
     .description('delete samples from a run (idempotent by --request-id) and print the receipt')
     .requiredOption('--run <run>', 'runs/<id>')
-    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
     .option('--request-id <id>', 'idempotency key (a UUID by default)')
     .option('--json', 'print the receipt as JSON')
     .argument('<sampleIds...>', 'sample ids to delete')
@@ -41,7 +42,7 @@ export function statusCommand(): Command {
   return new Command('status')
     .description("print a run's shards, orderings and stage states")
     .requiredOption('--run <run>', 'runs/<id>')
-    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
     .option('--json', 'print the run as JSON')
     .action(async (flags: { run: string; coordinator: string; json?: boolean }) => {
       const c = client(flags);
@@ -71,7 +72,7 @@ export function whereCommand(): Command {
     .description('where a sample lives: its shard, slice and every stage that saw it')
     .requiredOption('--run <run>', 'runs/<id>')
     .requiredOption('--id <sampleId>', 'sample id')
-    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
     .action(async (flags: { run: string; id: string; coordinator: string }) => {
       const c = client(flags);
       try {
@@ -97,7 +98,7 @@ function drainVerb(name: 'drain' | 'undrain'): Command {
   return new Command(name)
     .description(name === 'drain' ? 'stop assigning work to a worker (it finishes what it runs); kept across restarts until undrained' : 'lift a drain: the worker takes work again')
     .argument('<worker>', 'workers/<id> or the bare id')
-    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051')
+    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
     .action(async (worker: string, flags: { coordinator: string }) => {
       const c = client(flags);
       try {

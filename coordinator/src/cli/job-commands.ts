@@ -5,13 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { LetheClient } from '../client/lethe-client.js';
+import { defaultCoordinator } from './address.js';
 import type { UnlearningJob__Output } from '../../../shared/src/gen/lethe/v1/UnlearningJob.js';
 import { METHODS } from '../../../shared/src/ml/unlearning/registry.js';
 import { jsonToStruct, methodEnum, structToJson } from '../rpc/job-convert.js';
 import { scenarioKey, withGaps, type ReportRow } from '../jobs/job-report.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
-const COORDINATOR = ['--coordinator <host:port>', 'coordinator address', '127.0.0.1:50051'] as const;
+const COORDINATOR = ['--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator()] as const;
 
 /** `k=v` → a JSON value: numbers, booleans and JSON objects parse, anything else stays a string. */
 function parseParam(kv: string, acc: Record<string, unknown>): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { coordinatorCommand, upCommand, workerCommand } from './server-commands.
 import { deleteCommand, drainCommand, statusCommand, undrainCommand, whereCommand } from './client-commands.js';
 import { demoCommand } from './demo-command.js';
 import { jobCommand } from './job-commands.js';
+import { deletionsCommand, predictCommand, runCommand, workersCommand } from './run-commands.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid input. */
 export const EXIT_USAGE = 2;
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ outputError: () => undefined }); // errors are printed once, below, as one line
-  for (const cmd of [planCommand(), coordinatorCommand(), workerCommand(), upCommand(), demoCommand(), deleteCommand(), statusCommand(), whereCommand(), drainCommand(), undrainCommand(), jobCommand()]) {
+  for (const cmd of [planCommand(), coordinatorCommand(), workerCommand(), upCommand(), demoCommand(), deleteCommand(), statusCommand(), whereCommand(), drainCommand(), undrainCommand(), jobCommand(), runCommand(), predictCommand(), deletionsCommand(), workersCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: () => undefined }));
   }
   return program;

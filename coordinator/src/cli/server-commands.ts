@@ -9,6 +9,7 @@ import type { Config } from '../../../shared/src/config/schema.js';
 import { createLogger, type Logger } from '../../../shared/src/log/logger.js';
 import { freePort, startEtcdServer, startNatsServer } from '../../../shared/src/adapters/process/local-servers.js';
 import { startCoordinatorProcess } from '../main.js';
+import { addressFile, clearAddress, writeAddress } from './address.js';
 import { LetheClient } from '../client/lethe-client.js';
 
 /** Flags every server command shares; they override the environment and the config file. */
@@ -140,12 +141,15 @@ export function upCommand(): Command {
         }
       }
       client.close();
+      // The client verbs (lethe delete, lethe run ..., lethe job ...) find this cluster without flags.
+      writeAddress(address);
       process.stdout.write(
-        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
+        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}  (written to ${addressFile()}: client verbs use it)`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
       );
       await untilSignal(logger, async () => {
         // Always stop everything: the servers too, even when stopping a child fails.
         try {
+          clearAddress(address);
           await supervisor.stop();
         } finally {
           await nats.stop();

@@ -1,6 +1,8 @@
 import { credentials, Metadata, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import { loadLetheProtos } from '../../../shared/src/adapters/grpc/protos.js';
 import { fromServiceError } from '../../../shared/src/adapters/grpc/status.js';
+import { LetheError } from '../../../shared/src/errors/errors.js';
+import { randomUUID } from 'node:crypto';
 import type { RunServiceClient } from '../../../shared/src/gen/lethe/v1/RunService.js';
 import type { DeletionServiceClient } from '../../../shared/src/gen/lethe/v1/DeletionService.js';
 import type { InferenceServiceClient } from '../../../shared/src/gen/lethe/v1/InferenceService.js';
@@ -87,6 +89,27 @@ export class LetheClient {
   }
   deleteSamples(requestId: string, run: string, sampleIds: string[]): Promise<DeletionReceipt__Output> {
     return call<DeletionReceipt__Output>((m, o, cb) => this.deletions.deleteSamples({ requestId, run, sampleIds }, m, o, cb), this.timeoutMs);
+  }
+
+  /**
+   * DeleteSamples as a service should call it: one request id (a new UUID unless given) for every attempt, so a
+   * retry after a lost reply returns the first receipt instead of deleting twice, and retries while the error is
+   * retryable (UNAVAILABLE, DEADLINE_EXCEEDED, NOT_LEADER, RESOURCE_EXHAUSTED: a failover, an etcd outage) with
+   * exponential backoff. Anything else (INVALID_ARGUMENT, NOT_FOUND, ...) fails at once.
+   */
+  async deleteWithRetries(run: string, sampleIds: string[], o: { requestId?: string; attempts?: number; backoffMs?: number } = {}): Promise<DeletionReceipt__Output> {
+    const requestId = o.requestId ?? randomUUID();
+    const attempts = o.attempts ?? 8;
+    let delay = o.backoffMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deleteSamples(requestId, run, sampleIds);
+      } catch (e) {
+        if (!(e instanceof LetheError) || !e.retryable || attempt >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
   }
   getDeletion(name: string): Promise<Deletion__Output> {
     return call<Deletion__Output>((m, o, cb) => this.deletions.getDeletion({ name }, m, o, cb), this.timeoutMs);

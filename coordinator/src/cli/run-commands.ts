@@ -1,0 +1,193 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SingleBar, Presets } from 'cli-progress';
+import Table from 'cli-table3';
+import { LetheClient } from '../client/lethe-client.js';
+import { unpackAny } from '../rpc/convert.js';
+import { defaultCoordinator } from './address.js';
+
+const PLAIN = { head: [] as string[], border: [] as string[] };
+const COORDINATOR = ['--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator()] as const;
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
+  return n;
+};
+
+async function withClient<T>(address: string, f: (c: LetheClient) => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const c = new LetheClient(address, timeoutMs);
+  try {
+    return await f(c);
+  } finally {
+    c.close();
+  }
+}
+
+interface CreateFlags {
+  id: string;
+  spec?: string;
+  dataset?: string;
+  shards?: number;
+  slices?: number;
+  budget?: number;
+  epochs?: number;
+  stride?: number;
+  requestId?: string;
+  wait?: boolean;
+  json?: boolean;
+  coordinator: string;
+}
+
+/** `lethe run create|list|get`: runs from the command line; --wait follows the creation with a progress bar. */
+export function runCommand(): Command {
+  const run = new Command('run').description('create, list and inspect runs');
+  run.addCommand(
+    new Command('create')
+      .description('create a run (idempotent by --request-id) from a JSON spec file or flags')
+      .requiredOption('--id <id>', 'run id (a lowercase DNS label)')
+      .option('--spec <file>', 'the run spec as JSON (the RunSpec message, camelCase); flags below override its fields')
+      .option('--dataset <name>', 'built-in dataset: mnist, fashion-mnist or blobs')
+      .option('--stride <n>', 'keep every n-th sample of a built-in dataset', int('--stride'))
+      .option('--shards <m>', 'shards', int('--shards'))
+      .option('--slices <L>', 'slices per shard', int('--slices'))
+      .option('--budget <B>', 'orderings per shard', int('--budget'))
+      .option('--epochs <n>', 'epochs per stage', int('--epochs'))
+      .option('--request-id <id>', 'idempotency key (a UUID by default)')
+      .option('--wait', 'wait until every stage is trained, with a progress bar')
+      .option('--json', 'print the operation (or, with --wait, the run) as JSON')
+      .option(...COORDINATOR)
+      .action(async (f: CreateFlags) => {
+        const base = f.spec === undefined ? {} : (JSON.parse(readFileSync(f.spec, 'utf8')) as Record<string, unknown>);
+        const dataset = { ...((base['dataset'] as Record<string, unknown> | undefined) ?? {}), ...(f.dataset === undefined ? {} : { builtin: f.dataset }), ...(f.stride === undefined ? {} : { stride: f.stride }) };
+        const spec = { ...base, dataset, ...(f.shards === undefined ? {} : { shards: f.shards }), ...(f.slices === undefined ? {} : { slices: f.slices }), ...(f.budget === undefined ? {} : { budget: f.budget }), ...(f.epochs === undefined ? {} : { epochs: f.epochs }) };
+        await withClient(f.coordinator, async (c) => {
+          const op = await c.createRun({ requestId: f.requestId ?? randomUUID(), runId: f.id, spec: spec });
+          if (f.wait !== true) {
+            process.stdout.write(f.json === true ? `${JSON.stringify(op)}\n` : `${op.name}: creating runs/${f.id}\n`);
+            return;
+          }
+          const bar = f.json === true ? undefined : new SingleBar({ format: `runs/${f.id} {bar} {value}/{total} stages {state}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
+          bar?.start(1, 0, { state: '' });
+          await c.waitForOperation(op.name, 24 * 3600 * 1000, (o) => {
+            if (o.metadata === null) return;
+            const p = unpackAny<{ stagesTotal: number; stagesCommitted: number; state: string }>(o.metadata);
+            bar?.setTotal(Math.max(1, p.stagesTotal));
+            bar?.update(p.stagesCommitted, { state: p.state.replace('RUN_STATE_', '') });
+          });
+          bar?.stop();
+          const r = await c.getRun(`runs/${f.id}`);
+          process.stdout.write(f.json === true ? `${JSON.stringify(r)}\n` : `runs/${f.id}: ${r.state.replace('RUN_STATE_', '')}, ${r.userSamples} user samples\n`);
+        }, 60_000);
+      }),
+  );
+  run.addCommand(
+    new Command('list')
+      .description('every run with its state')
+      .option('--json', 'print as JSON')
+      .option(...COORDINATOR)
+      .action(async (f: { json?: boolean; coordinator: string }) =>
+        withClient(f.coordinator, async (c) => {
+          const runs = [];
+          let token = '';
+          do {
+            const page = await c.listRuns(100, token);
+            runs.push(...page.runs);
+            token = page.nextPageToken;
+          } while (token !== '');
+          if (f.json === true) {
+            process.stdout.write(`${JSON.stringify(runs)}\n`);
+            return;
+          }
+          const t = new Table({ head: ['run', 'state', 'shards', 'live', 'user samples'], style: PLAIN });
+          for (const r of runs) t.push([r.name, r.state.replace('RUN_STATE_', ''), r.shards.length, r.shards.filter((s) => s.serving?.live === true).length, r.userSamples]);
+          process.stdout.write(`${t.toString()}\n`);
+        }),
+      ),
+  );
+  run.addCommand(
+    new Command('get')
+      .description('one run as JSON (`lethe status` prints it as a table)')
+      .argument('<run>', 'runs/<id>')
+      .option(...COORDINATOR)
+      .action(async (name: string, f: { coordinator: string }) => withClient(f.coordinator, async (c) => void process.stdout.write(`${JSON.stringify(await c.getRun(name))}\n`))),
+  );
+  return run;
+}
+
+/** `lethe predict`: one or more rows through the serving ensemble. */
+export function predictCommand(): Command {
+  return new Command('predict')
+    .description('predict with the model a run serves (its live shards), optionally after a given revision')
+    .requiredOption('--run <run>', 'runs/<id>')
+    .option('--values <numbers>', 'comma-separated features of one or more rows')
+    .option('--input <file>', 'a JSON file: an array of rows (arrays of numbers)')
+    .option('--min-revision <rev>', 'wait until the replica has applied this revision (a receipt\'s)', '0')
+    .option('--json', 'print the response as JSON')
+    .option(...COORDINATOR)
+    .action(async (f: { run: string; values?: string; input?: string; minRevision: string; json?: boolean; coordinator: string }) => {
+      const rows: number[][] =
+        f.input !== undefined ? (JSON.parse(readFileSync(f.input, 'utf8')) as number[][]) : f.values !== undefined ? [f.values.split(',').map(Number)] : [];
+      if (rows.length === 0 || rows.some((r) => r.length !== (rows[0]?.length ?? 0) || r.some((x) => !Number.isFinite(x)))) throw new InvalidArgumentError('give --values or --input: rows of finite numbers, all of one width');
+      await withClient(f.coordinator, async (c) => {
+        const r = await c.predict(f.run, [rows.length, rows[0]?.length ?? 0], rows.flat(), f.minRevision);
+        if (f.json === true) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        const width = r.outputs?.shape[1] ?? 1;
+        rows.forEach((_, i) => {
+          const out = (r.outputs?.values ?? []).slice(i * width, (i + 1) * width).map((x) => x.toFixed(3));
+          process.stdout.write(`row ${i}: ${r.predictedClasses.length > 0 ? `class ${r.predictedClasses[i]}` : `value ${out[0]}`} (${out.join(' ')})\n`);
+        });
+        process.stdout.write(`revision ${r.revision}; serving ${r.serving.map((s) => `shard ${s.shard}: depth ${s.depth}`).join(', ')}\n`);
+      });
+    });
+}
+
+/** `lethe deletions`: a run's deletions, newest first as the API lists them. */
+export function deletionsCommand(): Command {
+  return new Command('deletions')
+    .description("a run's deletions with their state (acknowledged, retrained, purged)")
+    .requiredOption('--run <run>', 'runs/<id>')
+    .option('--json', 'print as JSON')
+    .option(...COORDINATOR)
+    .action(async (f: { run: string; json?: boolean; coordinator: string }) =>
+      withClient(f.coordinator, async (c) => {
+        const all = [];
+        let token = '';
+        do {
+          const page = await c.listDeletions(f.run, 100, token);
+          all.push(...page.deletions);
+          token = page.nextPageToken;
+        } while (token !== '');
+        if (f.json === true) {
+          process.stdout.write(`${JSON.stringify(all)}\n`);
+          return;
+        }
+        const t = new Table({ head: ['deletion', 'samples', 'state', 'acknowledged'], style: PLAIN });
+        for (const d of all) t.push([d.receipt?.name ?? '', d.receipt?.sampleCount ?? 0, d.state.replace('DELETION_STATE_', ''), d.receipt?.acknowledgeTime === null || d.receipt?.acknowledgeTime === undefined ? '' : new Date(Number(d.receipt.acknowledgeTime.seconds) * 1000).toISOString()]);
+        process.stdout.write(`${t.toString()}\n${all.length} deletion(s)\n`);
+      }),
+    );
+}
+
+/** `lethe workers`: attached and registered workers. */
+export function workersCommand(): Command {
+  return new Command('workers')
+    .description('workers with their state, backend, slots and running tasks')
+    .option('--json', 'print as JSON')
+    .option(...COORDINATOR)
+    .action(async (f: { json?: boolean; coordinator: string }) =>
+      withClient(f.coordinator, async (c) => {
+        const { workers } = await c.listWorkers();
+        if (f.json === true) {
+          process.stdout.write(`${JSON.stringify(workers)}\n`);
+          return;
+        }
+        const t = new Table({ head: ['worker', 'state', 'backend', 'gpu', 'slots', 'running'], style: PLAIN });
+        for (const w of workers) t.push([w.name, w.state.replace('WORKER_STATE_', ''), w.backend, w.gpu, w.slots, w.runningTasks]);
+        process.stdout.write(`${t.toString()}\n`);
+      }),
+    );
+}
