@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { connect, JSONCodec, DeliverPolicy, AckPolicy } from 'nats';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
 import { stagePrefixKey } from '../../shared/src/domain/impact.js';
@@ -9,6 +8,7 @@ import { decodeArtifact, decodeSampleList, type StageManifest } from '../../shar
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import type { Run__Output } from '../../shared/src/gen/lethe/v1/Run.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { stageCommits } from '../support/stage-commits.js';
 
 /** Runs whose stages take a second or more, so a test can act while one trains. */
 const SLOW = { samples: 4000, features: 32, epochs: 12, hidden: 64 };
@@ -97,24 +97,9 @@ describe('worker faults on a real cluster', () => {
     const stage = run.shards.find((s) => s.shard === onW0.shard)?.orderings.flatMap((o) => o.stages.filter((st) => stagePrefixKey(o.slices, st.stage) === key))[0];
     expect(stage?.workerId).toBe('w1');
     // Every stage was committed exactly once: count the StageCommitted events JetStream kept for this run.
-    const nc = await connect({ servers: cluster.nats.endpoint });
-    try {
-      const jsm = await nc.jetstreamManager();
-      await jsm.consumers.add('LETHE_EVENTS', { durable_name: 'crash-audit', filter_subject: 'lethe.events.stage.crash', deliver_policy: DeliverPolicy.All, ack_policy: AckPolicy.None });
-      const consumer = await nc.jetstream().consumers.get('LETHE_EVENTS', 'crash-audit');
-      const info = await consumer.info();
-      const commits = new Map<string, number>();
-      for (let i = 0; i < info.num_pending; i++) {
-        const m = await consumer.next({ expires: 2000 });
-        if (m === null) break;
-        const e = JSONCodec<{ shard: number; stage: string }>().decode(m.data);
-        commits.set(`${e.shard}/${e.stage}`, (commits.get(`${e.shard}/${e.stage}`) ?? 0) + 1);
-      }
-      const distinct = run.shards.length * 9; // 3 + 3 + 3 distinct prefixes of a Latin square with L = 3
-      expect(commits.size).toBe(distinct);
-      expect([...commits.values()].every((n) => n === 1)).toBe(true);
-    } finally {
-      await nc.close();
-    }
+    const commits = await stageCommits(cluster.nats.endpoint, 'crash');
+    const distinct = run.shards.length * 9; // 3 + 3 + 3 distinct prefixes of a Latin square with L = 3
+    expect(commits.size).toBe(distinct);
+    expect([...commits.values()].every((n) => n === 1)).toBe(true);
   });
 });

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { stageCommits } from '../support/stage-commits.js';
+
+/** Stages that take a second or more, so workers come and go while the run trains. */
+const SLOW = { samples: 4000, features: 32, epochs: 12, hidden: 64 };
+
+describe('scaling workers 1 → 3 → 1 while a run trains (separate worker processes, real etcd and NATS)', () => {
+  let cluster: TestCluster;
+  let client: LetheClient;
+  let address: string;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start();
+    ({ address } = await cluster.coordinator('coord'));
+    cluster.worker('s0', [address]);
+    client = new LetheClient(address);
+    await cluster.workersAttached(client, 1);
+  });
+  afterAll(async () => {
+    client.close();
+    await cluster[Symbol.asyncDispose]();
+  });
+
+  it('loses no work: the run completes and every stage is committed exactly once', async () => {
+    const op = await client.createRun(blobsRun('scale', SLOW));
+    await eventually('training started', TIMEOUT.training, async () => (await client.listWorkers()).workers.some((w) => w.runningTasks > 0));
+    cluster.worker('s1', [address]);
+    cluster.worker('s2', [address]);
+    // Scaled out: three workers each hold a stage at once.
+    await eventually('three workers training', TIMEOUT.training, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST' && w.runningTasks > 0).length === 3);
+    // Scaled in while they train: SIGTERM, as Kubernetes stops a pod (they finish or hand back their stages).
+    await Promise.all(cluster.processes.filter((p) => p.name === 's1' || p.name === 's2').map((p) => p.kill('SIGTERM')));
+    const done = await client.waitForOperation(op.name, TIMEOUT.training * 2);
+    expect(done.done).toBe(true);
+    const run = await client.getRun('runs/scale');
+    expect(run.state).toBe('RUN_STATE_SERVING');
+    const commits = await stageCommits(cluster.nats.endpoint, 'scale');
+    expect(commits.size).toBe(run.shards.length * 9); // 3 + 3 + 3 distinct prefixes per shard (L = 3, B = 3)
+    expect([...commits.values()].every((n) => n === 1)).toBe(true);
+    // The two stopped workers left cleanly (their leases revoked), and s0 is still attached.
+    await eventually('only s0 left', TIMEOUT.ready, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST').map((w) => w.name).join() === 'workers/s0');
+  });
+});
