@@ -24,11 +24,15 @@ if ! buildah images --quiet localhost/lethe-base:bookworm-node20 >/dev/null 2>&1
   cp -a "$node_root/lib/node_modules" "$work/rootfs/usr/local/lib/"
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/rootfs/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/rootfs/usr/local/bin/npx"
+  # This machine's CA bundle (its npm and apt may go through a TLS-inspecting proxy): the build stage's npm ci trusts
+  # what the host trusts. It is in the local base only; a registry base image brings its own.
+  mkdir -p "$work/rootfs/etc/ssl/certs"
+  cp /etc/ssl/certs/ca-certificates.crt "$work/rootfs/etc/ssl/certs/ca-certificates.crt"
   rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
   tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
   ctr=$(buildah from scratch)
   buildah add "$ctr" "$work/rootfs.tar" / >/dev/null
-  buildah config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin "$ctr"
+  buildah config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$ctr"
   buildah commit --quiet "$ctr" localhost/lethe-base:bookworm-node20 >/dev/null
   buildah rm "$ctr" >/dev/null
 fi

@@ -125,5 +125,8 @@ describe('the lethe CLI end to end', () => {
     const passes = last['samplePasses'] as { s3t: number; sisa: number; full: number };
     expect(passes.s3t).toBeGreaterThan(0);
     expect(passes.full).toBeGreaterThan(0);
+    // Progress bars render without a terminal (output piped, as in CI or a pod's log), and nothing logs at error.
+    expect(demo.output()).toMatch(/train stages\s+\|█+\|/);
+    expect(demo.output()).not.toMatch(/"level":50/);
   });
 });

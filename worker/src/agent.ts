@@ -252,7 +252,9 @@ export class WorkerAgent {
         result = { taskId: a.taskId, epoch: a.epoch, ok: true, artifact: out.artifact, manifestHash: out.manifestHash, samplePasses: String(out.samplePasses), seconds: out.seconds };
         log.info({ seconds: out.seconds, artifact: out.artifact }, 'task done');
       } catch (err) {
-        log.error({ err }, 'task failed');
+        // A cancel (a deletion made the stage stale, or a drain) is expected: not an error.
+        if (this.cancelled.has(a.taskId) || abort.signal.aborted) log.info({ reason: err instanceof Error ? err.message : String(err) }, 'task stopped: cancelled by the coordinator');
+        else log.error({ err }, 'task failed');
         result = { taskId: a.taskId, epoch: a.epoch, ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
       }
       this.running.delete(a.taskId);

@@ -85,7 +85,7 @@ export function demoCommand(): Command {
       };
       const spec = parseRunSpec(specInput);
       out(`Lethe demo: MNIST, S3T m=${spec.shards} L=${spec.slices} B=${spec.budget}, ${workerCount} worker(s) on ${backend.name}, state in ${flags.etcd === undefined ? 'the in-memory twin' : `etcd ${flags.etcd}`}`);
-      const bars = new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {phase} |{bar}| {value}/{total} {unit}', stream: process.stderr }, Presets.shades_classic);
+      const bars = new MultiBar({ clearOnComplete: false, hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000, format: ' {phase} |{bar}| {value}/{total} {unit}', stream: process.stderr }, Presets.shades_classic);
       try {
         const op = await client.createRun({
           requestId: `demo-${Date.now()}`,
@@ -149,7 +149,7 @@ export function demoCommand(): Command {
         }
         const accuracyAfterDeletions = await evaluate(lastRevision);
 
-        const retrain = new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {phase} |{bar}| {value}/{total} {unit}', stream: process.stderr }, Presets.shades_classic);
+        const retrain = new MultiBar({ clearOnComplete: false, hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000, format: ' {phase} |{bar}| {value}/{total} {unit}', stream: process.stderr }, Presets.shades_classic);
         const bar = retrain.create(receipts.length, 0, { phase: 'retrain (background)', unit: 'deletions retrained' });
         for (;;) {
           const states = await Promise.all(receipts.map((n) => client.getDeletion(n)));
