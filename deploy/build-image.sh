@@ -41,4 +41,4 @@ buildah build --isolation chroot --layers -f deploy/Dockerfile --target "$target
   -t "localhost/lethe:${target}" .
 buildah push "localhost/lethe:${target}" "oci-archive:${out}"
 echo "built localhost/lethe:${target} -> ${out} ($(du -h "$out" | cut -f1))"
-buildah images localhost/lethe
+buildah images --format "{{.Name}}:{{.Tag}} {{.Size}}" | grep "lethe"
