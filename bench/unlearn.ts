@@ -118,8 +118,9 @@ for (const ds of DATASETS) {
     const forget = kind === 'class' ? { classLabel: ds.forgetClass } : { sampleIds: { ids: randomIds } };
     log(`${ds.name} ${kind}: ${METHODS.length} jobs on ${WORKERS} workers…`);
     // Retrain first, alone: it also trains (and records) the run's original model, whose cost is no method's.
-    const [retrain] = await runJobs([{ requestId: '', method: methodEnum('retrain') as never, model: `runs/${runId}`, forget }]);
-    const others = await runJobs(METHODS.filter((m) => m.name !== 'retrain').map((m) => ({ requestId: '', method: methodEnum(m.name) as never, model: `runs/${runId}`, forget, parameters: jsonToStruct({}) })));
+    // Request ids name the jobs, and a job's seed derives from its request id: the same bench, the same figures.
+    const [retrain] = await runJobs([{ requestId: `${runId}-${kind}-retrain`, method: methodEnum('retrain') as never, model: `runs/${runId}`, forget }]);
+    const others = await runJobs(METHODS.filter((m) => m.name !== 'retrain').map((m) => ({ requestId: `${runId}-${kind}-${m.name}`, method: methodEnum(m.name) as never, model: `runs/${runId}`, forget, parameters: jsonToStruct({}) })));
     const jobs = [retrain as UnlearningJob__Output, ...others];
     const rows: ReportRow[] = jobs.map((j, i) => {
       const m = j.metrics as NonNullable<UnlearningJob__Output['metrics']>;
@@ -136,7 +137,8 @@ for (const ds of DATASETS) {
   }
   if (parallel === undefined) {
     // Four equal jobs (FT, class-wise) one after another, then all four at once on the two single-slot workers.
-    const ft = (seed: number): SubmitUnlearningJobRequest => ({ requestId: '', method: methodEnum('ft') as never, model: `runs/${runId}`, forget: { classLabel: (ds.forgetClass + seed) % 10 }, parameters: jsonToStruct({}) });
+    let submitted = 0;
+    const ft = (seed: number): SubmitUnlearningJobRequest => ({ requestId: `${runId}-parallel-${submitted++}`, method: methodEnum('ft') as never, model: `runs/${runId}`, forget: { classLabel: (ds.forgetClass + seed) % 10 }, parameters: jsonToStruct({}) });
     log(`${ds.name}: 4 jobs one after another, then 4 at once…`);
     let t = performance.now();
     for (let i = 0; i < 4; i++) await runJobs([ft(i)]);

@@ -75,10 +75,7 @@ export class WorkerAgent {
   constructor(private readonly o: WorkerAgentOptions) {
     this.id = requireWorkerId(o.id ?? `worker-${randomBytes(3).toString('hex')}`, 'worker id');
     this.log = o.logger.child({ component: 'worker', worker: this.id });
-    this.metrics = new WorkerMetrics(() => {
-      const job = this.jobs?.runningJobs ?? 0;
-      return { stage: this.running.size, job, free: Math.max(0, this.o.slots - this.running.size - job), draining: this.draining };
-    });
+    this.metrics = new WorkerMetrics(() => ({ stage: this.running.size, job: this.runningJobs, free: Math.max(0, this.o.slots - this.busySlots()), draining: this.draining }));
     this.jobs =
       o.jobs === undefined
         ? undefined
@@ -91,7 +88,7 @@ export class WorkerAgent {
             trainer: o.jobs.trainer,
             logger: o.logger,
             // Slots are shared: a job takes one only when stage tasks leave it free.
-            hasFreeSlot: () => !this.draining && !this.stopping && this.running.size + (this.jobs?.runningJobs ?? 0) < this.o.slots,
+            hasFreeSlot: () => !this.draining && !this.stopping && this.busySlots() < this.o.slots,
             ...(o.jobs.takeoverMs === undefined ? {} : { takeoverMs: o.jobs.takeoverMs }),
             ...(o.jobs.heartbeatMs === undefined ? {} : { heartbeatMs: o.jobs.heartbeatMs }),
             onJobEnded: (outcome, seconds) => this.metrics.taskEnded('job', outcome, seconds),
@@ -107,6 +104,11 @@ export class WorkerAgent {
   /** Approximate unlearning jobs running now. */
   get runningJobs(): number {
     return this.jobs?.runningJobs ?? 0;
+  }
+
+  /** Slots held by stage tasks and jobs together (they share the worker's slots). */
+  private busySlots(): number {
+    return this.running.size + this.runningJobs;
   }
 
   private async register(): Promise<void> {
@@ -217,7 +219,7 @@ export class WorkerAgent {
     }
     if (this.running.has(a.taskId)) return;
     // Stage training for exact deletions has priority: a job holding the slot this stage needs is handed back.
-    if (this.running.size + this.runningJobs >= this.o.slots) this.jobs?.preemptNewest();
+    if (this.busySlots() >= this.o.slots) this.jobs?.preemptNewest();
     const log = this.log.child({ taskId: a.taskId });
     const abort = new AbortController();
     this.aborts.set(a.taskId, abort);

@@ -152,7 +152,9 @@ export class JobService {
       run: { name: run, specJson: JSON.stringify(record.spec), backboneArtifact: backbone.digest, sampleIdKey: record.sampleIdKey, excluded: [...excluded].sort(), revision: snapshotRevision },
       forget: stored,
       forgetCount: rows.forget.length,
-      seed: deriveSeed(record.spec.seed, 'job', requestId === '' ? id : requestId),
+      // One seed per model and forget set, whatever the method: jobs compared on a scenario shuffle alike (ℓ1-sparse
+      // against FT differs by its ℓ1 term only), and a resubmission reproduces its figures.
+      seed: deriveSeed(record.spec.seed, 'job', model, JSON.stringify(stored)),
       maxAttempts: this.maxAttempts,
       evaluate: true,
       createTime: new Date().toISOString(),
