@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
 import { BEGIN, END, generatedBlock } from '../../deploy/helm/values-table.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** kubernetes-models by path (its CommonJS build: a computed import would defeat the bundler's analysis). */
+const require = createRequire(import.meta.url);
 const CHART = join(ROOT, 'helm/lethe');
 const VALUES = ['default', 'gpu', 'external', 'ha', 'keda'] as const;
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: Record<string, unknown>; data?: Record<string, string> };
@@ -54,7 +57,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     helm = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-helm.sh')], { encoding: 'utf8' }).trim();
   }, 120_000);
 
-  it.each(VALUES)('lints strictly and renders manifests valid against the Kubernetes schemas (%s values)', async (v) => {
+  it.each(VALUES)('lints strictly and renders manifests valid against the Kubernetes schemas (%s values)', (v) => {
     const lint = run(['lint', '--strict', '.', ...fileArgs(v)]);
     expect(lint.status, lint.out).toBe(0);
     const ms = render(v);
@@ -67,7 +70,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
       }
       const path = MODELS[key];
       expect(path, `no schema for ${key}`).toBeDefined();
-      const mod = (await import(`kubernetes-models/${path}`)) as Record<string, new (o: unknown) => { validate(): void }>;
+      const mod = require(`kubernetes-models/${path as string}`) as Record<string, new (o: unknown) => { validate(): void }>;
       const Model = mod[m.kind] as new (o: unknown) => { validate(): void };
       expect(() => new Model(m).validate(), `${key} ${m.metadata.name}`).not.toThrow();
     }
