@@ -10,6 +10,7 @@ import type { EventBus } from '../../shared/src/ports/event-bus.js';
 import type { StateStore } from '../../shared/src/ports/state-store.js';
 import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 import { JobService } from './jobs/job-service.js';
+import { deleteRun } from './runs/run-deletion.js';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../shared/src/adapters/http/metrics-server.js';
 import { LeaderElection } from './leader/leader-election.js';
@@ -157,6 +158,7 @@ export class Coordinator {
       }
     };
     const deps: HandlerDeps = {
+      runDeletion: (run) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c) }, run),
       metrics,
       jobs,
       store: o.store,

@@ -52,6 +52,11 @@ describe('the lethe CLI end to end', () => {
       expect(await list.exit).toBe(0);
       expect(list.output()).toMatch(/runs\/up-run.*SERVING/);
       expect(list.output()).toMatch(/runs\/cli-run/);
+      const removed = lethe(['run', 'delete', 'runs/cli-run']);
+      expect(await removed.exit, removed.output()).toBe(0);
+      const after = lethe(['run', 'list']);
+      expect(await after.exit).toBe(0);
+      expect(after.output()).not.toMatch(/runs\/cli-run/);
       const predict = lethe(['predict', '--run', 'runs/up-run', '--values', Array(12).fill('0.5').join(',')]);
       expect(await predict.exit, predict.output()).toBe(0);
       expect(predict.output()).toMatch(/row 0: class \d/);

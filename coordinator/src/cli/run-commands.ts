@@ -112,6 +112,18 @@ export function runCommand(): Command {
       .option(...COORDINATOR)
       .action(async (name: string, f: { coordinator: string }) => withClient(f.coordinator, async (c) => void process.stdout.write(`${JSON.stringify(await c.getRun(name))}\n`))),
   );
+  run.addCommand(
+    new Command('delete')
+      .description("delete a run: its state and every artifact trained for it (the id is never reused)")
+      .argument('<run>', 'runs/<id>')
+      .option(...COORDINATOR)
+      .action(async (name: string, f: { coordinator: string }) =>
+        withClient(f.coordinator, async (c) => {
+          await c.deleteRun(name);
+          process.stdout.write(`${name} deleted\n`);
+        }),
+      ),
+  );
   return run;
 }
 

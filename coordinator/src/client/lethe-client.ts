@@ -74,6 +74,9 @@ export class LetheClient {
   createRun(req: CreateRunRequest): Promise<Operation__Output> {
     return call<Operation__Output>((m, o, cb) => this.runs.createRun(req, m, o, cb), this.timeoutMs);
   }
+  deleteRun(name: string): Promise<unknown> {
+    return call<unknown>((m, o, cb) => this.runs.deleteRun({ name }, m, o, cb), this.timeoutMs);
+  }
   getOperation(name: string): Promise<Operation__Output> {
     return call<Operation__Output>((m, o, cb) => this.ops.getOperation({ name }, m, o, cb), this.timeoutMs);
   }

@@ -43,6 +43,8 @@ import { jobOperation, jobStateOf, jobToProto, methodName, structToJson } from '
 
 export interface HandlerDeps {
   readonly jobs: JobService;
+  /** Deletes a run, its state and artifacts. */
+  readonly runDeletion: (run: string) => Promise<unknown>;
   readonly metrics: CoordinatorMetrics;
   /** For quorum reads that confirm the mirror is current. */
   readonly store: RoStateStore;
@@ -213,6 +215,11 @@ function operationOf(deps: HandlerDeps, run: string): Operation {
 
 export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
   return {
+    DeleteRun: unary(deps, 'DeleteRun', async (req) => {
+      await requireLeader(deps);
+      await deps.runDeletion(runIdOf(deps.views, req.name, 'name'));
+      return {};
+    }),
     CreateRun: unary(deps, 'CreateRun', async (req) => {
       await requireLeader(deps);
       const { run } = await deps.runs.createRun(req.requestId, req.runId, runSpecFromProto(req.spec));

@@ -54,6 +54,7 @@ export class RunService {
       if (prior !== undefined) return { run: prior, created: false };
     }
     if (this.deps.views.run(id) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
+    if (this.deps.views.mirror.get(keys.runDeleted(id)) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' was deleted; run ids are never reused (its placement salt is the id): choose another`);
     const salt = id;
     const samples = runSamples(id, salt, requested);
     // A file dataset is named by its content from now on: workers refuse a file that changed.
@@ -93,6 +94,7 @@ export class RunService {
     ];
     const compare = [
       { key: keys.runSpec(id), target: 'createRevision' as const, op: '==' as const, value: 0 },
+      { key: keys.runDeleted(id), target: 'createRevision' as const, op: '==' as const, value: 0 },
       ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), target: 'createRevision' as const, op: '==' as const, value: 0 }]),
     ];
     const revision = await this.deps.writer.write(compare, puts);

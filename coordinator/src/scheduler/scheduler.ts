@@ -287,6 +287,15 @@ export class Scheduler {
    * deleted meanwhile: delete it and its id list, if its manifest says it is this stage's and no committed stage
    * names them. (Anything else a worker claims is not ours to delete.)
    */
+  /** Deletes an artifact and, for a stage, its id list. */
+  private async forgetArtifact(digest: string): Promise<void> {
+    const list = await getStage(this.deps.artifacts, digest).then(
+      (s) => s.manifest.sampleIdsHash,
+      () => '',
+    );
+    for (const d of [digest, list]) if (d !== '') await this.deps.artifacts.delete(d).catch(() => undefined);
+  }
+
   private async forgetResult(run: string, shard: number, key: string, r: TaskResult__Output): Promise<void> {
     let manifest;
     try {
@@ -413,6 +422,8 @@ export class Scheduler {
     this.deps.hub.get(workerId)?.running.delete(r.taskId);
     const where = parseTaskId(r.taskId);
     if (where === null || views.run(where.run) === undefined) {
+      // A deleted run's late result is forgotten: nothing trained on its data stays behind.
+      if (where !== null && views.mirror.get(views.keys.runDeleted(where.run)) !== undefined && r.artifact !== '') await this.forgetArtifact(r.artifact);
       this.deps.logger.warn({ worker: workerId, taskId: r.taskId }, 'result for an unknown task discarded');
       return 'discarded';
     }

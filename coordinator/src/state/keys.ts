@@ -16,6 +16,10 @@ export class Keys {
   runSpec(run: string): string {
     return `${this.run(run)}spec`;
   }
+  /** Kept forever once a run is deleted: the id is never reused, and lagging replicas see the deletion. */
+  runDeleted(run: string): string {
+    return `${this.run(run)}deleted`;
+  }
   backbone(run: string): string {
     return `${this.run(run)}backbone`;
   }

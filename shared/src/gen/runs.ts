@@ -18,6 +18,7 @@ import type { Status as _google_rpc_Status, Status__Output as _google_rpc_Status
 import type { CreateRunProgress as _lethe_v1_CreateRunProgress, CreateRunProgress__Output as _lethe_v1_CreateRunProgress__Output } from './lethe/v1/CreateRunProgress.js';
 import type { CreateRunRequest as _lethe_v1_CreateRunRequest, CreateRunRequest__Output as _lethe_v1_CreateRunRequest__Output } from './lethe/v1/CreateRunRequest.js';
 import type { DatasetSpec as _lethe_v1_DatasetSpec, DatasetSpec__Output as _lethe_v1_DatasetSpec__Output } from './lethe/v1/DatasetSpec.js';
+import type { DeleteRunRequest as _lethe_v1_DeleteRunRequest, DeleteRunRequest__Output as _lethe_v1_DeleteRunRequest__Output } from './lethe/v1/DeleteRunRequest.js';
 import type { GetRunRequest as _lethe_v1_GetRunRequest, GetRunRequest__Output as _lethe_v1_GetRunRequest__Output } from './lethe/v1/GetRunRequest.js';
 import type { ListRunsRequest as _lethe_v1_ListRunsRequest, ListRunsRequest__Output as _lethe_v1_ListRunsRequest__Output } from './lethe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__Output as _lethe_v1_ListRunsResponse__Output } from './lethe/v1/ListRunsResponse.js';
@@ -64,6 +65,7 @@ export interface ProtoGrpcType {
       CreateRunProgress: MessageTypeDefinition<_lethe_v1_CreateRunProgress, _lethe_v1_CreateRunProgress__Output>
       CreateRunRequest: MessageTypeDefinition<_lethe_v1_CreateRunRequest, _lethe_v1_CreateRunRequest__Output>
       DatasetSpec: MessageTypeDefinition<_lethe_v1_DatasetSpec, _lethe_v1_DatasetSpec__Output>
+      DeleteRunRequest: MessageTypeDefinition<_lethe_v1_DeleteRunRequest, _lethe_v1_DeleteRunRequest__Output>
       GetRunRequest: MessageTypeDefinition<_lethe_v1_GetRunRequest, _lethe_v1_GetRunRequest__Output>
       ListRunsRequest: MessageTypeDefinition<_lethe_v1_ListRunsRequest, _lethe_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_lethe_v1_ListRunsResponse, _lethe_v1_ListRunsResponse__Output>

@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CreateRunRequest as _lethe_v1_CreateRunRequest, CreateRunRequest__Output as _lethe_v1_CreateRunRequest__Output } from '../../lethe/v1/CreateRunRequest.js';
+import type { DeleteRunRequest as _lethe_v1_DeleteRunRequest, DeleteRunRequest__Output as _lethe_v1_DeleteRunRequest__Output } from '../../lethe/v1/DeleteRunRequest.js';
+import type { Empty as _google_protobuf_Empty, Empty__Output as _google_protobuf_Empty__Output } from '../../google/protobuf/Empty.js';
 import type { GetRunRequest as _lethe_v1_GetRunRequest, GetRunRequest__Output as _lethe_v1_GetRunRequest__Output } from '../../lethe/v1/GetRunRequest.js';
 import type { ListRunsRequest as _lethe_v1_ListRunsRequest, ListRunsRequest__Output as _lethe_v1_ListRunsRequest__Output } from '../../lethe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__Output as _lethe_v1_ListRunsResponse__Output } from '../../lethe/v1/ListRunsResponse.js';
@@ -18,6 +20,15 @@ export interface RunServiceClient extends grpc.Client {
   createRun(argument: _lethe_v1_CreateRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_google_longrunning_Operation__Output>): grpc.ClientUnaryCall;
   createRun(argument: _lethe_v1_CreateRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_google_longrunning_Operation__Output>): grpc.ClientUnaryCall;
   createRun(argument: _lethe_v1_CreateRunRequest, callback: grpc.requestCallback<_google_longrunning_Operation__Output>): grpc.ClientUnaryCall;
+  
+  DeleteRun(argument: _lethe_v1_DeleteRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  DeleteRun(argument: _lethe_v1_DeleteRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  DeleteRun(argument: _lethe_v1_DeleteRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  DeleteRun(argument: _lethe_v1_DeleteRunRequest, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  deleteRun(argument: _lethe_v1_DeleteRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  deleteRun(argument: _lethe_v1_DeleteRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  deleteRun(argument: _lethe_v1_DeleteRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
+  deleteRun(argument: _lethe_v1_DeleteRunRequest, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
   
   GetRun(argument: _lethe_v1_GetRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
   GetRun(argument: _lethe_v1_GetRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
@@ -42,6 +53,8 @@ export interface RunServiceClient extends grpc.Client {
 export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
   CreateRun: grpc.handleUnaryCall<_lethe_v1_CreateRunRequest__Output, _google_longrunning_Operation>;
   
+  DeleteRun: grpc.handleUnaryCall<_lethe_v1_DeleteRunRequest__Output, _google_protobuf_Empty>;
+  
   GetRun: grpc.handleUnaryCall<_lethe_v1_GetRunRequest__Output, _lethe_v1_Run>;
   
   ListRuns: grpc.handleUnaryCall<_lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse>;
@@ -50,6 +63,7 @@ export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
 
 export interface RunServiceDefinition extends grpc.ServiceDefinition {
   CreateRun: MethodDefinition<_lethe_v1_CreateRunRequest, _google_longrunning_Operation, _lethe_v1_CreateRunRequest__Output, _google_longrunning_Operation__Output>
+  DeleteRun: MethodDefinition<_lethe_v1_DeleteRunRequest, _google_protobuf_Empty, _lethe_v1_DeleteRunRequest__Output, _google_protobuf_Empty__Output>
   GetRun: MethodDefinition<_lethe_v1_GetRunRequest, _lethe_v1_Run, _lethe_v1_GetRunRequest__Output, _lethe_v1_Run__Output>
   ListRuns: MethodDefinition<_lethe_v1_ListRunsRequest, _lethe_v1_ListRunsResponse, _lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse__Output>
 }

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator } from '../../coordinator/src/coordinator.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { jsonToStruct } from '../../coordinator/src/rpc/job-convert.js';
+import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
+import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
+import { InMemoryJobQueue } from '../../shared/src/testing/in-memory-job-queue.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { createLogger } from '../../shared/src/log/logger.js';
+import { LetheError } from '../../shared/src/errors/errors.js';
+import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
+import { decodeArtifact } from '../../shared/src/ml/artifact-codec.js';
+import { WorkerAgent } from '../../worker/src/agent.js';
+import { TaskExecutor } from '../../worker/src/task-executor.js';
+import { eventually } from '../support/eventually.js';
+
+const PREFIX = '/rundel/';
+const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 8, classes: 3 }, shards: 2, slices: 2, budget: 2, epochs: 2, pretrainEpochs: 2, model: { hidden: 16, loraRank: 2 } };
+
+describe('DeleteRun: a run\'s state and every artifact trained for it go; the id is never reused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-rundel-'));
+  const backend = new InMemoryStateBackend();
+  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
+  const queue = new InMemoryJobQueue({ ackWaitMs: 2000, maxDeliver: 30 });
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'cpu' });
+  let coordinator: Coordinator;
+  let client: LetheClient;
+  let agent: WorkerAgent;
+  const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof LetheError ? e.code : 'other'));
+
+  beforeAll(async () => {
+    coordinator = await Coordinator.start({ store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu', jobs: queue });
+    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
+    client = new LetheClient(coordinator.address, 15_000);
+    agent = new WorkerAgent({ id: 'rd-w', coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor: new TaskExecutor({ artifacts, trainer }), backend: 'cpu', slots: 1, logger, jobs: { queue, artifacts, trainer } });
+    await agent.start();
+  }, 60_000);
+  afterAll(async () => {
+    await agent.stop(1000);
+    client.close();
+    await coordinator.stop();
+    await trainer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('removes its state and artifacts (stages, id lists, backbone, original, job results), refuses it afterwards, and keeps other runs', async () => {
+    for (const runId of ['doomed', 'kept']) await client.waitForOperation((await client.createRun({ requestId: '', runId, spec })).name, 60_000);
+    await client.deleteSamples('', 'runs/doomed', ['blob-300']);
+    await eventually('retrained', 60_000, async () => (await client.getOperation('operations/runs/doomed')).done === true);
+    const job = (await client.submitJob({ requestId: '', method: 'UNLEARNING_METHOD_SSD', model: 'runs/doomed', forget: { classLabel: 1 }, parameters: jsonToStruct({ alpha: 'inf' }) })).name.replace(/^operations\//, '');
+    await eventually('job done', 60_000, async () => (await client.getJob(job)).state === 'JOB_STATE_SUCCEEDED');
+    const before = (await artifacts.list()).length;
+    const keptRun = await client.getRun('runs/kept');
+
+    await client.deleteRun('runs/doomed');
+    expect(await codeOf(client.getRun('runs/doomed'))).toBe('NOT_FOUND');
+    expect(await codeOf(client.predict('runs/doomed', [1, 8], new Float32Array(8)))).toBe('NOT_FOUND');
+    expect(await codeOf(client.deleteSamples('', 'runs/doomed', ['blob-301']))).toBe('NOT_FOUND');
+    expect((await client.listRuns()).runs.map((r) => r.name)).toEqual(['runs/kept']);
+    expect(await codeOf(client.createRun({ requestId: '', runId: 'doomed', spec }))).toBe('ALREADY_EXISTS');
+    expect(await codeOf(client.deleteRun('runs/doomed'))).toBe('NOT_FOUND');
+    // In etcd only the marker is left under the run.
+    const { kvs } = await backend.client().list(`${PREFIX}runs/doomed/`);
+    expect(kvs.map((kv) => kv.key)).toEqual([`${PREFIX}runs/doomed/deleted`]);
+    // No artifact names the deleted run any more; the other run's are all there and it still serves.
+    const remaining = await Promise.all((await artifacts.list()).map(async (d) => decodeArtifact(await artifacts.get(d)).manifest).map((p) => p.catch(() => null)));
+    expect(remaining.filter((m) => m !== null && (m.kind === 'stage' || m.kind === 'model') && m.run === 'doomed')).toEqual([]);
+    expect((await artifacts.list()).length).toBeLessThan(before);
+    expect(remaining.filter((m) => m !== null && m.kind === 'stage' && m.run === 'kept').length).toBeGreaterThan(0);
+    expect((await client.getRun('runs/kept')).state).toBe(keptRun.state);
+    expect((await client.predict('runs/kept', [1, 8], new Float32Array(8))).predictedClasses).toHaveLength(1);
+  });
+});
