@@ -2,9 +2,8 @@ import { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import Table from 'cli-table3';
 import { LetheClient } from '../client/lethe-client.js';
-import { defaultCoordinator } from './address.js';
+import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
 
-const PLAIN = { head: [] as string[], border: [] as string[] };
 
 function client(flags: { coordinator: string }): LetheClient {
   return new LetheClient(flags.coordinator);
@@ -14,7 +13,7 @@ export function deleteCommand(): Command {
   return new Command('delete')
     .description('delete samples from a run (idempotent by --request-id) and print the receipt')
     .requiredOption('--run <run>', 'runs/<id>')
-    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
+    .option(...COORDINATOR_OPTION)
     .option('--request-id <id>', 'idempotency key (a UUID by default)')
     .option('--json', 'print the receipt as JSON')
     .argument('<sampleIds...>', 'sample ids to delete')
@@ -42,7 +41,7 @@ export function statusCommand(): Command {
   return new Command('status')
     .description("print a run's shards, orderings and stage states")
     .requiredOption('--run <run>', 'runs/<id>')
-    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
+    .option(...COORDINATOR_OPTION)
     .option('--json', 'print the run as JSON')
     .action(async (flags: { run: string; coordinator: string; json?: boolean }) => {
       const c = client(flags);
@@ -72,7 +71,7 @@ export function whereCommand(): Command {
     .description('where a sample lives: its shard, slice and every stage that saw it')
     .requiredOption('--run <run>', 'runs/<id>')
     .requiredOption('--id <sampleId>', 'sample id')
-    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
+    .option(...COORDINATOR_OPTION)
     .action(async (flags: { run: string; id: string; coordinator: string }) => {
       const c = client(flags);
       try {
@@ -98,7 +97,7 @@ function drainVerb(name: 'drain' | 'undrain'): Command {
   return new Command(name)
     .description(name === 'drain' ? 'stop assigning work to a worker (it finishes what it runs); kept across restarts until undrained' : 'lift a drain: the worker takes work again')
     .argument('<worker>', 'workers/<id> or the bare id')
-    .option('--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator())
+    .option(...COORDINATOR_OPTION)
     .action(async (worker: string, flags: { coordinator: string }) => {
       const c = client(flags);
       try {

@@ -5,14 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { LetheClient } from '../client/lethe-client.js';
-import { defaultCoordinator } from './address.js';
+import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
 import type { UnlearningJob__Output } from '../../../shared/src/gen/lethe/v1/UnlearningJob.js';
 import { METHODS } from '../../../shared/src/ml/unlearning/registry.js';
 import { jsonToStruct, methodEnum, structToJson } from '../rpc/job-convert.js';
 import { scenarioKey, withGaps, type ReportRow } from '../jobs/job-report.js';
 
-const PLAIN = { head: [] as string[], border: [] as string[] };
-const COORDINATOR = ['--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator()] as const;
 
 /** `k=v` → a JSON value: numbers, booleans and JSON objects parse, anything else stays a string. */
 function parseParam(kv: string, acc: Record<string, unknown>): Record<string, unknown> {
@@ -66,7 +64,7 @@ function submitCommand(): Command {
     .option('--request-id <id>', 'idempotency key (a UUID by default)')
     .option('--wait', 'wait for the job, with a progress bar, and print its result')
     .option('--json', 'print the job as JSON')
-    .option(...COORDINATOR)
+    .option(...COORDINATOR_OPTION)
     .action(async (flags: { method: string; model: string; forgetClass?: number; forgetIds?: string; forgetFile?: string; param: Record<string, unknown>; requestId?: string; wait?: boolean; json?: boolean; coordinator: string }) => {
       const selectors = [flags.forgetClass, flags.forgetIds, flags.forgetFile].filter((x) => x !== undefined).length;
       if (selectors !== 1) throw new InvalidArgumentError('give exactly one of --forget-class, --forget-ids, --forget-file');
@@ -119,7 +117,7 @@ export function jobCommand(): Command {
       .description('show one job')
       .argument('<name>', 'jobs/<id>')
       .option('--json', 'print as JSON')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (name: string, flags: { json?: boolean; coordinator: string }) => {
         const c = new LetheClient(flags.coordinator);
         try {
@@ -136,7 +134,7 @@ export function jobCommand(): Command {
       .description('list jobs, oldest first')
       .option('--state <state>', 'only jobs in this state (PENDING, RUNNING, SUCCEEDED, ...)')
       .option('--json', 'print as JSON')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (flags: { state?: string; json?: boolean; coordinator: string }) => {
         const c = new LetheClient(flags.coordinator);
         try {
@@ -157,7 +155,7 @@ export function jobCommand(): Command {
     new Command('cancel')
       .description('cancel a job (a running one stops within about a second)')
       .argument('<name>', 'jobs/<id>')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (name: string, flags: { coordinator: string }) => {
         const c = new LetheClient(flags.coordinator);
         try {
@@ -172,7 +170,7 @@ export function jobCommand(): Command {
     new Command('report')
       .description('finished jobs by scenario (model and forget set) with the gap to that scenario\'s Retrain job')
       .option('--json', 'print as JSON')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (flags: { json?: boolean; coordinator: string }) => {
         const c = new LetheClient(flags.coordinator);
         try {

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { makePlanReport, SELECTION_METHODS, type PlanReport, type SelectionMethod } from '../planner/plan-report.js';
 import { MAX_BUDGET } from '../../../shared/src/domain/run-spec.js';
 import { MAX_SHARDS, MAX_SLICES } from '../../../shared/src/domain/placement.js';
+import { PLAIN } from './cli-common.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -37,7 +38,6 @@ function probabilityList(value: string): number[] {
 }
 
 /** No ANSI colours: the output is read by people and by scripts alike. */
-const PLAIN = { head: [] as string[], border: [] as string[] };
 
 const fmt = (x: number, digits = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

@@ -5,10 +5,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { LetheClient } from '../client/lethe-client.js';
 import { unpackAny } from '../rpc/convert.js';
-import { defaultCoordinator } from './address.js';
+import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
 
-const PLAIN = { head: [] as string[], border: [] as string[] };
-const COORDINATOR = ['--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator()] as const;
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
@@ -56,7 +54,7 @@ export function runCommand(): Command {
       .option('--request-id <id>', 'idempotency key (a UUID by default)')
       .option('--wait', 'wait until every stage is trained, with a progress bar')
       .option('--json', 'print the operation (or, with --wait, the run) as JSON')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (f: CreateFlags) => {
         const base = f.spec === undefined ? {} : (JSON.parse(readFileSync(f.spec, 'utf8')) as Record<string, unknown>);
         const dataset = { ...((base['dataset'] as Record<string, unknown> | undefined) ?? {}), ...(f.dataset === undefined ? {} : { builtin: f.dataset }), ...(f.stride === undefined ? {} : { stride: f.stride }) };
@@ -85,7 +83,7 @@ export function runCommand(): Command {
     new Command('list')
       .description('every run with its state')
       .option('--json', 'print as JSON')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (f: { json?: boolean; coordinator: string }) =>
         withClient(f.coordinator, async (c) => {
           const runs = [];
@@ -109,14 +107,14 @@ export function runCommand(): Command {
     new Command('get')
       .description('one run as JSON (`lethe status` prints it as a table)')
       .argument('<run>', 'runs/<id>')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (name: string, f: { coordinator: string }) => withClient(f.coordinator, async (c) => void process.stdout.write(`${JSON.stringify(await c.getRun(name))}\n`))),
   );
   run.addCommand(
     new Command('delete')
       .description("delete a run: its state and every artifact trained for it (the id is never reused)")
       .argument('<run>', 'runs/<id>')
-      .option(...COORDINATOR)
+      .option(...COORDINATOR_OPTION)
       .action(async (name: string, f: { coordinator: string }) =>
         withClient(f.coordinator, async (c) => {
           await c.deleteRun(name);
@@ -136,7 +134,7 @@ export function predictCommand(): Command {
     .option('--input <file>', 'a JSON file: an array of rows (arrays of numbers)')
     .option('--min-revision <rev>', 'wait until the replica has applied this revision (a receipt\'s)', '0')
     .option('--json', 'print the response as JSON')
-    .option(...COORDINATOR)
+    .option(...COORDINATOR_OPTION)
     .action(async (f: { run: string; values?: string; input?: string; minRevision: string; json?: boolean; coordinator: string }) => {
       const rows: number[][] =
         f.input !== undefined ? (JSON.parse(readFileSync(f.input, 'utf8')) as number[][]) : f.values !== undefined ? [f.values.split(',').map(Number)] : [];
@@ -163,7 +161,7 @@ export function deletionsCommand(): Command {
     .description("a run's deletions with their state (acknowledged, retrained, purged)")
     .requiredOption('--run <run>', 'runs/<id>')
     .option('--json', 'print as JSON')
-    .option(...COORDINATOR)
+    .option(...COORDINATOR_OPTION)
     .action(async (f: { run: string; json?: boolean; coordinator: string }) =>
       withClient(f.coordinator, async (c) => {
         const all = [];
@@ -189,7 +187,7 @@ export function workersCommand(): Command {
   return new Command('workers')
     .description('workers with their state, backend, slots and running tasks')
     .option('--json', 'print as JSON')
-    .option(...COORDINATOR)
+    .option(...COORDINATOR_OPTION)
     .action(async (f: { json?: boolean; coordinator: string }) =>
       withClient(f.coordinator, async (c) => {
         const { workers } = await c.listWorkers();

@@ -20,6 +20,7 @@ import {
   jobKeys,
   parseJson,
   pendingStatus,
+  readJob,
   type JobSpec,
   type JobState,
   type JobStatus,
@@ -205,9 +206,9 @@ export class JobService {
 
   async get(name: unknown): Promise<JobView> {
     const id = jobIdOf(name);
-    const [spec, status] = await Promise.all([this.deps.store.get(this.keys.spec(id)), this.deps.store.get(this.keys.status(id))]);
-    if (spec === null || status === null) throw new LetheError(ErrorCode.NOT_FOUND, `job 'jobs/${id}' not found`);
-    return { spec: parseJson(JobSpecSchema, spec.value, 'job spec'), status: parseJson(JobStatusSchema, status.value, 'job status') };
+    const job = await readJob(this.deps.store, this.keys, id);
+    if (job === null) throw new LetheError(ErrorCode.NOT_FOUND, `job 'jobs/${id}' not found`);
+    return { spec: job.spec, status: job.status };
   }
 
   /** Jobs in creation order (newest last), `pageSize` at a time; the token is the last job id of the page. */

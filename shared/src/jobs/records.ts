@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RoStateStore } from '../ports/state-store.js';
 
 /**
  * Approximate unlearning jobs in etcd, written by the coordinator (submit, cancel, dead letters) and by the worker
@@ -120,3 +121,10 @@ export function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): 
 }
 
 export const pendingStatus = (): JobStatus => JobStatusSchema.parse({ state: 'PENDING', attempt: 0 });
+
+/** A job's spec and status as stored (with the status key's revision, for compare-and-swap), or null. */
+export async function readJob(store: RoStateStore, keys: JobKeys, id: string): Promise<{ spec: JobSpec; status: JobStatus; revision: number } | null> {
+  const [spec, status] = await Promise.all([store.get(keys.spec(id)), store.get(keys.status(id))]);
+  if (spec === null || status === null) return null;
+  return { spec: parseJson(JobSpecSchema, spec.value, 'job spec'), status: parseJson(JobStatusSchema, status.value, 'job status'), revision: status.modRevision };
+}

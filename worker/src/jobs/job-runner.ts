@@ -5,7 +5,7 @@ import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js'
 import type { JobMessage, JobQueue } from '../../../shared/src/ports/job-queue.js';
 import type { StateStore } from '../../../shared/src/ports/state-store.js';
 import type { Trainer } from '../../../shared/src/ml/trainer.js';
-import { JobSpecSchema, JobStatusSchema, isTerminal, jobKeys, parseJson, type JobSpec, type JobStatus } from '../../../shared/src/jobs/records.js';
+import { JobStatusSchema, isTerminal, jobKeys, parseJson, readJob, type JobSpec, type JobStatus } from '../../../shared/src/jobs/records.js';
 import { prepareJob, storeUnlearned } from './job-inputs.js';
 
 export interface JobRunnerOptions {
@@ -100,10 +100,8 @@ export class JobRunner {
     }
   }
 
-  private async read(id: string): Promise<{ spec: JobSpec; status: JobStatus; revision: number } | null> {
-    const [spec, status] = await Promise.all([this.o.store.get(this.keys.spec(id)), this.o.store.get(this.keys.status(id))]);
-    if (spec === null || status === null) return null;
-    return { spec: parseJson(JobSpecSchema, spec.value, 'job spec'), status: parseJson(JobStatusSchema, status.value, 'job status'), revision: status.modRevision };
+  private read(id: string): Promise<{ spec: JobSpec; status: JobStatus; revision: number } | null> {
+    return readJob(this.o.store, this.keys, id);
   }
 
   /** Compare-and-swap on the job's status; `f` returns null to leave it. Returns the written status or null. */

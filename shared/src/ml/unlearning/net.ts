@@ -65,9 +65,18 @@ export function cloneParams(p: Params): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, tf.clone(t)]));
 }
 
-export function variablesOf(p: Params, tag: string): Record<string, Variable> {
+/** Trainable variables initialised from `p` (copied); with masks, masked entries start at exactly 0. */
+export function variablesOf(p: Params, tag: string, masks?: Readonly<Record<string, Tensor>>): Record<string, Variable> {
   const now = tf.util.now();
-  return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, tf.variable(t, true, `${tag}.${k}.${now}.${Math.random()}`)]));
+  return Object.fromEntries(
+    Object.entries(p).map(([k, t]) => {
+      const m = masks?.[k];
+      const init = m === undefined ? t : tf.mul(t, m);
+      const v = tf.variable(init, true, `${tag}.${k}.${now}.${Math.random()}`);
+      if (init !== t) init.dispose(); // the variable holds its own reference to the data
+      return [k, v];
+    }),
+  );
 }
 
 export function disposeParams(p: Params): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../tf.js';
 import { lossOf } from '../../model.js';
 import type { LabelledSet } from '../data.js';
-import { logitsOf, type Net, type Params } from '../net.js';
+import { logitsOf, variablesOf, type Net, type Params } from '../net.js';
 import { Sgd, epochLoop, type SgdConfig } from '../sgd.js';
 import type { MethodContext } from '../method.js';
 
@@ -39,17 +39,6 @@ export function setLoss(net: Net, params: Params, set: LabelledSet, idx: Tensor1
   return lossOf(net.config, logitsOf(net, params, tf.gather<Tensor2D>(set.h, idx)), labels ?? tf.gather(set.y, idx));
 }
 
-/** Variables initialised from `start` (copied); masked entries start at exactly 0. */
-export function startVariables(start: Params, masks: MethodContext['masks']): Record<string, Variable> {
-  const now = tf.util.now();
-  return Object.fromEntries(
-    Object.entries(start).map(([k, t]) => {
-      const m = masks?.[k];
-      return [k, tf.variable(m === undefined ? t : tf.tidy(() => tf.mul(t, m)), true, `unlearn.${k}.${now}.${Math.random()}`)];
-    }),
-  );
-}
-
 /** Copies variables out as plain tensors and disposes them. */
 export function release(vars: Record<string, Variable>): Record<string, Tensor> {
   const out = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, tf.clone(v)]));
@@ -75,7 +64,7 @@ export interface FineTuneOptions {
 
 /** Plain (or ascending, or regularised) SGD epochs on one set: FT, GA and ℓ1-sparse are this loop. */
 export async function fineTune(o: FineTuneOptions): Promise<{ params: Record<string, Tensor>; samplePasses: number; epochsRun: number; lastLoss: number }> {
-  const vars = startVariables(o.start, o.ctx.masks);
+  const vars = variablesOf(o.start, 'unlearn', o.ctx.masks);
   const opt = new Sgd(vars, sgdConfig(o.sgd), o.ctx.masks);
   const [from, to] = o.progressRange ?? [0, 1];
   try {

@@ -4,7 +4,8 @@ import { tf, type Tensor } from '../../tf.js';
 import { concatSets, disposeSet, labelledSet } from '../data.js';
 import type { UnlearningMethod } from '../method.js';
 import { Sgd, epochLoop } from '../sgd.js';
-import { release, setLoss, sgdConfig, sgdFields, startVariables } from './common.js';
+import { release, setLoss, sgdConfig, sgdFields } from './common.js';
+import { variablesOf } from '../net.js';
 
 /**
  * RL, two of the official variants (spec'd separately because they forget differently):
@@ -35,7 +36,7 @@ export const randomLabelMethod: UnlearningMethod<z.output<typeof RandomLabelSche
       const forgetRelabelled = labelledSet(ctx.forget.h, y);
       const mixed = concatSets(forgetRelabelled, ctx.retain);
       y.dispose();
-      const vars = startVariables(ctx.original, ctx.masks);
+      const vars = variablesOf(ctx.original, 'unlearn', ctx.masks);
       const adam = tf.train.adam(p.learningRate, 0.9, 0.999, 1e-8);
       try {
         const r = await epochLoop({
@@ -54,7 +55,7 @@ export const randomLabelMethod: UnlearningMethod<z.output<typeof RandomLabelSche
         tf.dispose(Object.values(vars).filter((v) => !v.isDisposed));
       }
     }
-    const vars = startVariables(ctx.original, ctx.masks);
+    const vars = variablesOf(ctx.original, 'unlearn', ctx.masks);
     const opt = new Sgd(vars, sgdConfig(p), ctx.masks);
     let samplePasses = 0;
     try {

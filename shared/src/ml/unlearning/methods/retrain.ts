@@ -4,8 +4,8 @@ import { tf, type Tensor } from '../../tf.js';
 import { fit } from '../../training.js';
 import type { LabelledSet } from '../data.js';
 import type { MethodContext, UnlearningMethod } from '../method.js';
-import { initialParams, type Params } from '../net.js';
-import { release, setLoss, startVariables } from './common.js';
+import { initialParams, variablesOf, type Params } from '../net.js';
+import { release, setLoss } from './common.js';
 
 /** Retrain has no knobs: it is the original's recipe on D_r, by definition. */
 export const RetrainSchema = z.object({}).strict();
@@ -30,7 +30,7 @@ export async function trainFromInit(
 ): Promise<{ params: Record<string, Tensor>; samplePasses: number }> {
   const seed = deriveSeed(ctx.recipe.seed, 'full');
   const init = start ?? initialParams(ctx.net, ctx.pretrainedHead, seed);
-  const vars = startVariables(init, ctx.masks);
+  const vars = variablesOf(init, 'unlearn', ctx.masks);
   if (start === undefined) tf.dispose(Object.values(init));
   try {
     const r = await fit({

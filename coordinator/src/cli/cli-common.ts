@@ -1,0 +1,7 @@
+import { defaultCoordinator } from './address.js';
+
+/** Table style of every CLI table: no colours, so output reads the same in a terminal, a log or a pipe. */
+export const PLAIN = { head: [] as string[], border: [] as string[] };
+
+/** The --coordinator option of every client verb (spread into `.option(...)`). */
+export const COORDINATOR_OPTION = ['--coordinator <host:port>', 'coordinator address (default: LETHE_COORDINATOR, then the one `lethe up` started)', defaultCoordinator()] as const;
