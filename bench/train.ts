@@ -1,8 +1,9 @@
 /**
  * bench:train — stage-training throughput per available TF.js backend, next to the same backend's forward matmul
- * rate on the same layer sizes, and the wasm fixes before/after, all measured in one run.
+ * rate on the same layer sizes, the wasm fixes before/after, and batched stage training (k stages of k shards in
+ * one computation) for k = 1, 4, 16, 64, all measured in one run.
  *
- *   npm run bench:train [-- --quick] [-- --json]
+ *   npm run bench:train [-- --quick] [-- --json] [-- --synthetic] [-- --batched-only] [-- --backends webgpu,wasm] [-- --k 1,4,16,64]
  */
 import { tf } from '../shared/src/ml/tf.js';
 import { BACKEND_PREFERENCE, detectGpu, tryBackend, type BackendName } from '../shared/src/ml/backend.js';
@@ -13,7 +14,7 @@ import { gatherRows } from '../shared/src/ml/data/dataset.js';
 import { ModelConfigSchema } from '../shared/src/ml/model-config.js';
 import { pretrainBackbone } from '../shared/src/ml/training.js';
 import { backboneToWeights, disposeAll, headToWeights } from '../shared/src/ml/model.js';
-import { runShardJob, triePrefixes } from '../shared/src/ml/shard-job.js';
+import { runShardJob, runShardJobs, triePrefixes, type ShardJobInput } from '../shared/src/ml/shard-job.js';
 import { cyclicSelect } from '../shared/src/domain/cyclic.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 
@@ -21,6 +22,13 @@ const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
 /** Stage training on seeded blobs instead of MNIST (for machines without the dataset package). */
 const synthetic = hasFlag('--synthetic');
+/** Only the matmul rate and the batched rows (what a GPU check needs). */
+const batchedOnly = hasFlag('--batched-only');
+const backendsArg = process.argv.indexOf('--backends');
+const onlyBackends = backendsArg < 0 ? null : new Set((process.argv[backendsArg + 1] ?? '').split(','));
+const kArg = process.argv.indexOf('--k');
+/** Group sizes of the batched rows (`--k 1,4,16,64,256` to add more). */
+const BATCH_SIZES = kArg < 0 ? [1, 4, 16, 64] : (process.argv[kArg + 1] ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 /** The measured MLP: 784-512-512-10, batch 256 (the guide's reference layer sizes). */
 const LAYERS = [784, 512, 512, 10] as const;
 const BATCH = 256;
@@ -95,38 +103,113 @@ async function measureTrain(seconds: number, mm: MatMul): Promise<number> {
   return perSec * BATCH;
 }
 
-/** Real S3T stage training (frozen-prefix cache, one adapter block + head per stage) on MNIST user data. */
-async function measureStageTraining(fastDense: boolean, samples: number): Promise<{ samplesPerSec: number; seconds: number }> {
+const STAGE_CONFIG = ModelConfigSchema.parse({ inputShape: [784], task: 'classification', outputs: 10, hidden: 128, blocks: 4, adapterBlocks: 4 });
+
+/** User data and a pretrained backbone for the stage measurements (pretrained once per backend). */
+async function stageSetup(): Promise<{ d: ReturnType<typeof loadMnist>; backbone: ShardJobInput['backbone']; pretrainedHead: ShardJobInput['pretrainedHead'] }> {
   const d = synthetic ? makeBlobs({ samples: 10_000, features: 784, classes: 10, seed: 1 }) : loadMnist();
-  const config = ModelConfigSchema.parse({ inputShape: [784], task: 'classification', outputs: 10, hidden: 128, blocks: 4, adapterBlocks: 4 });
   const pub = gatherRows(d, d.split.public.slice(0, 500));
   const px = tf.tensor2d(pub.x, [pub.y.length, 784]);
   const py = tf.tensor1d(pub.y, 'int32');
-  const pre = await pretrainBackbone({ config, x: px, y: py, epochs: 1, seed: 1 });
+  const pre = await pretrainBackbone({ config: STAGE_CONFIG, x: px, y: py, epochs: 1, seed: 1 });
   tf.dispose([px, py]);
-  const rows = d.split.user.slice(0, samples);
+  const out = { d, backbone: await backboneToWeights(pre.backbone), pretrainedHead: await headToWeights(pre.head) };
+  disposeAll(pre.backbone, pre.head);
+  return out;
+}
+
+type StageSetup = Awaited<ReturnType<typeof stageSetup>>;
+
+/** One shard job: `samples` user rows (taken cyclically from `offset`), four slices, the stages of `orderings`. */
+function shardJob(setup: StageSetup, samples: number, offset: number, orderings: readonly (readonly number[])[], fastDense: boolean): ShardJobInput {
+  const { d } = setup;
+  const rows = Array.from({ length: samples }, (_, i) => d.split.user[(offset + i) % d.split.user.length] as number);
   const user = gatherRows(d, rows);
-  const backbone = await backboneToWeights(pre.backbone);
-  const pretrainedHead = await headToWeights(pre.head);
-  const started = performance.now();
-  const stages = await runShardJob({
-    config,
-    backbone,
-    pretrainedHead,
-    ids: Array.from(rows, (r) => d.ids[r] as string),
+  return {
+    config: STAGE_CONFIG,
+    backbone: setup.backbone,
+    pretrainedHead: setup.pretrainedHead,
+    ids: rows.map((r) => d.ids[r] as string),
     x: user.x,
     y: user.y,
     sliceOf: Int32Array.from(rows, (_, i) => i % 4),
     deleted: new Uint8Array(rows.length),
-    prefixes: triePrefixes(cyclicSelect(4, 1)),
+    prefixes: triePrefixes(orderings),
     parents: {},
     epochs: 1,
-    seed: 1,
+    seed: 1 + offset,
     fastDense,
-  });
+  };
+}
+
+/** Real S3T stage training (frozen-prefix cache, one adapter block + head per stage) on MNIST user data. */
+async function measureStageTraining(setup: StageSetup, fastDense: boolean, samples: number): Promise<{ samplesPerSec: number; seconds: number }> {
+  const job = shardJob(setup, samples, 0, cyclicSelect(4, 1), fastDense);
+  const started = performance.now();
+  const stages = await runShardJob(job);
   const seconds = (performance.now() - started) / 1000;
-  disposeAll(pre.backbone, pre.head);
   return { samplesPerSec: stages.reduce((a, s) => a + s.samplePasses, 0) / seconds, seconds };
+}
+
+/**
+ * k shard jobs (one ordering each, all four stages) trained as one group: each stage level is one batched
+ * computation of k stages. Stage sample-passes summed over the k tasks, per second of the batched training
+ * computations, and per second of wall time for the whole group (frozen-prefix forward of every shard, data
+ * assembly and weight read-back included). Repeated until `seconds` have passed, after one warm-up group (shader
+ * compilation on GPUs).
+ */
+async function measureBatched(setup: StageSetup, k: number, samples: number, seconds: number): Promise<{ training: number; endToEnd: number }> {
+  const jobs = Array.from({ length: k }, (_, j) => shardJob(setup, samples, j * samples, [cyclicSelect(4, 1)[0] as readonly number[]], true));
+  const group = async (): Promise<{ passes: number; trainingSeconds: number }> => {
+    const stages = (await runShardJobs(jobs, { maxBatch: k })).flatMap((o) => (o.ok ? o.stages : []));
+    return { passes: stages.reduce((a, s) => a + s.samplePasses, 0), trainingSeconds: stages.reduce((a, s) => a + s.seconds, 0) };
+  };
+  await group();
+  const started = performance.now();
+  let passes = 0;
+  let trainingSeconds = 0;
+  do {
+    const g = await group();
+    passes += g.passes;
+    trainingSeconds += g.trainingSeconds;
+  } while (performance.now() - started < seconds * 1000);
+  return { training: passes / trainingSeconds, endToEnd: passes / ((performance.now() - started) / 1000) };
+}
+
+/**
+ * Exactness of batching on this backend: 8 stage tasks (4 shards, 2 orderings) trained as one group and each
+ * shard alone; every weight compared. Bit-equal on wasm (tested in CI); GPUs may tile a product differently for
+ * another k, so the largest difference is reported beside the largest weight.
+ */
+async function batchedVersusAlone(setup: StageSetup): Promise<{ bitEqual: boolean; maxAbsDiff: number; maxAbsWeight: number; stages: number }> {
+  const jobs = Array.from({ length: 4 }, (_, j) => shardJob(setup, 256, j * 256, cyclicSelect(4, 2), true));
+  const group = await runShardJobs(jobs);
+  let maxAbsDiff = 0;
+  let maxAbsWeight = 0;
+  let bitEqual = true;
+  let stages = 0;
+  for (let j = 0; j < jobs.length; j++) {
+    const [alone] = await runShardJobs([jobs[j] as ShardJobInput]);
+    const a = group[j];
+    if (a?.ok !== true || alone?.ok !== true) throw new Error('a job of the exactness check failed');
+    a.stages.forEach((stage, i) => {
+      const other = alone.stages[i];
+      if (other === undefined || other.prefix.join() !== stage.prefix.join()) throw new Error('stage order differs');
+      stages++;
+      for (const part of ['adapter', 'head'] as const) {
+        for (const [name, w] of Object.entries(stage[part])) {
+          const v = other[part][name]?.data ?? new Float32Array(0);
+          w.data.forEach((x, q) => {
+            const y = v[q] as number;
+            if (!Object.is(x, y)) bitEqual = false;
+            maxAbsDiff = Math.max(maxAbsDiff, Math.abs(x - y));
+            maxAbsWeight = Math.max(maxAbsWeight, Math.abs(x));
+          });
+        }
+      }
+    });
+  }
+  return { bitEqual, maxAbsDiff, maxAbsWeight, stages };
 }
 
 interface BackendRow {
@@ -141,10 +224,23 @@ interface BackendRow {
   unfixedStageSamplesPerSec: number;
 }
 
+interface BatchedRow {
+  backend: BackendName;
+  k: number;
+  /** Over the batched training computations. */
+  stageSamplesPerSec: number;
+  /** Over the whole group's wall time (frozen prefix, data assembly and read-back included). */
+  endToEndSamplesPerSec: number;
+  matmulGflops: number;
+}
+
 const rows: BackendRow[] = [];
+const batched: BatchedRow[] = [];
+const exactness: ({ backend: BackendName } & Awaited<ReturnType<typeof batchedVersusAlone>>)[] = [];
 const skipped: string[] = [];
 const gpu = detectGpu();
 for (const name of BACKEND_PREFERENCE) {
+  if (onlyBackends !== null && !onlyBackends.has(name)) continue;
   if (name === 'webgpu' && !gpu && process.env['LETHE_BACKEND'] !== 'webgpu') {
     skipped.push(`webgpu: no GPU detected`);
     continue;
@@ -158,23 +254,36 @@ for (const name of BACKEND_PREFERENCE) {
   const seconds = quick || slow ? 1 : 3;
   process.stderr.write(`measuring ${name}...\n`);
   const matmulGflops = await measureMatmul(seconds);
-  const trainSamplesPerSec = await measureTrain(seconds, denseMatMul);
-  const unfixedTrainSamplesPerSec = await measureTrain(seconds, plainMatMul);
-  const stageSamples = quick || slow ? 800 : 4000;
-  const stage = await measureStageTraining(true, stageSamples);
-  const unfixedStage = await measureStageTraining(false, stageSamples);
-  const perSampleTrain = trainFlopsPerSample() / 1e9;
-  rows.push({
-    name,
-    trainSamplesPerSec,
-    trainGflops: trainSamplesPerSec * perSampleTrain,
-    matmulGflops,
-    fractionOfMatmul: (trainSamplesPerSec * perSampleTrain) / matmulGflops,
-    unfixedTrainSamplesPerSec,
-    unfixedFractionOfMatmul: (unfixedTrainSamplesPerSec * perSampleTrain) / matmulGflops,
-    stageSamplesPerSec: stage.samplesPerSec,
-    unfixedStageSamplesPerSec: unfixedStage.samplesPerSec,
-  });
+  const setup = await stageSetup();
+  if (!batchedOnly) {
+    const trainSamplesPerSec = await measureTrain(seconds, denseMatMul);
+    const unfixedTrainSamplesPerSec = await measureTrain(seconds, plainMatMul);
+    const stageSamples = quick || slow ? 800 : 4000;
+    const stage = await measureStageTraining(setup, true, stageSamples);
+    const unfixedStage = await measureStageTraining(setup, false, stageSamples);
+    const perSampleTrain = trainFlopsPerSample() / 1e9;
+    rows.push({
+      name,
+      trainSamplesPerSec,
+      trainGflops: trainSamplesPerSec * perSampleTrain,
+      matmulGflops,
+      fractionOfMatmul: (trainSamplesPerSec * perSampleTrain) / matmulGflops,
+      unfixedTrainSamplesPerSec,
+      unfixedFractionOfMatmul: (unfixedTrainSamplesPerSec * perSampleTrain) / matmulGflops,
+      stageSamplesPerSec: stage.samplesPerSec,
+      unfixedStageSamplesPerSec: unfixedStage.samplesPerSec,
+    });
+  }
+  if (!slow) {
+    exactness.push({ backend: name, ...(await batchedVersusAlone(setup)) });
+    for (const k of BATCH_SIZES) {
+      process.stderr.write(`  batched k=${k}...\n`);
+      const m = await measureBatched(setup, k, quick ? 256 : 512, quick ? 1 : seconds);
+      batched.push({ backend: name, k, stageSamplesPerSec: m.training, endToEndSamplesPerSec: m.endToEnd, matmulGflops });
+    }
+  } else {
+    skipped.push(`batched rows on ${name}: too slow to be worth measuring`);
+  }
 }
 
 const wasm = rows.find((r) => r.name === 'wasm');
@@ -196,6 +305,39 @@ const text = [
     ]),
   ),
   wasmSpeedupFromFixes === null ? 'wasm not available' : `wasm training speed-up from the fixes (dense op with explicit transposes): ${fmt(wasmSpeedupFromFixes)}×`,
+  '',
+  `Batched stage training: k shards × 4 stages (one ordering each), ${quick ? 256 : 512} rows per shard, each stage level one computation of k stages`,
+  table(
+    ['backend', 'k', 'stage samples/s (sum over tasks)', 'vs k = 1', 'vs wasm k = 1', 'end-to-end samples/s', 'vs k = 1', 'fwd matmul GFLOP/s'],
+    batched.map((b) => {
+      const one = batched.find((o) => o.backend === b.backend && o.k === 1);
+      const wasmOne = batched.find((o) => o.backend === 'wasm' && o.k === 1);
+      return [
+        b.backend,
+        String(b.k),
+        b.stageSamplesPerSec,
+        one === undefined ? '-' : `${fmt(b.stageSamplesPerSec / one.stageSamplesPerSec)}×`,
+        wasmOne === undefined ? '-' : `${fmt(b.stageSamplesPerSec / wasmOne.stageSamplesPerSec)}×`,
+        b.endToEndSamplesPerSec,
+        one === undefined ? '-' : `${fmt(b.endToEndSamplesPerSec / one.endToEndSamplesPerSec)}×`,
+        b.matmulGflops,
+      ];
+    }),
+  ),
+  ...exactness.map(
+    (e) =>
+      `${e.backend}: ${e.stages} stages trained batched and alone: ${e.bitEqual ? 'bit-equal' : `max |Δ| ${e.maxAbsDiff.toExponential(2)} (largest weight ${fmt(e.maxAbsWeight)})`}`,
+  ),
   ...skipped.map((s) => `skipped ${s}`),
 ].join('\n');
-emit(text, { backends: rows.map(({ name, trainSamplesPerSec, trainGflops, matmulGflops, fractionOfMatmul }) => ({ name, trainSamplesPerSec, trainGflops, matmulGflops, fractionOfMatmul })), wasmSpeedupFromFixes, details: rows }, asJson);
+emit(
+  text,
+  {
+    backends: rows.map(({ name, trainSamplesPerSec, trainGflops, matmulGflops, fractionOfMatmul }) => ({ name, trainSamplesPerSec, trainGflops, matmulGflops, fractionOfMatmul })),
+    wasmSpeedupFromFixes,
+    batched: batched.map(({ backend, k, stageSamplesPerSec, endToEndSamplesPerSec }) => ({ backend, k, stageSamplesPerSec, endToEndSamplesPerSec })),
+    exactness,
+    details: rows,
+  },
+  asJson,
+);

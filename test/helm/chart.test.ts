@@ -106,6 +106,11 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     expect(pod(gpu, 'containers.0.image')).toBe('ghcr.io/lethe/lethe-gpu:0.1.0');
     expect(pod(gpu, 'nodeSelector')).toEqual({ 'nvidia.com/gpu.present': 'true' });
     expect(pod(gpu, 'tolerations.0.key')).toBe('nvidia.com/gpu');
+    // Batched stage training: GPU workers take bigger groups than CPU workers.
+    const argsOf = (d: Parameters<typeof pod>[0]): string[] => pod(d, 'containers.0.args') as string[];
+    const capacity = (args: string[]): string | undefined => args[args.indexOf('--batch-capacity') + 1];
+    expect(capacity(argsOf(gpu))).toBe('64');
+    expect(capacity(argsOf(find(render('gpu'), 'Deployment', 'rel-lethe-worker-cpu')))).toBe('16');
   });
 
   it('bundles etcd (3 members, compaction, quota, PVCs) and NATS with JetStream, or points at external ones', () => {
@@ -143,6 +148,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
       ['workers.autoscaling.mode=sometimes', /autoscaling.mode/],
       ['etcd.replicas=2', /etcd.replicas/],
       ['workers.gpu.gpusPerWorker=0', /gpusPerWorker/],
+      ['workers.batchCapacity=0', /batchCapacity/],
     ] as const) {
       const r = run(['template', 'rel', '.', '--set', set]);
       expect(r.status, set).not.toBe(0);

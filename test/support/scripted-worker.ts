@@ -65,6 +65,7 @@ export class ScriptedWorker {
     address: string,
     readonly id: string,
     private readonly store: ArtifactStore,
+    hello: { readonly slots?: number; readonly batchCapacity?: number } = {},
   ) {
     const { grpc } = loadLetheProtos();
     const client = new grpc.lethe.v1.WorkerProtocol(address, credentials.createInsecure());
@@ -75,7 +76,7 @@ export class ScriptedWorker {
       if (m.drain) this.drains.push(!m.drain.lifted);
     });
     this.stream.on('error', () => undefined);
-    this.stream.write({ hello: { workerId: id, backend: 'cpu', slots: 1, version: 'test', leaseId: '0', runningTaskIds: [] } });
+    this.stream.write({ hello: { workerId: id, backend: 'cpu', slots: hello.slots ?? 1, batchCapacity: hello.batchCapacity ?? 0, version: 'test', leaseId: '0', runningTaskIds: [] } });
   }
 
   /** The next assignment of `run` not yet taken, once it arrives. */

@@ -10,7 +10,7 @@ import type { WorkerMessage } from '../../shared/src/gen/lethe/v1/WorkerMessage.
 import type { CoordinatorMessage__Output } from '../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
 import type { TaskAssignment__Output } from '../../shared/src/gen/lethe/v1/TaskAssignment.js';
 import type { TaskResult } from '../../shared/src/gen/lethe/v1/TaskResult.js';
-import type { TaskExecutor } from './task-executor.js';
+import type { TaskExecutor, TaskOutput } from './task-executor.js';
 import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import type { Trainer } from '../../shared/src/ml/trainer.js';
@@ -28,6 +28,11 @@ export interface WorkerAgentOptions {
   readonly backend: string;
   readonly gpu?: string;
   readonly slots: number;
+  /**
+   * Stage tasks of one stage number trained together in one batched computation per slot (announced to the
+   * coordinator, which then sends groups). @default 1
+   */
+  readonly batchCapacity?: number;
   readonly heartbeatMs?: number;
   readonly leaseTtlSeconds?: number;
   readonly logger: Logger;
@@ -44,6 +49,16 @@ export interface WorkerAgentOptions {
 }
 
 const MAX_BACKOFF_MS = 5000;
+/** A group's members are sent back to back; if one never arrives, the group starts without it after this. */
+const GROUP_WAIT_MS = 2000;
+
+interface PendingGroup {
+  readonly size: number;
+  readonly members: TaskAssignment__Output[];
+  readonly timer: NodeJS.Timeout;
+  readonly done: Promise<void>;
+  finish(): void;
+}
 
 /**
  * A worker node: registers itself in etcd under a lease (its liveness), attaches to the leading coordinator with
@@ -57,6 +72,10 @@ export class WorkerAgent {
   private stream: ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output> | undefined;
   private client: WorkerProtocolClient | undefined;
   private readonly running = new Map<string, Promise<void>>();
+  /** What holds a slot: a task trained alone (its id) or a batched group (its group id). */
+  private readonly slotHolders = new Set<string>();
+  /** Groups whose members are still arriving. */
+  private readonly pendingGroups = new Map<string, PendingGroup>();
   private readonly cancelled = new Set<string>();
   private readonly aborts = new Map<string, AbortController>();
   /** Results not yet acknowledged by a live stream: re-sent after a reconnect. */
@@ -106,9 +125,9 @@ export class WorkerAgent {
     return this.jobs?.runningJobs ?? 0;
   }
 
-  /** Slots held by stage tasks and jobs together (they share the worker's slots). */
+  /** Slots held by stage tasks (a batched group holds one) and jobs together (they share the worker's slots). */
   private busySlots(): number {
-    return this.running.size + this.runningJobs;
+    return this.slotHolders.size + this.runningJobs;
   }
 
   private async register(): Promise<void> {
@@ -173,6 +192,7 @@ export class WorkerAgent {
           backend: this.o.backend,
           gpu: this.o.gpu ?? '',
           slots: this.o.slots,
+          batchCapacity: this.o.batchCapacity ?? 1,
           version: this.o.version ?? '0.1.0',
           leaseId: this.lease?.id ?? '0',
           // Tasks still running and finished ones whose result the coordinator may not have: both stay assigned.
@@ -218,20 +238,49 @@ export class WorkerAgent {
       return;
     }
     if (this.running.has(a.taskId)) return;
-    // Stage training for exact deletions has priority: a job holding the slot this stage needs is handed back.
+    this.aborts.set(a.taskId, new AbortController());
+    if (a.stage !== null && a.stage !== undefined && a.groupId !== '' && a.groupSize > 1) this.collect(a);
+    else this.running.set(a.taskId, this.run([a], a.taskId));
+  }
+
+  /** Holds a group's members until all have arrived (they are sent back to back), then trains them together. */
+  private collect(a: TaskAssignment__Output): void {
+    let g = this.pendingGroups.get(a.groupId);
+    if (g === undefined) {
+      let finish = (): void => undefined;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      g = { size: a.groupSize, members: [], timer: setTimeout(() => this.startGroup(a.groupId), GROUP_WAIT_MS), done, finish };
+      g.timer.unref();
+      this.pendingGroups.set(a.groupId, g);
+    }
+    g.members.push(a);
+    this.running.set(a.taskId, g.done);
+    if (g.members.length >= g.size) this.startGroup(a.groupId);
+  }
+
+  private startGroup(groupId: string): void {
+    const g = this.pendingGroups.get(groupId);
+    if (g === undefined) return;
+    this.pendingGroups.delete(groupId);
+    clearTimeout(g.timer);
+    void this.run(g.members, groupId).then(() => g.finish());
+  }
+
+  /**
+   * Trains assignments in one slot: one task, or a group of stage tasks trained in one batched computation. Each
+   * member reports its own result; a cancelled member is dropped from the computation and reports nothing.
+   */
+  private async run(tasks: readonly TaskAssignment__Output[], slotKey: string): Promise<void> {
+    // Stage training for exact deletions has priority: a job holding the slot this needs is handed back.
     if (this.busySlots() >= this.o.slots) this.jobs?.preemptNewest();
-    const log = this.log.child({ taskId: a.taskId });
-    const abort = new AbortController();
-    this.aborts.set(a.taskId, abort);
-    const work = (async () => {
-      const started = performance.now();
-      let result: TaskResult;
-      try {
-        let out;
-        if (a.stage !== null && a.stage !== undefined) {
-          const s = a.stage;
-          out = await this.o.executor.stage(
-            {
+    this.slotHolders.add(slotKey);
+    const started = performance.now();
+    let outcomes: ({ ok: true; output: TaskOutput } | { ok: false; error: unknown })[];
+    try {
+      const stages = tasks.flatMap((a) => (a.stage !== null && a.stage !== undefined ? [a.stage] : []));
+      if (stages.length === tasks.length && stages.length > 0) {
+        outcomes = await this.o.executor.stageGroup(
+          stages.map((s) => ({
             run: s.run.replace(/^runs\//, ''),
             shard: s.stage?.shard ?? 0,
             ordering: s.ordering,
@@ -244,30 +293,43 @@ export class WorkerAgent {
             runSpecJson: s.runSpecJson,
             salt: s.salt,
             sampleIdKey: s.sampleIdKey,
-            },
-            (p) => this.send({ progress: { taskId: a.taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
-            abort.signal,
-          );
-        } else if (a.pretrain !== null && a.pretrain !== undefined) {
-          out = await this.o.executor.pretrain(a.pretrain.runSpecJson);
-        } else throw new Error('assignment carries no task this worker runs');
-        result = { taskId: a.taskId, epoch: a.epoch, ok: true, artifact: out.artifact, manifestHash: out.manifestHash, samplePasses: String(out.samplePasses), seconds: out.seconds };
-        log.info({ seconds: out.seconds, artifact: out.artifact }, 'task done');
-      } catch (err) {
-        // A cancel (a deletion made the stage stale, or a drain) is expected: not an error.
-        if (this.cancelled.has(a.taskId) || abort.signal.aborted) log.info({ reason: err instanceof Error ? err.message : String(err) }, 'task stopped: cancelled by the coordinator');
-        else log.error({ err }, 'task failed');
-        result = { taskId: a.taskId, epoch: a.epoch, ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
-      }
-      this.running.delete(a.taskId);
-      this.aborts.delete(a.taskId);
-      const cancelled = this.cancelled.delete(a.taskId);
-      this.metrics.taskEnded(a.pretrain !== null && a.pretrain !== undefined ? 'pretrain' : 'stage', cancelled ? 'cancelled' : result.ok ? 'ok' : 'failed', (performance.now() - started) / 1000);
-      if (cancelled) return; // the coordinator no longer wants it
-      this.unsent.set(a.taskId, result);
-      if (this.send({ result })) this.unsent.delete(a.taskId);
-    })();
-    this.running.set(a.taskId, work);
+          })),
+          (i, p) => this.send({ progress: { taskId: (tasks[i] as TaskAssignment__Output).taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
+          tasks.map((a) => this.aborts.get(a.taskId)?.signal),
+        );
+      } else if (tasks.length === 1 && tasks[0]?.pretrain !== null && tasks[0]?.pretrain !== undefined) {
+        outcomes = [{ ok: true, output: await this.o.executor.pretrain(tasks[0].pretrain.runSpecJson) }];
+      } else throw new Error('assignment carries no task this worker runs');
+    } catch (error) {
+      outcomes = tasks.map(() => ({ ok: false, error }));
+    } finally {
+      this.slotHolders.delete(slotKey);
+    }
+    tasks.forEach((a, i) => this.report(a, outcomes[i] ?? { ok: false, error: new Error('no outcome') }, started));
+  }
+
+  private report(a: TaskAssignment__Output, outcome: { ok: true; output: TaskOutput } | { ok: false; error: unknown }, started: number): void {
+    const log = this.log.child({ taskId: a.taskId });
+    const abort = this.aborts.get(a.taskId);
+    let result: TaskResult;
+    if (outcome.ok) {
+      const out = outcome.output;
+      result = { taskId: a.taskId, epoch: a.epoch, ok: true, artifact: out.artifact, manifestHash: out.manifestHash, samplePasses: String(out.samplePasses), seconds: out.seconds };
+      log.info({ seconds: out.seconds, artifact: out.artifact }, 'task done');
+    } else {
+      const err = outcome.error;
+      // A cancel (a deletion made the stage stale, or a drain) is expected: not an error.
+      if (this.cancelled.has(a.taskId) || abort?.signal.aborted === true) log.info({ reason: err instanceof Error ? err.message : String(err) }, 'task stopped: cancelled by the coordinator');
+      else log.error({ err }, 'task failed');
+      result = { taskId: a.taskId, epoch: a.epoch, ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
+    }
+    this.running.delete(a.taskId);
+    this.aborts.delete(a.taskId);
+    const cancelled = this.cancelled.delete(a.taskId);
+    this.metrics.taskEnded(a.pretrain !== null && a.pretrain !== undefined ? 'pretrain' : 'stage', cancelled ? 'cancelled' : result.ok ? 'ok' : 'failed', (performance.now() - started) / 1000);
+    if (cancelled) return; // the coordinator no longer wants it
+    this.unsent.set(a.taskId, result);
+    if (this.send({ result })) this.unsent.delete(a.taskId);
   }
 
   get runningTasks(): number {

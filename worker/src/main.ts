@@ -25,6 +25,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     executor: new TaskExecutor({ artifacts: artifacts.store, trainer }),
     backend: backend.name,
     slots: config.worker.slots,
+    batchCapacity: config.worker.batchCapacity,
     heartbeatMs: config.worker.heartbeatMs,
     leaseTtlSeconds: config.worker.leaseTtlSeconds,
     logger,

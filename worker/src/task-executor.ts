@@ -7,7 +7,8 @@ import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import { gatherRows, sampleIdsHash } from '../../shared/src/ml/data/dataset.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { getBackbone, getStage, modelConfigFor, putBackbone, putStage } from '../../shared/src/ml/run-model.js';
-import type { StageWeights } from '../../shared/src/ml/shard-job.js';
+import type { ShardJobInput, StageWeights, TrainedStage } from '../../shared/src/ml/shard-job.js';
+import { ErrorCode, LetheError } from '../../shared/src/errors/errors.js';
 import type { Trainer } from '../../shared/src/ml/trainer.js';
 
 /** What a worker needs to train one stage; mirrors the StageTask message. */
@@ -60,8 +61,79 @@ export class TaskExecutor {
     return { artifact, manifestHash: sampleIdsHash(publicIds), samplePasses: out.samplePasses, seconds: (performance.now() - started) / 1000 };
   }
 
-  async stage(t: StageTaskInput, onProgress?: (p: { fraction: number; loss: number; samplesSeen: number }) => void, signal?: AbortSignal): Promise<TaskOutput> {
+  async stage(t: StageTaskInput, onProgress?: (p: StageProgress) => void, signal?: AbortSignal): Promise<TaskOutput> {
+    const [outcome] = await this.stageGroup([t], onProgress === undefined ? undefined : (_, p) => onProgress(p), [signal]);
+    if (outcome === undefined) throw new Error('stage produced no outcome');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.output;
+  }
+
+  /**
+   * Trains stage tasks of one run together, in one batched computation per stage level (see runShardJobs); each
+   * task gets exactly the data, seed and result it would get alone. A task whose signal aborts is dropped from the
+   * computation and fails CANCELLED; the others go on.
+   */
+  async stageGroup(
+    tasks: readonly StageTaskInput[],
+    onProgress?: (task: number, p: StageProgress) => void,
+    signals: readonly (AbortSignal | undefined)[] = [],
+  ): Promise<StageOutcome[]> {
     const started = performance.now();
+    const prepared: PreparedStage[] = [];
+    for (const t of tasks) prepared.push(await this.prepareStage(t));
+    // When every member is cancelled the computation itself stops (its training thread is replaced at once);
+    // a single member's cancel drops it at the next epoch boundary.
+    const all = new AbortController();
+    const onMemberAbort = (): void => {
+      if (tasks.every((_, i) => signals[i]?.aborted === true)) all.abort();
+    };
+    for (const sig of signals) sig?.addEventListener('abort', onMemberAbort, { once: true });
+    onMemberAbort();
+    const outcomes = await this.deps.trainer
+      .trainShards(
+      prepared.map((p) => p.job),
+      {
+        signal: all.signal,
+        jobSignals: signals,
+        ...(onProgress === undefined
+          ? {}
+          : { onProgress: (i: number, p: { fraction: number; loss: number }) => onProgress(i, { fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * (prepared[i] as PreparedStage).samplesPerEpochTimesEpochs) }) }),
+      },
+      )
+      .catch((error: unknown) => {
+        if (all.signal.aborted) return tasks.map(() => ({ ok: false, cancelled: true }) as const);
+        throw error;
+      })
+      .finally(() => {
+        for (const sig of signals) sig?.removeEventListener('abort', onMemberAbort);
+      });
+    const out: StageOutcome[] = [];
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i] as StageTaskInput;
+      const p = prepared[i] as PreparedStage;
+      const o = outcomes[i];
+      if (o === undefined || !o.ok) {
+        out.push({ ok: false, error: new LetheError(ErrorCode.CANCELLED, 'stage training cancelled') });
+        continue;
+      }
+      const trained = o.stages[0];
+      if (trained === undefined) {
+        out.push({ ok: false, error: new Error(`stage ${stagePrefixKey(p.prefix, t.stage)} produced no result`) });
+        continue;
+      }
+      try {
+        // A member's seconds: from the group's start until its artifact is stored (what the task waited).
+        const stored = await this.storeStage(t, p, trained);
+        out.push({ ok: true, output: { ...stored, seconds: (performance.now() - started) / 1000 } });
+      } catch (error) {
+        out.push({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    return out;
+  }
+
+  /** Loads what one stage trains on: the tombstone filter comes before any read of the data. */
+  private async prepareStage(t: StageTaskInput): Promise<PreparedStage> {
     const spec = parseRunSpec(JSON.parse(t.runSpecJson));
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
@@ -69,8 +141,7 @@ export class TaskExecutor {
     const prefix = t.ordering.slice(0, t.stage);
     const inPrefix = new Set(prefix);
     const isExcluded = deletedBy(t.sampleIdKey, t.excludedSampleIds);
-    // The tombstone filter comes before any read of the data: deleted rows (and rows outside the stage's slices)
-    // are never gathered into what the training thread gets.
+    // Deleted rows (and rows outside the stage's slices) are never gathered into what the training thread gets.
     const keep = members.rows.flatMap((row, i) => (inPrefix.has(members.sliceOf[i] as number) && !isExcluded(dataset.ids[row] as string) ? [i] : []));
     const rows = keep.map((i) => members.rows[i] as number);
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
@@ -83,26 +154,28 @@ export class TaskExecutor {
       parents[stagePrefixKey(p.manifest.prefix, p.manifest.stage)] = p.weights;
       digest = p.manifest.parent ?? '';
     }
-    const stageRows = rows.length;
-    const [trained] = await this.deps.trainer.trainShard(
-      {
-      config,
-      backbone: backbone.backbone,
-      pretrainedHead: backbone.head,
-      ids,
-      x,
-      y,
-      sliceOf: Int32Array.from(sliceOf),
-      deleted: new Uint8Array(ids.length), // already left out
-      prefixes: [prefix],
-      parents,
+    return {
+      prefix,
       epochs: spec.epochs,
-      seed: deriveSeed(spec.seed, 'shard', t.shard),
+      samplesPerEpochTimesEpochs: spec.epochs * rows.length,
+      job: {
+        config,
+        backbone: backbone.backbone,
+        pretrainedHead: backbone.head,
+        ids,
+        x,
+        y,
+        sliceOf: Int32Array.from(sliceOf),
+        deleted: new Uint8Array(ids.length), // already left out
+        prefixes: [prefix],
+        parents,
+        epochs: spec.epochs,
+        seed: deriveSeed(spec.seed, 'shard', t.shard),
       },
-      (p) => onProgress?.({ fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * spec.epochs * stageRows) }),
-      signal,
-    );
-    if (trained === undefined) throw new Error(`stage ${stagePrefixKey(prefix, t.stage)} produced no result`);
+    };
+  }
+
+  private async storeStage(t: StageTaskInput, p: PreparedStage, trained: TrainedStage): Promise<Omit<TaskOutput, 'seconds'>> {
     const manifestHash = sampleIdsHash(trained.sampleIds);
     const artifact = await putStage(
       this.deps.artifacts,
@@ -111,7 +184,7 @@ export class TaskExecutor {
         run: t.run,
         shard: t.shard,
         orderings: [...t.sharingOrderings],
-        prefix,
+        prefix: p.prefix,
         stage: t.stage,
         block: trained.block,
         slices: t.slices.map((s) => ({ slice: s.slice, generation: s.generation })),
@@ -119,12 +192,27 @@ export class TaskExecutor {
         sampleCount: trained.sampleIds.length,
         parent: t.parentArtifact === '' ? null : t.parentArtifact,
         backbone: t.backboneArtifact,
-        epochs: spec.epochs,
+        epochs: p.epochs,
         seed: trained.seed,
       },
       trained,
       trained.sampleIds,
     );
-    return { artifact, manifestHash, samplePasses: trained.samplePasses, seconds: (performance.now() - started) / 1000 };
+    return { artifact, manifestHash, samplePasses: trained.samplePasses };
   }
+}
+
+export interface StageProgress {
+  readonly fraction: number;
+  readonly loss: number;
+  readonly samplesSeen: number;
+}
+
+export type StageOutcome = { readonly ok: true; readonly output: TaskOutput } | { readonly ok: false; readonly error: Error };
+
+interface PreparedStage {
+  readonly prefix: number[];
+  readonly epochs: number;
+  readonly samplesPerEpochTimesEpochs: number;
+  readonly job: ShardJobInput;
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_BATCH_CAPACITY } from '../../../shared/src/config/schema.js';
 import { Command } from 'commander';
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
@@ -68,7 +69,7 @@ export function demoCommand(): Command {
       const trainers = Array.from({ length: workerCount }, () => new ThreadPoolTrainer({ threads: 1, backend: backend.name }));
       const workerStores = trainers.map(() => newStore());
       const agents = trainers.map(
-        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, logger }),
+        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
       );
       for (const a of agents) await a.start();
       const client = new LetheClient(coordinator.address, 60_000);

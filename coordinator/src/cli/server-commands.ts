@@ -87,11 +87,13 @@ export function workerCommand(): Command {
   return withServerFlags(new Command('worker').description('run a worker node: attaches to the coordinator and trains stages'))
     .option('--coordinator <addresses>', 'coordinator addresses, comma-separated host:port')
     .option('--slots <n>', 'tasks (training threads) at once')
+    .option('--batch-capacity <n>', 'stage tasks one slot trains together in one batched computation (1: one at a time)')
     .option('--id <id>', 'worker id')
-    .action(async (flags: ServerFlags & { coordinator?: string; slots?: string; id?: string }) => {
+    .action(async (flags: ServerFlags & { coordinator?: string; slots?: string; batchCapacity?: string; id?: string }) => {
       const worker: Record<string, unknown> = {};
       if (flags.coordinator !== undefined) worker['coordinator'] = flags.coordinator.split(',')[0];
       if (flags.slots !== undefined) worker['slots'] = flags.slots;
+      if (flags.batchCapacity !== undefined) worker['batchCapacity'] = flags.batchCapacity;
       const config = configFrom(flags, Object.keys(worker).length === 0 ? {} : { worker });
       const logger = createLogger({ service: 'worker', level: config.logLevel });
       const { startWorkerProcess } = await import('../../../worker/src/main.js');

@@ -35,7 +35,7 @@ import type { Predictor } from '../serving/predictor.js';
 import type { PredictRequest__Output } from '../../../shared/src/gen/lethe/v1/PredictRequest.js';
 import type { PredictResponse } from '../../../shared/src/gen/lethe/v1/PredictResponse.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
+import { MAX_BATCH_CAPACITY, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
@@ -465,11 +465,15 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               const h = msg.hello;
               requireWorkerId(h.workerId);
               if (h.slots <= 0 || h.slots > 1024) throw invalidArgument(`hello.slots must be in [1, 1024], got ${h.slots}`, { field: 'slots' });
+              if (h.batchCapacity < 0 || h.batchCapacity > MAX_BATCH_CAPACITY) {
+                throw invalidArgument(`hello.batch_capacity must be in [0, ${MAX_BATCH_CAPACITY}], got ${h.batchCapacity}`, { field: 'batch_capacity' });
+              }
               worker = {
                 id: h.workerId,
                 backend: h.backend,
                 gpu: h.gpu,
                 slots: h.slots,
+                batchCapacity: Math.max(1, h.batchCapacity),
                 version: h.version,
                 leaseId: h.leaseId,
                 running: new Map(h.runningTaskIds.map((id) => [id, Date.now()])),

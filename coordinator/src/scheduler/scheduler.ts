@@ -28,7 +28,7 @@ import { requestExpired, type RequestRecord, type StageCancel } from '../deletio
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
-import type { AttachedWorker, WorkerHub } from '../workers/worker-hub.js';
+import { capacityOf, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
@@ -62,6 +62,23 @@ function parseTaskId(id: string): { run: string; shard: number | null; key: stri
 }
 
 const REQUEST_SWEEP_MS = 10 * 60 * 1000;
+
+interface PlannedSend {
+  readonly w: AttachedWorker;
+  readonly taskId: string;
+  readonly prefix: readonly number[];
+  /** Empty when the task trains on its own. */
+  readonly groupId: string;
+}
+
+/** One shard's transition being planned in a scheduling pass. */
+interface PlannedShard {
+  readonly shard: number;
+  readonly current: StoredShard;
+  record: ShardRecord;
+  readonly effects: ShardEffect[];
+  readonly sends: PlannedSend[];
+}
 
 /** How long an assignment may be missing from its worker's heartbeats before it is taken back (never received). */
 export const ASSIGNMENT_GRACE_MS = 10_000;
@@ -178,10 +195,8 @@ export class Scheduler {
       await this.scheduleBackbone(run, record, backbone.value, backbone.modRevision);
       return;
     }
-    for (let shard = 0; shard < record.spec.shards; shard++) {
-      await this.purgeShard(run, shard);
-      await this.scheduleShard(run, record, shard, backbone.value.digest ?? '');
-    }
+    for (let shard = 0; shard < record.spec.shards; shard++) await this.purgeShard(run, shard);
+    await this.scheduleStages(run, record, backbone.value.digest ?? '');
     await this.markRetrainedDeletions(run, record);
   }
 
@@ -204,46 +219,78 @@ export class Scheduler {
     w.send({ assignment: { taskId, epoch: String(rev), pretrain: { run: `runs/${run}`, runSpecJson: JSON.stringify(record.spec) } } });
   }
 
-  private async scheduleShard(run: string, record: RunRecord, shard: number, backboneDigest: string): Promise<void> {
+  /**
+   * Assigns every shard's ready stages. Stages of one stage number (from any shard: the same block of the same
+   * backbone) go to a worker in groups of up to its batch capacity, which it trains in one batched computation;
+   * lowest stage numbers first (they restore the most serving depth). Each shard's transition is still its own
+   * fenced CAS: a group is only a delivery, every member commits or is dropped on its own.
+   */
+  private async scheduleStages(run: string, record: RunRecord, backboneDigest: string): Promise<void> {
     const { views } = this.deps;
-    const current = shardRecordOf(views, run, record, shard);
-    const reaped = reap(current.value, (worker) => this.alive(worker));
-    let rec: ShardRecord = reaped.record;
-    const effects: ShardEffect[] = [...reaped.effects];
-    const sends: { w: AttachedWorker; taskId: string; prefix: readonly number[] }[] = [];
     const nowMs = this.now();
-    for (const prefix of retrainPlan(rec, record.orderings, nowMs)) {
-      const w = this.pick();
-      if (w === undefined) break;
-      const taskId = stageTaskId(run, shard, stagePrefixKey(prefix, prefix.length));
-      w.running.set(taskId, nowMs);
-      const t = assign(rec, { prefix, taskId, worker: w.id, epoch: views.mirror.revision, now: new Date(nowMs).toISOString(), nowMs, orderings: record.orderings });
-      rec = t.record;
-      sends.push({ w, taskId, prefix });
+    const shards: PlannedShard[] = [];
+    for (let shard = 0; shard < record.spec.shards; shard++) {
+      const current = shardRecordOf(views, run, record, shard);
+      const reaped = reap(current.value, (worker) => this.alive(worker));
+      shards.push({ shard, current, record: reaped.record, effects: [...reaped.effects], sends: [] });
     }
-    if (effects.length === 0 && sends.length === 0) return;
-    const rev = await this.writeShard(run, shard, current, { record: rec, effects });
-    if (rev === null) {
-      for (const s of sends) s.w.running.delete(s.taskId);
-      this.wake();
-      return;
+    const byStage = new Map<number, { s: PlannedShard; prefix: readonly number[] }[]>();
+    for (const s of shards) {
+      for (const prefix of retrainPlan(s.record, record.orderings, nowMs)) {
+        const queue = byStage.get(prefix.length) ?? [];
+        queue.push({ s, prefix });
+        byStage.set(prefix.length, queue);
+      }
     }
-    for (const e of effects) if (e.type === 'cancel') this.deps.logger.info({ run, shard, stage: e.key, worker: e.worker, reason: e.reason }, 'assignment dropped');
-    this.cancelEffects(effects);
-    for (const { w, taskId, prefix } of sends) {
+    for (const stage of [...byStage.keys()].sort((a, b) => a - b)) {
+      const queue = byStage.get(stage) ?? [];
+      while (queue.length > 0) {
+        const w = this.pick();
+        if (w === undefined) break;
+        const members = queue.splice(0, Math.max(1, Math.min(w.batchCapacity, capacityOf(w) - w.running.size)));
+        const groupId = members.length > 1 ? randomBytes(6).toString('hex') : '';
+        for (const { s, prefix } of members) {
+          const taskId = stageTaskId(run, s.shard, stagePrefixKey(prefix, prefix.length));
+          w.running.set(taskId, nowMs);
+          s.record = assign(s.record, { prefix, taskId, worker: w.id, epoch: views.mirror.revision, now: new Date(nowMs).toISOString(), nowMs, orderings: record.orderings }).record;
+          s.sends.push({ w, taskId, prefix, groupId });
+        }
+      }
+    }
+    const sent: { s: PlannedShard; send: PlannedSend; rev: number }[] = [];
+    for (const s of shards) {
+      if (s.effects.length === 0 && s.sends.length === 0) continue;
+      const rev = await this.writeShard(run, s.shard, s.current, { record: s.record, effects: s.effects });
+      if (rev === null) {
+        for (const x of s.sends) x.w.running.delete(x.taskId);
+        this.wake();
+        continue;
+      }
+      for (const e of s.effects) if (e.type === 'cancel') this.deps.logger.info({ run, shard: s.shard, stage: e.key, worker: e.worker, reason: e.reason }, 'assignment dropped');
+      this.cancelEffects(s.effects);
+      for (const send of s.sends) sent.push({ s, send, rev });
+    }
+    // A group's size counts the members whose shard write went through: the worker waits for exactly those.
+    const groupSize = new Map<string, number>();
+    for (const { send } of sent) if (send.groupId !== '') groupSize.set(send.groupId, (groupSize.get(send.groupId) ?? 0) + 1);
+    for (const { s, send, rev } of sent) {
+      const { w, taskId, prefix, groupId } = send;
+      const rec = s.record;
       const stage = prefix.length;
       const key = stagePrefixKey(prefix, stage);
       const sharing = record.orderings.flatMap((o, i) => (stagePrefixKey(o, stage) === key ? [i] : []));
       const parent = stage > 1 ? (rec.committed[stagePrefixKey(prefix, stage - 1)]?.digest ?? '') : '';
       const order = record.orderings[sharing[0] ?? 0] ?? prefix;
-      this.deps.logger.info({ run, shard, stage: key, worker: w.id, taskId, attempt: rec.training[key]?.attempt }, 'stage assigned');
+      this.deps.logger.info({ run, shard: s.shard, stage: key, worker: w.id, taskId, attempt: rec.training[key]?.attempt, group: groupId || undefined }, 'stage assigned');
       w.send({
         assignment: {
           taskId,
           epoch: String(rev),
+          groupId,
+          groupSize: groupSize.get(groupId) ?? 0,
           stage: {
             run: `runs/${run}`,
-            stage: { shard, ordering: sharing[0] ?? 0, stage },
+            stage: { shard: s.shard, ordering: sharing[0] ?? 0, stage },
             ordering: [...order],
             slices: prefix.map((slice) => ({ slice, generation: String(rec.generations[slice] ?? 0) })),
             parentArtifact: parent,
@@ -251,7 +298,7 @@ export class Scheduler {
             epochs: record.spec.epochs,
             seed: record.spec.seed,
             // Only the tombstones of the stage's own slices: a task's size grows with what it trains on.
-            excludedSampleIds: views.sliceTombstones(run, shard, prefix),
+            excludedSampleIds: views.sliceTombstones(run, s.shard, prefix),
             sharingOrderings: sharing,
             runSpecJson: JSON.stringify(record.spec),
             salt: record.salt,

@@ -8,6 +8,8 @@ export interface AttachedWorker {
   readonly backend: string;
   readonly gpu: string;
   readonly slots: number;
+  /** Stage tasks of one stage number trained together per slot (batched training); 1 for one at a time. */
+  readonly batchCapacity: number;
   readonly version: string;
   readonly leaseId: string;
   /** Task ids this coordinator sent (or the worker said it runs) and has not yet seen finish, with when (ms). */
@@ -18,6 +20,14 @@ export interface AttachedWorker {
   readonly progress: Map<string, { fraction: number; loss: number }>;
   send(msg: CoordinatorMessage): boolean;
   close(): void;
+}
+
+/** Most stage tasks a worker may train in one batched computation (WorkerHello.batch_capacity). */
+export const MAX_BATCH_CAPACITY = 256;
+
+/** Tasks a worker holds at most: every slot full of a batched group. */
+export function capacityOf(w: Pick<AttachedWorker, 'slots' | 'batchCapacity'>): number {
+  return w.slots * w.batchCapacity;
 }
 
 /** The workers currently attached to this coordinator, and their free task slots. */
@@ -52,11 +62,11 @@ export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: 
     return [...this.workers.values()];
   }
 
-  /** Attached, not draining workers with a free slot, least loaded first. */
+  /** Attached, not draining workers with room for another task, least loaded first. */
   available(): AttachedWorker[] {
     return this.all()
-      .filter((w) => !w.draining && w.running.size < w.slots)
-      .sort((a, b) => a.running.size / a.slots - b.running.size / b.slots || a.id.localeCompare(b.id));
+      .filter((w) => !w.draining && w.running.size < capacityOf(w))
+      .sort((a, b) => a.running.size / capacityOf(a) - b.running.size / capacityOf(b) || a.id.localeCompare(b.id));
   }
 
   closeAll(): void {

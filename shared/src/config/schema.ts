@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 /** TF.js backends in order of preference; `auto` picks the best available at start-up. */
+/** Stage tasks a worker slot trains together by default (worker.batchCapacity). */
+export const DEFAULT_BATCH_CAPACITY = 16;
+
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -37,6 +40,11 @@ export const ConfigSchema = z
       .object({
         coordinator: hostPort.default('127.0.0.1:50051'),
         slots: z.coerce.number().int().min(1).max(256).default(1),
+        /**
+         * Stage tasks of one stage number a slot trains together in one batched computation (the coordinator sends
+         * groups of up to this many). 1 trains one at a time. Measured gains: docs/worker-throughput.md.
+         */
+        batchCapacity: z.coerce.number().int().min(1).max(256).default(DEFAULT_BATCH_CAPACITY),
         backend: z.enum(BACKENDS).default('auto'),
         heartbeatMs: z.coerce.number().int().positive().default(2000),
         leaseTtlSeconds: z.coerce.number().int().min(2).default(10),

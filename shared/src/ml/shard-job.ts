@@ -1,6 +1,8 @@
 import { deriveSeed } from '../domain/rng.js';
 import { stagePrefixKey } from '../domain/impact.js';
+import { ErrorCode, LetheError } from '../errors/errors.js';
 import { tf, type Tensor2D } from './tf.js';
+import { trainStagesBatched, type BatchedStageInput, type BatchedStageTask } from './batched-stages.js';
 import { denseMatMul, plainMatMul } from './dense.js';
 import type { ModelConfig } from './model-config.js';
 import { blockOfStage } from './model-config.js';
@@ -74,80 +76,200 @@ export async function runShardJob(
   onProgress?: (p: ShardJobProgress) => void,
   signal?: AbortSignal,
 ): Promise<TrainedStage[]> {
-  const { config } = input;
+  const [outcome] = await runShardJobs([input], {
+    ...(onProgress === undefined ? {} : { onProgress: (_: number, p: ShardJobProgress) => onProgress(p) }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  if (outcome === undefined || !outcome.ok) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
+  return outcome.stages;
+}
+
+/** Most stages trained in one batched computation (bounds the memory of one group). */
+export const MAX_BATCHED_STAGES = 64;
+
+export interface ShardJobsOptions {
+  readonly onProgress?: (job: number, p: ShardJobProgress) => void;
+  /** Stops the whole group (CANCELLED). */
+  readonly signal?: AbortSignal;
+  /** One per job: aborting drops that job only; the others go on and their results are unchanged. */
+  readonly jobSignals?: readonly (AbortSignal | undefined)[];
+  /** @default MAX_BATCHED_STAGES */
+  readonly maxBatch?: number;
+  /** How the batched computation runs (defaults by backend; see trainStagesBatched). */
+  readonly engine?: Pick<BatchedStageInput, 'taskProducts' | 'rowSource'>;
+}
+
+export type ShardJobOutcome = { readonly ok: true; readonly stages: TrainedStage[] } | { readonly ok: false; readonly cancelled: true };
+
+function sameBytes(a: WeightSet, b: WeightSet): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((name) => {
+    const x = a[name];
+    const y = b[name];
+    if (x === undefined || y === undefined || x.data.length !== y.data.length) return false;
+    return x.data === y.data || Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength).equals(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength));
+  });
+}
+
+/** Jobs can share one batched computation when they train the same model family on the same frozen backbone. */
+export function assertBatchable(inputs: readonly ShardJobInput[]): void {
+  const first = inputs[0];
+  if (first === undefined) return;
+  const config = JSON.stringify(first.config);
+  for (const job of inputs.slice(1)) {
+    if (JSON.stringify(job.config) !== config) throw new LetheError(ErrorCode.INVALID_ARGUMENT, 'batched stage jobs must share one model config');
+    if (job.epochs !== first.epochs) throw new LetheError(ErrorCode.INVALID_ARGUMENT, 'batched stage jobs must share one epoch count');
+    if ((job.fastDense ?? true) !== (first.fastDense ?? true)) throw new LetheError(ErrorCode.INVALID_ARGUMENT, 'batched stage jobs must share one dense op');
+    if (job.backbone !== first.backbone && !sameBytes(job.backbone, first.backbone)) {
+      throw new LetheError(ErrorCode.INVALID_ARGUMENT, 'batched stage jobs must share one frozen backbone');
+    }
+  }
+}
+
+interface JobState {
+  readonly input: ShardJobInput;
+  /** Input of each adapter block for every row of the job (rows × hidden), read once to the host. */
+  readonly blockInputs: Float32Array[];
+  readonly known: Map<string, { adapter: Adapter; head: Head }>;
+  readonly pretrainedHead: Head;
+  readonly out: TrainedStage[];
+  cancelled: boolean;
+}
+
+interface Member {
+  readonly job: number;
+  readonly prefix: readonly number[];
+  readonly key: string;
+  readonly trainRows: number[];
+  readonly task: BatchedStageTask;
+  readonly seed: number;
+}
+
+/**
+ * Trains the requested stages of several shard jobs (any shards and orderings of one run) level by level: every
+ * stage of one stage number, across all jobs, trains in one batched computation (up to `maxBatch` at a time),
+ * each from its own parent. A job alone is the same computation with fewer companions and gives the same weights.
+ */
+export async function runShardJobs(inputs: readonly ShardJobInput[], opts: ShardJobsOptions = {}): Promise<ShardJobOutcome[]> {
+  assertBatchable(inputs);
+  const first = inputs[0];
+  if (first === undefined) return [];
+  const { config } = first;
   const L = config.adapterBlocks;
   const firstAdapterBlock = config.blocks - L;
-  const backbone = backboneFromWeights(config, input.backbone);
-  const rows = input.ids.length;
-  const width = rows === 0 ? 0 : input.x.length / rows;
-  const x = tf.tensor2d(input.x, [rows, width]);
-  const y = tf.tensor1d(input.y, config.task === 'classification' ? 'int32' : 'float32');
-  // Frozen-prefix cache: the input of every adapter block with all adapters at zero.
-  const blockInputs = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
-  x.dispose();
-  const known = new Map<string, { adapter: Adapter; head: Head }>();
-  for (const [key, w] of Object.entries(input.parents)) known.set(key, { adapter: adapterFromWeights(w.adapter), head: headFromWeights(w.head) });
-  const pretrainedHead = headFromWeights(input.pretrainedHead);
-  const matMul = input.fastDense === false ? plainMatMul : denseMatMul;
-  const out: TrainedStage[] = [];
+  const maxBatch = opts.maxBatch ?? MAX_BATCHED_STAGES;
+  const backbone = backboneFromWeights(config, first.backbone);
+  const jobs: JobState[] = [];
   try {
-    for (const prefix of input.prefixes) {
-      const stage = prefix.length;
-      const block = blockOfStage(config, stage);
-      const key = stagePrefixKey(prefix, stage);
-      if (known.has(key)) continue; // shared prefix: already trained for another ordering
-      const inPrefix = new Set(prefix);
-      const trainRows: number[] = [];
-      for (let r = 0; r < rows; r++) if (inPrefix.has(input.sliceOf[r] as number) && input.deleted[r] !== 1) trainRows.push(r);
-      const frozenAdapters = new Map<number, Adapter>();
-      for (let s = 1; s < stage; s++) {
-        const parent = known.get(stagePrefixKey(prefix, s));
-        if (parent === undefined) throw new Error(`stage ${stagePrefixKey(prefix, stage)} needs its parent ${stagePrefixKey(prefix, s)}`);
-        frozenAdapters.set(blockOfStage(config, s), parent.adapter);
-      }
-      const parentHead = stage === 1 ? pretrainedHead : (known.get(stagePrefixKey(prefix, stage - 1)) as { head: Head }).head;
-      const seed = deriveSeed(input.seed, 'stage', key);
-      const started = performance.now();
-      const idx = tf.tensor1d(trainRows, 'int32');
-      const blockInput = tf.gather(blockInputs[block - firstAdapterBlock] as Tensor2D, idx);
-      const labels = tf.gather(y, idx);
-      idx.dispose();
-      const result = await trainStage({
-        config,
-        backbone,
-        blocks: [block],
-        blockInput,
-        labels,
-        frozenAdapters,
-        parentHead,
-        epochs: input.epochs,
-        seed,
-        matMul,
-        ...(signal === undefined ? {} : { signal }),
-        ...(onProgress === undefined ? {} : { onEpoch: (p: TrainProgress) => onProgress({ ...p, prefix }) }),
-      });
-      tf.dispose([blockInput, labels]);
-      const adapter = result.adapters.get(block) as Adapter;
-      known.set(key, { adapter, head: result.head });
-      out.push({
-        prefix: [...prefix],
-        stage,
-        block,
-        adapter: await adapterToWeights(adapter),
-        head: await headToWeights(result.head),
-        sampleIds: trainRows.map((r) => input.ids[r] as string),
-        samplePasses: result.fit.samplePasses,
-        loss: result.fit.finalLoss,
-        seconds: (performance.now() - started) / 1000,
-        seed,
+    for (const input of inputs) {
+      const rows = input.ids.length;
+      const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
+      // Frozen-prefix cache: the input of every adapter block with all adapters at zero, computed once per job.
+      const inputs = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
+      x.dispose();
+      const blockInputs: Float32Array[] = [];
+      for (const t of inputs) blockInputs.push((await t.data()) as Float32Array);
+      tf.dispose(inputs);
+      const known = new Map<string, { adapter: Adapter; head: Head }>();
+      for (const [key, w] of Object.entries(input.parents)) known.set(key, { adapter: adapterFromWeights(w.adapter), head: headFromWeights(w.head) });
+      jobs.push({
+        input,
+        blockInputs,
+        known,
+        pretrainedHead: headFromWeights(input.pretrainedHead),
+        out: [],
+        cancelled: false,
       });
     }
+    const jobCancelled = (j: number): boolean => opts.jobSignals?.[j]?.aborted === true;
+    for (let stage = 1; stage <= L; stage++) {
+      const block = blockOfStage(config, stage);
+      const members: Member[] = [];
+      jobs.forEach((job, j) => {
+        if (job.cancelled || jobCancelled(j)) {
+          job.cancelled = true;
+          return;
+        }
+        const queued = new Set<string>();
+        for (const prefix of job.input.prefixes) {
+          if (prefix.length !== stage) continue;
+          const key = stagePrefixKey(prefix, stage);
+          if (job.known.has(key) || queued.has(key)) continue; // shared prefix: trained once for every ordering
+          queued.add(key);
+          members.push(memberOf(job, j, prefix, key, block));
+        }
+      });
+      for (let from = 0; from < members.length; from += maxBatch) {
+        const chunk = members.slice(from, from + maxBatch);
+        const started = performance.now();
+        const outcomes = await trainStagesBatched({
+            config,
+            backbone,
+            block,
+            epochs: first.epochs,
+            tasks: chunk.map((m) => m.task),
+            plainMatMul: first.fastDense === false,
+            ...opts.engine,
+            ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+            ...(opts.onProgress === undefined ? {} : { onEpoch: (t: number, p: TrainProgress) => opts.onProgress?.((chunk[t] as Member).job, { ...p, prefix: (chunk[t] as Member).prefix }) }),
+          });
+        const seconds = (performance.now() - started) / 1000;
+        for (let t = 0; t < chunk.length; t++) {
+          const m = chunk[t] as Member;
+          const job = jobs[m.job] as JobState;
+          const result = outcomes[t];
+          if (result === undefined || !result.ok) {
+            job.cancelled = true;
+            continue;
+          }
+          job.known.set(m.key, { adapter: result.adapter, head: result.head });
+          job.out.push({
+            prefix: [...m.prefix],
+            stage,
+            block,
+            adapter: await adapterToWeights(result.adapter),
+            head: await headToWeights(result.head),
+            sampleIds: m.trainRows.map((r) => job.input.ids[r] as string),
+            samplePasses: result.fit.samplePasses,
+            loss: result.fit.finalLoss,
+            seconds: seconds / chunk.length,
+            seed: m.seed,
+          });
+        }
+      }
+    }
+    return jobs.map((job, j) => (job.cancelled || jobCancelled(j) ? { ok: false, cancelled: true } : { ok: true, stages: job.out }));
   } finally {
-    tf.dispose([y, ...blockInputs]);
-    disposeAll(backbone, pretrainedHead);
-    for (const v of known.values()) disposeAll(v.adapter, v.head);
+    disposeAll(backbone);
+    for (const job of jobs) {
+      disposeAll(job.pretrainedHead);
+      for (const v of job.known.values()) disposeAll(v.adapter, v.head);
+    }
   }
-  return out;
+
+  function memberOf(job: JobState, j: number, prefix: readonly number[], key: string, block: number): Member {
+    const stage = prefix.length;
+    const { input } = job;
+    const inPrefix = new Set(prefix);
+    const trainRows: number[] = [];
+    for (let r = 0; r < input.ids.length; r++) if (inPrefix.has(input.sliceOf[r] as number) && input.deleted[r] !== 1) trainRows.push(r);
+    const frozenAdapters = new Map<number, Adapter>();
+    for (let s = 1; s < stage; s++) {
+      const parent = job.known.get(stagePrefixKey(prefix, s));
+      if (parent === undefined) throw new Error(`stage ${key} needs its parent ${stagePrefixKey(prefix, s)}`);
+      frozenAdapters.set(blockOfStage(config, s), parent.adapter);
+    }
+    const parentHead = stage === 1 ? job.pretrainedHead : (job.known.get(stagePrefixKey(prefix, stage - 1)) as { head: Head }).head;
+    const seed = deriveSeed(input.seed, 'stage', key);
+    const H = config.hidden;
+    const all = job.blockInputs[block - firstAdapterBlock] as Float32Array;
+    const blockInput = new Float32Array(trainRows.length * H);
+    trainRows.forEach((r, i) => blockInput.set(all.subarray(r * H, (r + 1) * H), i * H));
+    const labels = Float32Array.from(trainRows, (r) => input.y[r] as number);
+    const signal = opts.jobSignals?.[j];
+    return { job: j, prefix, key, trainRows, seed, task: { blockInput, labels, frozenAdapters, parentHead, seed, ...(signal === undefined ? {} : { signal }) } };
+  }
 }
 
 export { triePrefixes } from '../domain/shard-machine.js';

@@ -70,6 +70,41 @@ describe('ThreadPoolTrainer', () => {
     expect(after.samplePasses).toBe(pub.y.length);
   });
 
+  it('trains a group of shard jobs in one thread; a member cancelled mid-way is dropped, the others match their lone training', async () => {
+    const d = makeBlobs({ samples: 1200, features: 8, classes: 3 });
+    const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2, batchSize: 16 });
+    const pub = gatherRows(d, d.split.public);
+    const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
+    const jobs = [0, 1, 2].map((s) => {
+      const rows = Array.from(d.split.user).filter((_, i) => i % 3 === s);
+      return {
+        config,
+        backbone: pre.backbone,
+        pretrainedHead: pre.head,
+        ids: rows.map((r) => d.ids[r] as string),
+        ...gatherRows(d, rows),
+        sliceOf: Int32Array.from(rows, (_, i) => i % 2),
+        deleted: new Uint8Array(rows.length),
+        prefixes: [[0], [0, 1]],
+        parents: {},
+        epochs: 40,
+        seed: s,
+      };
+    });
+    const cancel = new AbortController();
+    const outcomes = await pool.trainShards(jobs, {
+      jobSignals: [undefined, cancel.signal, undefined],
+      onProgress: (job, p) => {
+        if (job === 1 && p.epoch === 2) cancel.abort();
+      },
+    });
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    const alone = await pool.trainShards([jobs[2] as (typeof jobs)[number]]);
+    const [together, single] = [outcomes[2], alone[0]];
+    if (together?.ok !== true || single?.ok !== true) throw new Error('unreachable');
+    expect(together.stages.map((st) => Array.from(st.adapter['b']?.data ?? []))).toEqual(single.stages.map((st) => Array.from(st.adapter['b']?.data ?? [])));
+  });
+
   it('fails a job with a typed error instead of crashing the pool', async () => {
     const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
     await expect(pool.pretrain({ config, x: new Float32Array(8 * 4), y: Float32Array.from([0, 1, 2]), epochs: 1, seed: 1 })).rejects.toThrow(/training thread/);

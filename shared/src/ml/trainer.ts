@@ -8,11 +8,13 @@ import {
   runFullJob,
   runPretrainJob,
   runShardJob,
+  runShardJobs,
   type FullJobInput,
   type FullJobOutput,
   type PretrainJobInput,
   type PretrainJobOutput,
   type ShardJobInput,
+  type ShardJobOutcome,
   type ShardJobProgress,
   type TrainedStage,
 } from './shard-job.js';
@@ -30,6 +32,11 @@ export interface Trainer extends AsyncDisposable {
   readonly parallelism: number;
   /** `onProgress` is called after every epoch of every stage. */
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]>;
+  /**
+   * Several shard jobs of one run trained together, each stage level one batched computation (runShardJobs).
+   * Aborting `jobSignals[i]` drops job i only; its outcome is `cancelled` and the others are unchanged.
+   */
+  trainShards(jobs: readonly ShardJobInput[], options?: TrainShardsOptions): Promise<ShardJobOutcome[]>;
   trainFull(job: FullJobInput): Promise<FullJobOutput>;
   pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
   /** An ensemble forward pass (serving), off the caller's event loop in a pool. */
@@ -39,11 +46,20 @@ export interface Trainer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+export interface TrainShardsOptions {
+  readonly onProgress?: (job: number, p: ShardJobProgress) => void;
+  readonly signal?: AbortSignal;
+  readonly jobSignals?: readonly (AbortSignal | undefined)[];
+}
+
 /** Runs jobs in the calling thread (the backend must already be selected). */
 export class InThreadTrainer implements Trainer {
   readonly parallelism = 1;
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]> {
     return runShardJob(job, onProgress, signal);
+  }
+  trainShards(jobs: readonly ShardJobInput[], options: TrainShardsOptions = {}): Promise<ShardJobOutcome[]> {
+    return runShardJobs(jobs, options);
   }
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
     return runFullJob(job);
@@ -67,6 +83,7 @@ export class InThreadTrainer implements Trainer {
 
 type Request =
   | { id: number; kind: 'shard'; job: ShardJobInput }
+  | { id: number; kind: 'shards'; job: readonly ShardJobInput[] }
   | { id: number; kind: 'full'; job: FullJobInput }
   | { id: number; kind: 'pretrain'; job: PretrainJobInput }
   | { id: number; kind: 'predict'; job: PredictJobInput }
@@ -74,7 +91,7 @@ type Request =
 type Reply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string; code?: string }
-  | { id: number; progress: ShardJobProgress | UnlearnJobProgress };
+  | { id: number; progress: ShardJobProgress | UnlearnJobProgress | (ShardJobProgress & { job: number }) };
 
 interface Slot {
   worker: Worker;
@@ -133,7 +150,12 @@ export class ThreadPoolTrainer implements Trainer {
     else slot.busy = false;
   }
 
-  private async run<T, P = ShardJobProgress>(make: (id: number) => Request, onProgress?: (p: P) => void, signal?: AbortSignal): Promise<T> {
+  private async run<T, P = ShardJobProgress>(
+    make: (id: number) => Request,
+    onProgress?: (p: P) => void,
+    signal?: AbortSignal,
+    memberSignals?: readonly (AbortSignal | undefined)[],
+  ): Promise<T> {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
     const id = this.nextId++;
@@ -162,10 +184,18 @@ export class ThreadPoolTrainer implements Trainer {
           reject(new LetheError(ErrorCode.CANCELLED, 'training cancelled'));
         };
         const worker = slot.worker;
+        // A member's cancel goes to the thread, which drops that member of the batched computation only.
+        const memberAborts = (memberSignals ?? []).map((s, member) => {
+          const onMemberAbort = (): void => worker.postMessage({ id, kind: 'cancel-member', member });
+          if (s?.aborted === true) onMemberAbort();
+          else s?.addEventListener('abort', onMemberAbort, { once: true });
+          return () => s?.removeEventListener('abort', onMemberAbort);
+        });
         const cleanup = (): void => {
           worker.off('message', onMessage);
           worker.off('error', onError);
           signal?.removeEventListener('abort', onAbort);
+          for (const off of memberAborts) off();
         };
         worker.on('message', onMessage);
         worker.on('error', onError);
@@ -181,6 +211,16 @@ export class ThreadPoolTrainer implements Trainer {
 
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]> {
     return this.run((id) => ({ id, kind: 'shard', job }), onProgress, signal);
+  }
+
+  trainShards(jobs: readonly ShardJobInput[], options: TrainShardsOptions = {}): Promise<ShardJobOutcome[]> {
+    const onProgress = options.onProgress;
+    return this.run<ShardJobOutcome[], ShardJobProgress & { job: number }>(
+      (id) => ({ id, kind: 'shards', job: jobs }),
+      onProgress === undefined ? undefined : ({ job, ...p }) => onProgress(job, p),
+      options.signal,
+      options.jobSignals,
+    );
   }
 
   trainFull(job: FullJobInput): Promise<FullJobOutput> {

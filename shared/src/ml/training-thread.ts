@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LetheError } from '../errors/errors.js';
 import { selectBackend, type BackendName } from './backend.js';
-import { runFullJob, runPretrainJob, runShardJob, type FullJobInput, type PretrainJobInput, type ShardJobInput } from './shard-job.js';
+import { runFullJob, runPretrainJob, runShardJob, runShardJobs, type FullJobInput, type PretrainJobInput, type ShardJobInput } from './shard-job.js';
 import { runPredictJob, type PredictJobInput } from './predict-job.js';
 import { runUnlearnJob, type UnlearnJobInput } from './unlearning/job.js';
 
@@ -9,12 +9,23 @@ import { runUnlearnJob, type UnlearnJobInput } from './unlearning/job.js';
 const { backend } = workerData as { backend: BackendName };
 const ready = selectBackend({ forced: backend });
 
-parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full' | 'pretrain' | 'predict' | 'unlearn'; job: unknown }) => {
+/** Per running batched request: one abort per member job (a member's cancel arrives as its own message). */
+const memberAborts = new Map<number, AbortController[]>();
+
+type Message = { id: number; kind: 'shard' | 'shards' | 'full' | 'pretrain' | 'predict' | 'unlearn'; job: unknown } | { id: number; kind: 'cancel-member'; member: number };
+
+parentPort?.on('message', (msg: Message) => {
+  if (msg.kind === 'cancel-member') {
+    memberAborts.get(msg.id)?.[msg.member]?.abort();
+    return;
+  }
   void (async () => {
     try {
       await ready;
       const result =
-        msg.kind === 'shard'
+        msg.kind === 'shards'
+          ? await runMembers(msg.id, msg.job as readonly ShardJobInput[])
+          : msg.kind === 'shard'
           ? await runShardJob(msg.job as ShardJobInput, (progress) => parentPort?.postMessage({ id: msg.id, progress }))
           : msg.kind === 'full'
             ? await runFullJob(msg.job as FullJobInput)
@@ -34,3 +45,16 @@ parentPort?.on('message', (msg: { id: number; kind: 'shard' | 'full' | 'pretrain
     }
   })();
 });
+
+async function runMembers(id: number, jobs: readonly ShardJobInput[]): Promise<unknown> {
+  const aborts = jobs.map(() => new AbortController());
+  memberAborts.set(id, aborts);
+  try {
+    return await runShardJobs(jobs, {
+      jobSignals: aborts.map((a) => a.signal),
+      onProgress: (job, p) => parentPort?.postMessage({ id, progress: { ...p, job } }),
+    });
+  } finally {
+    memberAborts.delete(id);
+  }
+}

@@ -11,6 +11,8 @@ export interface TaskAssignment {
   'stage'?: (_lethe_v1_StageTask | null);
   'job'?: (_lethe_v1_JobTask | null);
   'pretrain'?: (_lethe_v1_PretrainTask | null);
+  'groupId'?: (string);
+  'groupSize'?: (number);
   'task'?: "stage"|"job"|"pretrain";
 }
 
@@ -20,5 +22,7 @@ export interface TaskAssignment__Output {
   'stage'?: (_lethe_v1_StageTask__Output | null);
   'job'?: (_lethe_v1_JobTask__Output | null);
   'pretrain'?: (_lethe_v1_PretrainTask__Output | null);
+  'groupId': (string);
+  'groupSize': (number);
   'task'?: "stage"|"job"|"pretrain";
 }

@@ -10,6 +10,7 @@ export interface WorkerHello {
   'version'?: (string);
   'leaseId'?: (number | string | Long);
   'runningTaskIds'?: (string)[];
+  'batchCapacity'?: (number);
 }
 
 export interface WorkerHello__Output {
@@ -20,4 +21,5 @@ export interface WorkerHello__Output {
   'version': (string);
   'leaseId': (string);
   'runningTaskIds': (string)[];
+  'batchCapacity': (number);
 }
