@@ -14,7 +14,7 @@ import { gatherRows } from '../shared/src/ml/data/dataset.js';
 import { ModelConfigSchema } from '../shared/src/ml/model-config.js';
 import { pretrainBackbone } from '../shared/src/ml/training.js';
 import { backboneToWeights, disposeAll, headToWeights } from '../shared/src/ml/model.js';
-import { runShardJob, runShardJobs, triePrefixes, type ShardJobInput } from '../shared/src/ml/shard-job.js';
+import { runShardJob, runShardJobs, triePrefixes, type ShardJobInput, type ShardJobsOptions } from '../shared/src/ml/shard-job.js';
 import { cyclicSelect } from '../shared/src/domain/cyclic.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 
@@ -28,6 +28,15 @@ const backendsArg = process.argv.indexOf('--backends');
 const onlyBackends = backendsArg < 0 ? null : new Set((process.argv[backendsArg + 1] ?? '').split(','));
 const kArg = process.argv.indexOf('--k');
 /** Group sizes of the batched rows (`--k 1,4,16,64,256` to add more). */
+/** `--flags '{"WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE":64}'`: TF.js environment flags set on each backend (experiments). */
+const flagsArg = process.argv.indexOf('--flags');
+const tfFlags = flagsArg < 0 ? {} : (JSON.parse(process.argv[flagsArg + 1] ?? '{}') as Record<string, number | boolean>);
+/** `--profile K`: per-kernel time of one group of K (TF.js's profiler; GPU kernel times where the backend has them). */
+/** `--engine '{"autodiffProducts":true}'`: options of the batched engine for the batched rows (experiments). */
+const engineArg = process.argv.indexOf('--engine');
+const engine = engineArg < 0 ? {} : (JSON.parse(process.argv[engineArg + 1] ?? '{}') as ShardJobsOptions['engine']);
+const profileArg = process.argv.indexOf('--profile');
+const profileK = profileArg < 0 ? 0 : Number(process.argv[profileArg + 1]);
 const BATCH_SIZES = kArg < 0 ? [1, 4, 16, 64] : (process.argv[kArg + 1] ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 /** The measured MLP: 784-512-512-10, batch 256 (the guide's reference layer sizes). */
 const LAYERS = [784, 512, 512, 10] as const;
@@ -161,7 +170,7 @@ async function measureStageTraining(setup: StageSetup, fastDense: boolean, sampl
 async function measureBatched(setup: StageSetup, k: number, samples: number, seconds: number): Promise<{ training: number; endToEnd: number }> {
   const jobs = Array.from({ length: k }, (_, j) => shardJob(setup, samples, j * samples, [cyclicSelect(4, 1)[0] as readonly number[]], true));
   const group = async (): Promise<{ passes: number; trainingSeconds: number }> => {
-    const stages = (await runShardJobs(jobs, { maxBatch: k })).flatMap((o) => (o.ok ? o.stages : []));
+    const stages = (await runShardJobs(jobs, { maxBatch: k, ...(engine === undefined ? {} : { engine }) })).flatMap((o) => (o.ok ? o.stages : []));
     return { passes: stages.reduce((a, s) => a + s.samplePasses, 0), trainingSeconds: stages.reduce((a, s) => a + s.seconds, 0) };
   };
   await group();
@@ -212,6 +221,26 @@ async function batchedVersusAlone(setup: StageSetup): Promise<{ bitEqual: boolea
   return { bitEqual, maxAbsDiff, maxAbsWeight, stages };
 }
 
+/** The kernels of one group of k (after a warm-up group), by name and input shapes, longest first. */
+async function profileGroup(setup: StageSetup, k: number): Promise<string> {
+  const jobs = Array.from({ length: k }, (_, j) => shardJob(setup, 512, j * 512, [cyclicSelect(4, 1)[0] as readonly number[]], true));
+  const options = { maxBatch: k, ...(engine === undefined ? {} : { engine }) };
+  await runShardJobs(jobs, options);
+  const info = await tf.profile(async () => {
+    await runShardJobs(jobs, options);
+  });
+  const by = new Map<string, { ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes)}`;
+    const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    const e = by.get(key) ?? { ms: 0, calls: 0 };
+    by.set(key, { ms: e.ms + ms, calls: e.calls + 1 });
+  }
+  const total = [...by.values()].reduce((a, e) => a + e.ms, 0);
+  const top = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30);
+  return [`kernels ${info.kernels.length}, kernel ms ${fmt(total)}`, ...top.map(([key, e]) => `${fmt(e.ms)} ms  ${e.calls}×  ${key}`)].join('\n');
+}
+
 interface BackendRow {
   name: BackendName;
   trainSamplesPerSec: number;
@@ -253,8 +282,10 @@ for (const name of BACKEND_PREFERENCE) {
   const slow = name === 'cpu';
   const seconds = quick || slow ? 1 : 3;
   process.stderr.write(`measuring ${name}...\n`);
+  for (const [flag, value] of Object.entries(tfFlags)) tf.env().set(flag, value);
   const matmulGflops = await measureMatmul(seconds);
   const setup = await stageSetup();
+  if (profileK > 0) process.stderr.write(`${name} kernels of one group of ${profileK}:\n${await profileGroup(setup, profileK)}\n`);
   if (!batchedOnly) {
     const trainSamplesPerSec = await measureTrain(seconds, denseMatMul);
     const unfixedTrainSamplesPerSec = await measureTrain(seconds, plainMatMul);

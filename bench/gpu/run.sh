@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if ! ldconfig -p | grep -q libvulkan; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
 gunzip -c .gpu/node.gz > /tmp/node && chmod +x /tmp/node
-mkdir -p /tmp/lethe-gpu && cp -r .gpu/. /tmp/lethe-gpu/ && mkdir -p /tmp/lethe-gpu/node_modules
+rm -rf /tmp/lethe-gpu && mkdir -p /tmp/lethe-gpu && cp -r .gpu/. /tmp/lethe-gpu/ && mkdir -p /tmp/lethe-gpu/node_modules
 mv /tmp/lethe-gpu/webgpu /tmp/lethe-gpu/node_modules/webgpu
 gunzip /tmp/lethe-gpu/node_modules/webgpu/dist/linux-x64/dawn.node.gz
 icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json

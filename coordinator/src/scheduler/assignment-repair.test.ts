@@ -1,64 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Coordinator } from '../coordinator.js';
-import { LetheClient } from '../client/lethe-client.js';
+import type { LetheClient } from '../client/lethe-client.js';
+import { startEmbeddedCoordinator, type EmbeddedCoordinator } from '../../../test/support/embedded-coordinator.js';
 import { Keys } from '../state/keys.js';
 import { ASSIGNMENT_GRACE_MS } from './scheduler.js';
 import { MAX_STAGE_ATTEMPTS } from '../../../shared/src/domain/shard-machine.js';
-import { InMemoryStateBackend } from '../../../shared/src/testing/in-memory-state-store.js';
-import { InMemoryEventBus } from '../../../shared/src/testing/in-memory-event-bus.js';
-import { FsArtifactStore } from '../../../shared/src/adapters/fs/fs-artifact-store.js';
-import { createLogger } from '../../../shared/src/log/logger.js';
 import { put, type StateStore } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
-import { ScriptedWorker, honestArtifact, type Forgery } from '../../../test/support/scripted-worker.js';
-import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
+import type { ScriptedWorker} from '../../../test/support/scripted-worker.js';
+import { honestArtifact, type Forgery } from '../../../test/support/scripted-worker.js';
 
 const PREFIX = '/repair/';
 
 const oneStage = { dataset: { builtin: 'blobs', samples: 200, features: 4, classes: 2 }, shards: 1, slices: 1, budget: 1 };
 
 describe('assignment repair (scheduler on the in-memory store, a scripted worker over gRPC)', () => {
-  let coordinator: Coordinator;
+  let cluster: EmbeddedCoordinator;
   let store: StateStore;
   let client: LetheClient;
-  let dir: string;
-  let artifacts: ArtifactStore;
   let clock = Date.now();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lethe-repair-'));
-    const backend = new InMemoryStateBackend();
-    store = backend.client();
-    artifacts = new FsArtifactStore(join(dir, 'artifacts'));
-    coordinator = await Coordinator.start({
-      store: backend.client(),
-      events: new InMemoryEventBus(),
-      artifacts,
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      prefix: PREFIX,
-      backend: 'cpu',
-      now: () => clock,
-    });
-    await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 10_000);
+    cluster = await startEmbeddedCoordinator(PREFIX, { now: () => clock });
+    ({ store, client } = cluster);
   });
-  afterAll(async () => {
-    client.close();
-    await coordinator.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster.close());
 
-  /** A scripted worker, registered in the store as a live worker would be (its lease key). */
-  async function worker(id: string): Promise<ScriptedWorker> {
-    await put(store, new Keys(PREFIX).worker(id), JSON.stringify({ id, backend: 'cpu', gpu: '', slots: 1, version: 'test', attachedAt: new Date().toISOString() }));
-    const w = new ScriptedWorker(coordinator.address, id, artifacts);
-    await eventually(`${id} attached`, 5_000, async () => (await client.listWorkers()).workers.some((x) => x.name === `workers/${id}` && x.state !== 'WORKER_STATE_LOST'));
-    return w;
-  }
+  const worker = (id: string): Promise<ScriptedWorker> => cluster.worker(id);
 
   it(`backs a failing stage off, ends it FAILED with its reason after ${MAX_STAGE_ATTEMPTS} tries, and keeps training other runs`, async () => {
     const w = await worker('w-fail');

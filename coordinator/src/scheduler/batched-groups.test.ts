@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Coordinator } from '../coordinator.js';
-import { LetheClient } from '../client/lethe-client.js';
-import { Keys } from '../state/keys.js';
-import { InMemoryStateBackend } from '../../../shared/src/testing/in-memory-state-store.js';
-import { InMemoryEventBus } from '../../../shared/src/testing/in-memory-event-bus.js';
-import { FsArtifactStore } from '../../../shared/src/adapters/fs/fs-artifact-store.js';
-import { createLogger } from '../../../shared/src/log/logger.js';
-import { put, type StateStore } from '../../../shared/src/ports/state-store.js';
+import type { LetheClient } from '../client/lethe-client.js';
+import { startEmbeddedCoordinator, type EmbeddedCoordinator } from '../../../test/support/embedded-coordinator.js';
 import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
 import { loadDataset } from '../../../shared/src/ml/data/registry.js';
 import { shardMembers, stageSampleIds } from '../../../shared/src/ml/data/shard-members.js';
 import { deletedBy } from '../../../shared/src/domain/sample-digest.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { ScriptedWorker } from '../../../test/support/scripted-worker.js';
-import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import type { TaskAssignment__Output } from '../../../shared/src/gen/lethe/v1/TaskAssignment.js';
 
 const PREFIX = '/groups/';
@@ -33,41 +23,16 @@ function idsOf(a: TaskAssignment__Output): string[] {
 }
 
 describe('batched groups: the coordinator sends a worker groups of compatible stages up to its batch capacity', () => {
-  let coordinator: Coordinator;
-  let store: StateStore;
+  let cluster: EmbeddedCoordinator;
   let client: LetheClient;
-  let dir: string;
-  let artifacts: ArtifactStore;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lethe-groups-'));
-    const backend = new InMemoryStateBackend();
-    store = backend.client();
-    artifacts = new FsArtifactStore(join(dir, 'artifacts'));
-    coordinator = await Coordinator.start({
-      store: backend.client(),
-      events: new InMemoryEventBus(),
-      artifacts,
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      prefix: PREFIX,
-      backend: 'cpu',
-    });
-    await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 10_000);
+    cluster = await startEmbeddedCoordinator(PREFIX);
+    client = cluster.client;
   });
-  afterAll(async () => {
-    client.close();
-    await coordinator.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster.close());
 
-  async function worker(id: string, hello: { slots?: number; batchCapacity?: number }): Promise<ScriptedWorker> {
-    await put(store, new Keys(PREFIX).worker(id), JSON.stringify({ id, backend: 'cpu', gpu: '', slots: hello.slots ?? 1, version: 'test', attachedAt: new Date().toISOString() }));
-    const w = new ScriptedWorker(coordinator.address, id, artifacts, hello);
-    await eventually(`${id} attached`, 5_000, async () => (await client.listWorkers()).workers.some((x) => x.name === `workers/${id}` && x.state !== 'WORKER_STATE_LOST'));
-    return w;
-  }
+  const worker = (id: string, hello: { slots?: number; batchCapacity?: number }): Promise<ScriptedWorker> => cluster.worker(id, hello);
 
   it('groups ready stages of one stage number (any shard) up to the capacity; a deletion cancels only the member it taints', async () => {
     const w = await worker('w-batched', { slots: 1, batchCapacity: 4 });
@@ -128,7 +93,7 @@ describe('batched groups: the coordinator sends a worker groups of compatible st
   });
 
   it('refuses a hello with a batch capacity out of range', async () => {
-    const w = new ScriptedWorker(coordinator.address, 'w-greedy', artifacts, { batchCapacity: 100_000 });
+    const w = new ScriptedWorker(cluster.coordinator.address, 'w-greedy', cluster.artifacts, { batchCapacity: 100_000 });
     await new Promise((r) => setTimeout(r, 500));
     expect((await client.listWorkers()).workers.some((x) => x.name === 'workers/w-greedy' && x.state !== 'WORKER_STATE_LOST')).toBe(false);
     w.close();

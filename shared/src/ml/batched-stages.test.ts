@@ -77,14 +77,16 @@ describe('batched stage training', () => {
 
   it('the GPU formulation (batched products, rows gathered on the device) also gives each task its lone weights', async () => {
     const jobs = await jobsOf(CLS, 3);
-    const engine = { taskProducts: 'batched', rowSource: 'device' } as const;
-    const together = await runShardJobs(jobs, { engine });
-    for (let j = 0; j < jobs.length; j++) {
-      const [alone] = await runShardJobs([jobs[j] as ShardJobInput], { engine });
-      const group = together[j];
-      if (group?.ok !== true || alone?.ok !== true) throw new Error('a job failed');
-      expect(group.stages).toHaveLength(triePrefixes(cyclicSelect(3, 2)).length);
-      expectSameStages(group.stages, alone.stages);
+    for (const autodiffProducts of [false, true]) {
+      const engine = { taskProducts: 'batched', rowSource: 'device', autodiffProducts } as const;
+      const together = await runShardJobs(jobs, { engine });
+      for (let j = 0; j < jobs.length; j++) {
+        const [alone] = await runShardJobs([jobs[j] as ShardJobInput], { engine });
+        const group = together[j];
+        if (group?.ok !== true || alone?.ok !== true) throw new Error('a job failed');
+        expect(group.stages).toHaveLength(triePrefixes(cyclicSelect(3, 2)).length);
+        expectSameStages(group.stages, alone.stages);
+      }
     }
   });
 

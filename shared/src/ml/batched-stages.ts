@@ -60,6 +60,12 @@ export interface BatchedStageInput {
    * @default 'host' on wasm and cpu, 'device' elsewhere
    */
   readonly rowSource?: 'host' | 'device';
+  /**
+   * Trainable products with TF.js's own gradients (transposed products by flag, only the gradients needed) instead
+   * of explicit transposes: fewer kernels where the backend's transposed product is fast (GPUs), slow on wasm.
+   * @default false
+   */
+  readonly autodiffProducts?: boolean;
 }
 
 export type BatchedStageOutcome =
@@ -114,10 +120,10 @@ function trainableProduct(matmul: (x: Tensor3D, w: Tensor3D) => Tensor3D, x: Ten
   return op(x, w);
 }
 
-function batchedProducts(plain: boolean): TaskProducts {
+function batchedProducts(plain: boolean, autodiff: boolean): TaskProducts {
   const matmul = (x: Tensor3D, w: Tensor3D): Tensor3D => tf.matMul(x, w);
   return {
-    trainable: (x, w, xIsData) => (plain ? tf.matMul(x, w) : trainableProduct(matmul, x, w, xIsData)),
+    trainable: (x, w, xIsData) => (plain || autodiff ? tf.matMul(x, w) : trainableProduct(matmul, x, w, xIsData)),
     frozen: (w, keep) => frozenProduct(w, keep(transposeTasks(w)), plain) as (x: Tensor3D) => Tensor3D,
   };
 }
@@ -364,7 +370,7 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
     const [b1, b2, c1, c2, eps, one] = [BETA1, BETA2, 1 - BETA1, 1 - BETA2, EPSILON, 1].map((v) => keep(tf.scalar(v))) as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
     const plain = o.plainMatMul === true;
     const mode = o.taskProducts ?? (onCpu ? 'per-task' : 'batched');
-    const products = mode === 'per-task' ? perTaskProducts(plain) : batchedProducts(plain);
+    const products = mode === 'per-task' ? perTaskProducts(plain) : batchedProducts(plain, o.autodiffProducts === true);
     const above: FrozenBlock[] = [];
     for (let blk = block + 1; blk < config.blocks; blk++) {
       const folded = keep(

@@ -96,7 +96,7 @@ export interface ShardJobsOptions {
   /** @default MAX_BATCHED_STAGES */
   readonly maxBatch?: number;
   /** How the batched computation runs (defaults by backend; see trainStagesBatched). */
-  readonly engine?: Pick<BatchedStageInput, 'taskProducts' | 'rowSource'>;
+  readonly engine?: Pick<BatchedStageInput, 'taskProducts' | 'rowSource' | 'autodiffProducts'>;
 }
 
 export type ShardJobOutcome = { readonly ok: true; readonly stages: TrainedStage[] } | { readonly ok: false; readonly cancelled: true };
