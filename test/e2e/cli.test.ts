@@ -52,6 +52,11 @@ describe('the lethe CLI end to end', () => {
       expect(await list.exit).toBe(0);
       expect(list.output()).toMatch(/runs\/up-run.*SERVING/);
       expect(list.output()).toMatch(/runs\/cli-run/);
+      const cancelled = lethe(['run', 'cancel', 'runs/cli-run']);
+      expect(await cancelled.exit, cancelled.output()).toBe(0);
+      const got = lethe(['run', 'get', 'runs/cli-run']);
+      expect(await got.exit).toBe(0);
+      expect(got.output()).toMatch(/"state":"RUN_STATE_CANCELLED"/);
       const removed = lethe(['run', 'delete', 'runs/cli-run']);
       expect(await removed.exit, removed.output()).toBe(0);
       const after = lethe(['run', 'list']);

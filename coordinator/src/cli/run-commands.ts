@@ -111,6 +111,18 @@ export function runCommand(): Command {
       .action(async (name: string, f: { coordinator: string }) => withClient(f.coordinator, async (c) => void process.stdout.write(`${JSON.stringify(await c.getRun(name))}\n`))),
   );
   run.addCommand(
+    new Command('cancel')
+      .description('stop training a run (final): in-flight stages are stopped, nothing more is trained; it serves what it committed')
+      .argument('<run>', 'runs/<id>')
+      .option(...COORDINATOR_OPTION)
+      .action(async (name: string, f: { coordinator: string }) =>
+        withClient(f.coordinator, async (c) => {
+          await c.cancelOperation(`operations/${name.startsWith('runs/') ? name : `runs/${name}`}`);
+          process.stdout.write(`${name} cancelled\n`);
+        }),
+      ),
+  );
+  run.addCommand(
     new Command('delete')
       .description("delete a run: its state and every artifact trained for it (the id is never reused)")
       .argument('<run>', 'runs/<id>')

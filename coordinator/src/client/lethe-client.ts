@@ -77,6 +77,11 @@ export class LetheClient {
   deleteRun(name: string): Promise<unknown> {
     return call<unknown>((m, o, cb) => this.runs.deleteRun({ name }, m, o, cb), this.timeoutMs);
   }
+  /** Cancels a run's training (`operations/runs/R`) or an approximate job (`operations/jobs/J`). */
+  cancelOperation(name: string): Promise<unknown> {
+    return call<unknown>((m, o, cb) => this.ops.cancelOperation({ name }, m, o, cb), this.timeoutMs);
+  }
+
   getOperation(name: string): Promise<Operation__Output> {
     return call<Operation__Output>((m, o, cb) => this.ops.getOperation({ name }, m, o, cb), this.timeoutMs);
   }

@@ -177,7 +177,18 @@ function runView(deps: HandlerDeps, run: string): Run {
   }
   // SERVING means what the proto says: every shard serves a clean stage (retraining may still run behind it).
   // FAILED: some stage (or the backbone) exhausted its retries, so the run cannot get there.
-  const state = allLive && backboneReady ? 'RUN_STATE_SERVING' : anyFailed ? 'RUN_STATE_FAILED' : backbone?.state === 'pending' ? 'RUN_STATE_PLANNED' : backbone?.state === 'training' ? 'RUN_STATE_PRETRAINING' : 'RUN_STATE_TRAINING';
+  const cancelled = deps.mirror.get(deps.views.keys.runCancelled(run)) !== undefined;
+  const state = cancelled
+    ? 'RUN_STATE_CANCELLED'
+    : allLive && backboneReady
+      ? 'RUN_STATE_SERVING'
+      : anyFailed
+        ? 'RUN_STATE_FAILED'
+        : backbone?.state === 'pending'
+          ? 'RUN_STATE_PLANNED'
+          : backbone?.state === 'training'
+            ? 'RUN_STATE_PRETRAINING'
+            : 'RUN_STATE_TRAINING';
   return {
     name: record.name,
     spec: runSpecToProto(record.spec),
@@ -205,10 +216,13 @@ function operationOf(deps: HandlerDeps, run: string): Operation {
     if (rec !== undefined) for (const p of prefixes) if (isActive(rec, stagePrefixKey(p, p.length))) committed++;
     done &&= rec !== undefined && fullyTrained(rec, record.orderings);
   }
+  const metadata = packAny('lethe.v1.CreateRunProgress', { run: `runs/${run}`, state: view.state, stagesTotal: total, stagesCommitted: committed });
+  // A cancelled run's operation is done with CANCELLED (AIP-151), whatever it had trained.
+  if (view.state === 'RUN_STATE_CANCELLED') return { name: `operations/runs/${run}`, done: true, metadata, error: { code: 1, message: `run '${run}' was cancelled by an operator`, details: [] } };
   return {
     name: `operations/runs/${run}`,
     done,
-    metadata: packAny('lethe.v1.CreateRunProgress', { run: `runs/${run}`, state: view.state, stagesTotal: total, stagesCommitted: committed }),
+    metadata,
     ...(done ? { response: packAny('lethe.v1.Run', { name: view.name, state: view.state, salt: view.salt }) } : {}),
   };
 }
@@ -273,8 +287,9 @@ export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
     }),
     CancelOperation: unary(deps, 'CancelOperation', async (req) => {
       const m = /^operations\/(jobs\/.+)$/.exec(requireBoundedString('name', req.name, MAX_NAME_LENGTH, 1));
-      if (m === null) throw new LetheError(ErrorCode.UNIMPLEMENTED, 'runs cannot be cancelled');
-      await deps.jobs.cancel(m[1]);
+      await requireLeader(deps);
+      if (m === null) await deps.runs.cancelRun(runOf(req.name));
+      else await deps.jobs.cancel(m[1]);
       return {};
     }),
     DeleteOperation: unary(deps, 'DeleteOperation', () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'run operations are kept with their runs'))),

@@ -16,7 +16,7 @@ export interface RunServiceDeps {
   readonly views: RunViews;
   readonly writer: FencedWriter;
   readonly logger: Logger;
-  /** Called after a run is created, so the scheduler starts assigning its work. */
+  /** Called after a run is created or cancelled, so the scheduler acts on it. */
   readonly onCreated?: (run: string) => void;
 }
 
@@ -106,6 +106,31 @@ export class RunService {
     this.deps.logger.info({ run: id, shards: spec.shards, slices: spec.slices, budget: spec.budget, revision }, 'run created');
     this.deps.onCreated?.(id);
     return { run: id, created: true };
+  }
+
+  /**
+   * Cancels a run's training (AIP-151 CancelOperation on its creation): a marker written once, fenced, never
+   * removed. The scheduler then takes back every assignment of the run (its workers are told to stop, late results
+   * are discarded) and assigns nothing more for it. What it committed keeps serving, and deletions keep applying
+   * (stages they taint are deactivated, not retrained). Cancelling a cancelled run changes nothing.
+   */
+  async cancelRun(run: string): Promise<void> {
+    const keys = this.deps.views.keys;
+    if (this.deps.views.run(run) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
+    if (this.deps.views.mirror.get(keys.runCancelled(run)) !== undefined) return;
+    const revision = await this.deps.writer.write(
+      [
+        { key: keys.runSpec(run), target: 'createRevision' as const, op: '>' as const, value: 0 },
+        { key: keys.runCancelled(run), target: 'createRevision' as const, op: '==' as const, value: 0 },
+      ],
+      [{ key: keys.runCancelled(run), value: JSON.stringify({ cancelledAt: new Date().toISOString() }) }],
+    );
+    if (revision === null && this.deps.views.mirror.get(keys.runCancelled(run)) === undefined) {
+      // The run was deleted meanwhile (or the cancel raced another): report what is true now.
+      if (this.deps.views.run(run) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
+    }
+    this.deps.logger.info({ run, revision }, 'run training cancelled');
+    this.deps.onCreated?.(run);
   }
 
   /** The run an earlier CreateRun with this request id created (AIP-155); ALREADY_EXISTS if it asked for another. */

@@ -149,7 +149,7 @@ export class Scheduler {
   }
 
   private cancelEffects(effects: readonly ShardEffect[]): void {
-    const reasons = { stale: 'slices changed by a deletion', 'worker-lost': 'reassigned', 'not-running': 'reassigned', 'handed-back': 'handed back', timeout: 'timed out' } as const;
+    const reasons = { stale: 'slices changed by a deletion', 'worker-lost': 'reassigned', 'not-running': 'reassigned', 'handed-back': 'handed back', timeout: 'timed out', cancelled: 'the run was cancelled' } as const;
     this.cancel(effects.flatMap((e) => (e.type === 'cancel' ? [{ worker: e.worker, taskId: e.taskId, reason: reasons[e.reason] }] : [])));
   }
 
@@ -191,6 +191,10 @@ export class Scheduler {
     const record = views.run(run);
     const backbone = views.backbone(run);
     if (record === undefined || backbone === undefined) return;
+    if (views.mirror.get(views.keys.runCancelled(run)) !== undefined) {
+      await this.stopCancelledRun(run, record, backbone.value, backbone.modRevision);
+      return;
+    }
     if (backbone.value.state !== 'ready') {
       await this.scheduleBackbone(run, record, backbone.value, backbone.modRevision);
       return;
@@ -198,6 +202,35 @@ export class Scheduler {
     for (let shard = 0; shard < record.spec.shards; shard++) await this.purgeShard(run, shard);
     await this.scheduleStages(run, record, backbone.value.digest ?? '');
     await this.markRetrainedDeletions(run, record);
+  }
+
+  /**
+   * A cancelled run: every stage assignment is taken back (its worker told to stop; a late result is then stale and
+   * discarded) and its backbone, if pretraining, goes back to pending. Nothing is assigned for it again.
+   */
+  private async stopCancelledRun(run: string, record: RunRecord, b: BackboneRecord, backboneRevision: number): Promise<void> {
+    const { views } = this.deps;
+    for (let shard = 0; shard < record.spec.shards; shard++) {
+      const current = shardRecordOf(views, run, record, shard);
+      let rec = current.value;
+      const effects: ShardEffect[] = [];
+      for (const key of Object.keys(rec.training)) {
+        const t = drop(rec, key, 'cancelled');
+        rec = t.record;
+        effects.push(...t.effects);
+      }
+      if (effects.length === 0) continue;
+      if ((await this.writeShard(run, shard, current, { record: rec, effects })) === null) {
+        this.wake();
+        continue;
+      }
+      this.cancelEffects(effects);
+    }
+    if (b.state === 'training' && b.taskId !== undefined && b.worker !== undefined) {
+      const next: BackboneRecord = { state: 'pending', attempts: b.attempts };
+      const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: backboneRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
+      if (rev !== null) this.cancel([{ worker: b.worker, taskId: b.taskId, reason: 'the run was cancelled' }]);
+    }
   }
 
   private async scheduleBackbone(run: string, record: RunRecord, b: BackboneRecord, modRevision: number): Promise<void> {

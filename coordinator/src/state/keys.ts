@@ -20,6 +20,10 @@ export class Keys {
   runDeleted(run: string): string {
     return `${this.run(run)}deleted`;
   }
+  /** Present once an operator cancelled the run's training (final). */
+  runCancelled(run: string): string {
+    return `${this.run(run)}cancelled`;
+  }
   backbone(run: string): string {
     return `${this.run(run)}backbone`;
   }

@@ -69,7 +69,7 @@ export interface ShardRecord {
 export type StageStateName = 'PENDING' | 'READY' | 'TRAINING' | 'ACTIVE' | 'DEACTIVATED' | 'FAILED';
 
 /** Why an assignment is taken back. */
-export type DropReason = 'stale' | 'worker-lost' | 'not-running' | 'handed-back' | 'timeout';
+export type DropReason = 'stale' | 'worker-lost' | 'not-running' | 'handed-back' | 'timeout' | 'cancelled';
 
 export type ShardEffect =
   | { readonly type: 'assigned'; readonly key: string; readonly assignment: StageAssignment }

@@ -7,6 +7,7 @@ export const RunState = {
   RUN_STATE_TRAINING: 'RUN_STATE_TRAINING',
   RUN_STATE_SERVING: 'RUN_STATE_SERVING',
   RUN_STATE_FAILED: 'RUN_STATE_FAILED',
+  RUN_STATE_CANCELLED: 'RUN_STATE_CANCELLED',
 } as const;
 
 export type RunState =
@@ -22,5 +23,7 @@ export type RunState =
   | 4
   | 'RUN_STATE_FAILED'
   | 5
+  | 'RUN_STATE_CANCELLED'
+  | 6
 
 export type RunState__Output = typeof RunState[keyof typeof RunState]
