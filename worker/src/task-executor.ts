@@ -80,7 +80,14 @@ export class TaskExecutor {
   ): Promise<StageOutcome[]> {
     const started = performance.now();
     const prepared: PreparedStage[] = [];
-    for (const t of tasks) prepared.push(await this.prepareStage(t));
+    // One backbone object per digest: the group's jobs share it (one copy to the training thread, an identity check).
+    const backbones = new Map<string, ReturnType<typeof getBackbone>>();
+    const backboneOf = (digest: string): ReturnType<typeof getBackbone> => {
+      const hit = backbones.get(digest) ?? getBackbone(this.deps.artifacts, digest);
+      backbones.set(digest, hit);
+      return hit;
+    };
+    for (const t of tasks) prepared.push(await this.prepareStage(t, backboneOf));
     // When every member is cancelled the computation itself stops (its training thread is replaced at once);
     // a single member's cancel drops it at the next epoch boundary.
     const all = new AbortController();
@@ -133,7 +140,7 @@ export class TaskExecutor {
   }
 
   /** Loads what one stage trains on: the tombstone filter comes before any read of the data. */
-  private async prepareStage(t: StageTaskInput): Promise<PreparedStage> {
+  private async prepareStage(t: StageTaskInput, backboneOf: (digest: string) => ReturnType<typeof getBackbone>): Promise<PreparedStage> {
     const spec = parseRunSpec(JSON.parse(t.runSpecJson));
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
@@ -147,7 +154,7 @@ export class TaskExecutor {
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
     const ids = rows.map((r) => dataset.ids[r] as string);
     const { x, y } = gatherRows(dataset, rows);
-    const backbone = await getBackbone(this.deps.artifacts, t.backboneArtifact);
+    const backbone = await backboneOf(t.backboneArtifact);
     const parents: Record<string, StageWeights> = {};
     for (let digest = t.parentArtifact; digest !== ''; ) {
       const p = await getStage(this.deps.artifacts, digest);

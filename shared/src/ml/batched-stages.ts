@@ -2,11 +2,11 @@ import type { GradSaveFunc } from '@tensorflow/tfjs';
 import { ErrorCode, LetheError } from '../errors/errors.js';
 import { createRng, shuffleInPlace, type Rng } from '../domain/rng.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from './tf.js';
-
-type Tensor3D = tf.Tensor3D;
 import type { ModelConfig } from './model-config.js';
 import { initAdapter, type Adapter, type AdapterMap, type Backbone, type Head } from './model.js';
 import type { FitResult, TrainProgress } from './training.js';
+
+type Tensor3D = tf.Tensor3D;
 
 /**
  * Batched stage training: k S3T stages that adapt the same backbone block (the same stage number, from any shard

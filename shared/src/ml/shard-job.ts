@@ -129,7 +129,7 @@ export function assertBatchable(inputs: readonly ShardJobInput[]): void {
 
 interface JobState {
   readonly input: ShardJobInput;
-  /** Input of each adapter block for every row of the job (rows × hidden), read once to the host. */
+  /** Input of each adapter block for every row of the job (rows × hidden), read once to the host; empty for blocks the job does not train. */
   readonly blockInputs: Float32Array[];
   readonly known: Map<string, { adapter: Adapter; head: Head }>;
   readonly pretrainedHead: Head;
@@ -168,8 +168,10 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
       // Frozen-prefix cache: the input of every adapter block with all adapters at zero, computed once per job.
       const inputs = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
       x.dispose();
+      // Read back only the inputs of blocks this job trains (one per requested stage number).
+      const needed = new Set(input.prefixes.map((p) => blockOfStage(config, p.length)));
       const blockInputs: Float32Array[] = [];
-      for (const t of inputs) blockInputs.push((await t.data()) as Float32Array);
+      for (const [i, t] of inputs.entries()) blockInputs.push(needed.has(firstAdapterBlock + i) ? ((await t.data()) as Float32Array) : new Float32Array(0));
       tf.dispose(inputs);
       const known = new Map<string, { adapter: Adapter; head: Head }>();
       for (const [key, w] of Object.entries(input.parents)) known.set(key, { adapter: adapterFromWeights(w.adapter), head: headFromWeights(w.head) });
