@@ -187,12 +187,6 @@ function validateIds(ids: readonly unknown[]): string[] {
 export class DeletionService {
   constructor(private readonly deps: DeletionServiceDeps) {}
 
-  /** A cancelled run retrains nothing: its receipts say so instead of listing stages that will never train. */
-  private withoutRetrainingIfCancelled(run: string, receipt: Receipt): Receipt {
-    const cancelled = this.deps.views.mirror.get(this.deps.views.keys.runCancelled(run)) !== undefined;
-    return cancelled ? { ...receipt, retrainingScheduled: [] } : receipt;
-  }
-
   async deleteSamples(rawRequestId: unknown, runName: unknown, rawIds: readonly unknown[]): Promise<Receipt> {
     const { views } = this.deps;
     const requestId = requireRequestId(rawRequestId);
@@ -258,7 +252,7 @@ export class DeletionService {
       committed.push(out.record);
       revision = out.revision;
     }
-    const receipt = this.withoutRetrainingIfCancelled(run, mergeReceipt(name, record.orderings, committed, revision));
+    const receipt = mergeReceipt(name, record.orderings, committed, revision);
     this.deps.logger.info({ run, deletion: deletionId, requestId, ids: deleted, alreadyDeleted, parts: parts.length, shards: receipt.shards.length, deactivated: receipt.deactivated.length, revision }, 'deletion acknowledged');
     return receipt;
   }
@@ -375,7 +369,7 @@ export class DeletionService {
     if (head === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `deletion '${name}' not found`);
     const d = head.value;
     return {
-      receipt: this.withoutRetrainingIfCancelled(run, mergeReceipt(name, this.deps.views.run(run)?.orderings ?? [], this.deps.views.deletionParts(run, parsed.deletion), head.createRevision)),
+      receipt: mergeReceipt(name, this.deps.views.run(run)?.orderings ?? [], this.deps.views.deletionParts(run, parsed.deletion), head.createRevision),
       ...(d.retrainCompleteTime === undefined ? {} : { retrainCompleteTime: d.retrainCompleteTime }),
       ...(d.purgeCompleteTime === undefined ? {} : { purgeCompleteTime: d.purgeCompleteTime }),
       state: d.purgeCompleteTime !== undefined ? 'PURGED' : d.retrainCompleteTime !== undefined ? 'RETRAINED' : 'ACKNOWLEDGED',
