@@ -20,6 +20,7 @@ import { FencedWriter } from './state/fenced-writer.js';
 import { RunViews } from './state/run-views.js';
 import { StateMirror } from './state/state-mirror.js';
 import { RunService } from './runs/run-service.js';
+import { loadReceiptSigner } from './security/receipt-signer.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Predictor } from './serving/predictor.js';
 import { WorkerHub } from './workers/worker-hub.js';
@@ -71,6 +72,8 @@ export interface CoordinatorOptions {
   readonly jobRepairMs?: number;
   /** host:port of the Prometheus endpoint (GET /metrics); absent or empty: none. */
   readonly metricsListen?: string;
+  /** PEM (PKCS#8) Ed25519 key that signs deletion receipts; absent: one key shared through the store. */
+  readonly receiptKeyFile?: string;
 }
 
 /**
@@ -108,6 +111,7 @@ export class Coordinator {
     const inference = new ThreadPoolTrainer({ threads: o.inferenceThreads ?? 1, backend: backend.name });
     const mirror = new StateMirror({ store: o.store, prefix: keys.prefix, logger: logger.child({ component: 'mirror' }) });
     await mirror.start();
+    const receipts = await loadReceiptSigner({ ...(o.receiptKeyFile === undefined ? {} : { keyFile: o.receiptKeyFile }), store: o.store, key: keys.receiptKey(), logger });
     const server = new Server();
     const port = await new Promise<number>((resolve, reject) => server.bindAsync(o.listen, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     const host = o.listen.slice(0, o.listen.lastIndexOf(':'));
@@ -158,6 +162,7 @@ export class Coordinator {
       }
     };
     const deps: HandlerDeps = {
+      receipts,
       runDeletion: (run) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c) }, run),
       metrics,
       jobs,

@@ -23,6 +23,7 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     prefix: config.etcd.prefix,
     revisionWaitMs: config.coordinator.revisionWaitMs,
     metricsListen: config.coordinator.metricsListen,
+    receiptKeyFile: config.coordinator.receiptKeyFile,
     backend: config.worker.backend,
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.advertise === undefined ? {} : { advertise: options.advertise }),

@@ -99,6 +99,17 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     expect(pod(w, 'automountServiceAccountToken')).toBe(false);
   });
 
+  it('mounts the receipt signing key from a Secret when one is named, read-only, and points the coordinator at it', () => {
+    const plain = find(render('default'), 'Deployment', 'rel-lethe-coordinator');
+    expect(JSON.stringify(pod(plain, 'containers.0.env'))).not.toMatch(/RECEIPT_KEY/);
+    const ms = render('default', ['--set', 'coordinator.receiptKeySecret=lethe-receipts']);
+    const c = find(ms, 'Deployment', 'rel-lethe-coordinator');
+    const env = pod(c, 'containers.0.env') as { name: string; value?: string }[];
+    expect(env.find((e) => e.name === 'LETHE_COORDINATOR_RECEIPT_KEY_FILE')?.value).toBe('/etc/lethe/receipt-key/key.pem');
+    expect(pod(c, 'containers.0.volumeMounts')).toContainEqual({ name: 'receipt-key', mountPath: '/etc/lethe/receipt-key', readOnly: true });
+    expect(pod(c, 'volumes')).toContainEqual({ name: 'receipt-key', secret: { secretName: 'lethe-receipts', defaultMode: 0o400, items: [{ key: 'key.pem', path: 'key.pem' }] } });
+  });
+
   it('adds a GPU pool with nvidia.com/gpu limits, node selector and tolerations', () => {
     expect(find(render('default'), 'Deployment', 'rel-lethe-worker-gpu')).toBeUndefined();
     const gpu = find(render('gpu'), 'Deployment', 'rel-lethe-worker-gpu');
@@ -149,6 +160,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
       ['etcd.replicas=2', /etcd.replicas/],
       ['workers.gpu.gpusPerWorker=0', /gpusPerWorker/],
       ['workers.batchCapacity=0', /batchCapacity/],
+      ['coordinator.receiptKeySecret=Not_A_Name', /receiptKeySecret/],
     ] as const) {
       const r = run(['template', 'rel', '.', '--set', set]);
       expect(r.status, set).not.toBe(0);

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { receiptJson } from './receipt-commands.js';
 import Table from 'cli-table3';
 import { LetheClient } from '../client/lethe-client.js';
 import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
@@ -16,15 +18,17 @@ export function deleteCommand(): Command {
     .option(...COORDINATOR_OPTION)
     .option('--request-id <id>', 'idempotency key (a UUID by default)')
     .option('--json', 'print the receipt as JSON')
+    .option('--receipt <file>', 'save the signed receipt (JSON) to check later with `lethe receipt verify`')
     .argument('<sampleIds...>', 'sample ids to delete')
-    .action(async (ids: string[], flags: { run: string; coordinator: string; requestId?: string; json?: boolean }) => {
+    .action(async (ids: string[], flags: { run: string; coordinator: string; requestId?: string; json?: boolean; receipt?: string }) => {
       const c = client(flags);
       try {
         const started = performance.now();
         const r = await c.deleteSamples(flags.requestId ?? randomUUID(), flags.run, ids);
         const ms = performance.now() - started;
+        if (flags.receipt !== undefined) writeFileSync(flags.receipt, `${receiptJson(r)}\n`);
         if (flags.json === true) {
-          process.stdout.write(`${JSON.stringify(r)}\n`);
+          process.stdout.write(`${receiptJson(r)}\n`);
           return;
         }
         process.stdout.write(`${r.name}: ${r.sampleCount} id(s) (${r.alreadyDeleted} already deleted), revision ${r.revision}, ${ms.toFixed(1)} ms\n`);

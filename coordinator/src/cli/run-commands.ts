@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
-import { LetheClient } from '../client/lethe-client.js';
 import { unpackAny } from '../rpc/convert.js';
-import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
+import { COORDINATOR_OPTION, PLAIN, withClient } from './cli-common.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -13,14 +12,6 @@ const int = (name: string) => (v: string): number => {
   return n;
 };
 
-async function withClient<T>(address: string, f: (c: LetheClient) => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const c = new LetheClient(address, timeoutMs);
-  try {
-    return await f(c);
-  } finally {
-    c.close();
-  }
-}
 
 interface CreateFlags {
   id: string;

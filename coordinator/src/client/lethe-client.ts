@@ -1,3 +1,4 @@
+import type { ReceiptKey__Output } from '../../../shared/src/gen/lethe/v1/ReceiptKey.js';
 import { credentials, Metadata, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import { loadLetheProtos } from '../../../shared/src/adapters/grpc/protos.js';
 import { fromServiceError } from '../../../shared/src/adapters/grpc/status.js';
@@ -77,6 +78,11 @@ export class LetheClient {
   deleteRun(name: string): Promise<unknown> {
     return call<unknown>((m, o, cb) => this.runs.deleteRun({ name }, m, o, cb), this.timeoutMs);
   }
+  /** The public key that signs receipts (verify them offline with verifyReceipt). */
+  getReceiptKey(): Promise<ReceiptKey__Output> {
+    return call<ReceiptKey__Output>((m, o, cb) => this.deletions.getReceiptKey({}, m, o, cb), this.timeoutMs);
+  }
+
   /** Cancels a run's training (`operations/runs/R`) or an approximate job (`operations/jobs/J`). */
   cancelOperation(name: string): Promise<unknown> {
     return call<unknown>((m, o, cb) => this.ops.cancelOperation({ name }, m, o, cb), this.timeoutMs);

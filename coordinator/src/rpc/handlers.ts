@@ -36,6 +36,7 @@ import type { PredictRequest__Output } from '../../../shared/src/gen/lethe/v1/Pr
 import type { PredictResponse } from '../../../shared/src/gen/lethe/v1/PredictResponse.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { MAX_BATCH_CAPACITY, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
+import type { ReceiptSigner } from '../security/receipt-signer.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
@@ -61,6 +62,8 @@ export interface HandlerDeps {
   readonly revisionWaitMs: number;
   readonly heartbeatMs: number;
   readonly coordinatorId: string;
+  /** Signs every receipt the API returns. */
+  readonly receipts: ReceiptSigner;
 }
 
 /** Wraps an async handler: typed errors become gRPC statuses, caller errors log at info, faults at error. */
@@ -298,7 +301,7 @@ export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
 
 export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
   const deletionProto = (d: ReturnType<DeletionService['getDeletion']>): Deletion => ({
-    receipt: receiptToProto(d.receipt),
+    receipt: deps.receipts.sign(receiptToProto(d.receipt)),
     state: `DELETION_STATE_${d.state}`,
     retrainCompleteTime: timestamp(d.retrainCompleteTime),
     purgeCompleteTime: timestamp(d.purgeCompleteTime),
@@ -310,7 +313,7 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
         await requireLeader(deps);
         const receipt = await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds);
         deps.metrics.deletionRequests.inc({ outcome: 'ok' });
-        return receiptToProto(receipt);
+        return deps.receipts.sign(receiptToProto(receipt));
       } catch (e) {
         deps.metrics.deletionRequests.inc({ outcome: toLetheError(e).code });
         throw e;
@@ -327,6 +330,7 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
       const page = deps.deletions.listDeletions(req.run, req.pageSize, req.pageToken);
       return { deletions: page.deletions.map(deletionProto), nextPageToken: page.nextPageToken };
     }),
+    GetReceiptKey: unary(deps, 'GetReceiptKey', () => Promise.resolve({ keyId: deps.receipts.keyId, algorithm: 'Ed25519', publicKeyPem: deps.receipts.publicKeyPem })),
     WhereIs: unary(deps, 'WhereIs', async (req, call) => {
       await fresh(deps, call, req);
       const loc = deps.deletions.whereIs(req.run, req.sampleId);

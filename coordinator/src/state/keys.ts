@@ -7,6 +7,10 @@ export class Keys {
   leader(): string {
     return `${this.prefix}leader`;
   }
+  /** The receipt signing key, when no key file is configured (see receipt-signer.ts). */
+  receiptKey(): string {
+    return `${this.prefix}keys/receipt-signing`;
+  }
   runs(): string {
     return `${this.prefix}runs/`;
   }

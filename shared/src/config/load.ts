@@ -19,6 +19,7 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_WORKER_HEARTBEAT_MS: { path: ['worker', 'heartbeatMs'] },
   LETHE_COORDINATOR_REVISION_WAIT_MS: { path: ['coordinator', 'revisionWaitMs'] },
   LETHE_COORDINATOR_METRICS_LISTEN: { path: ['coordinator', 'metricsListen'] },
+  LETHE_COORDINATOR_RECEIPT_KEY_FILE: { path: ['coordinator', 'receiptKeyFile'] },
   LETHE_WORKER_METRICS_LISTEN: { path: ['worker', 'metricsListen'] },
   LETHE_ARTIFACTS_DIR: { path: ['artifacts', 'dir'] },
   LETHE_ARTIFACTS_KIND: { path: ['artifacts', 'kind'] },

@@ -33,6 +33,8 @@ export const ConfigSchema = z
         revisionWaitMs: z.coerce.number().int().positive().default(5000),
         /** host:port of the Prometheus endpoint (GET /metrics); empty: none. The chart sets 0.0.0.0:9464. */
         metricsListen: z.union([hostPort, z.literal('')]).default(''),
+        /** PEM (PKCS#8) Ed25519 key that signs deletion receipts; empty: one key kept in etcd (local clusters). */
+        receiptKeyFile: z.string().max(4096).default(''),
       })
       .strict()
       .prefault({}),

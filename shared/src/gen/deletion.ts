@@ -8,10 +8,12 @@ import type { Deletion as _lethe_v1_Deletion, Deletion__Output as _lethe_v1_Dele
 import type { DeletionReceipt as _lethe_v1_DeletionReceipt, DeletionReceipt__Output as _lethe_v1_DeletionReceipt__Output } from './lethe/v1/DeletionReceipt.js';
 import type { DeletionServiceClient as _lethe_v1_DeletionServiceClient, DeletionServiceDefinition as _lethe_v1_DeletionServiceDefinition } from './lethe/v1/DeletionService.js';
 import type { GetDeletionRequest as _lethe_v1_GetDeletionRequest, GetDeletionRequest__Output as _lethe_v1_GetDeletionRequest__Output } from './lethe/v1/GetDeletionRequest.js';
+import type { GetReceiptKeyRequest as _lethe_v1_GetReceiptKeyRequest, GetReceiptKeyRequest__Output as _lethe_v1_GetReceiptKeyRequest__Output } from './lethe/v1/GetReceiptKeyRequest.js';
 import type { ListDeletionsRequest as _lethe_v1_ListDeletionsRequest, ListDeletionsRequest__Output as _lethe_v1_ListDeletionsRequest__Output } from './lethe/v1/ListDeletionsRequest.js';
 import type { ListDeletionsResponse as _lethe_v1_ListDeletionsResponse, ListDeletionsResponse__Output as _lethe_v1_ListDeletionsResponse__Output } from './lethe/v1/ListDeletionsResponse.js';
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from './lethe/v1/ModelSpec.js';
 import type { OrderingStatus as _lethe_v1_OrderingStatus, OrderingStatus__Output as _lethe_v1_OrderingStatus__Output } from './lethe/v1/OrderingStatus.js';
+import type { ReceiptKey as _lethe_v1_ReceiptKey, ReceiptKey__Output as _lethe_v1_ReceiptKey__Output } from './lethe/v1/ReceiptKey.js';
 import type { SampleLocation as _lethe_v1_SampleLocation, SampleLocation__Output as _lethe_v1_SampleLocation__Output } from './lethe/v1/SampleLocation.js';
 import type { ServingChoice as _lethe_v1_ServingChoice, ServingChoice__Output as _lethe_v1_ServingChoice__Output } from './lethe/v1/ServingChoice.js';
 import type { ShardImpact as _lethe_v1_ShardImpact, ShardImpact__Output as _lethe_v1_ShardImpact__Output } from './lethe/v1/ShardImpact.js';
@@ -41,10 +43,12 @@ export interface ProtoGrpcType {
       DeletionService: SubtypeConstructor<typeof grpc.Client, _lethe_v1_DeletionServiceClient> & { service: _lethe_v1_DeletionServiceDefinition }
       DeletionState: EnumTypeDefinition
       GetDeletionRequest: MessageTypeDefinition<_lethe_v1_GetDeletionRequest, _lethe_v1_GetDeletionRequest__Output>
+      GetReceiptKeyRequest: MessageTypeDefinition<_lethe_v1_GetReceiptKeyRequest, _lethe_v1_GetReceiptKeyRequest__Output>
       ListDeletionsRequest: MessageTypeDefinition<_lethe_v1_ListDeletionsRequest, _lethe_v1_ListDeletionsRequest__Output>
       ListDeletionsResponse: MessageTypeDefinition<_lethe_v1_ListDeletionsResponse, _lethe_v1_ListDeletionsResponse__Output>
       ModelSpec: MessageTypeDefinition<_lethe_v1_ModelSpec, _lethe_v1_ModelSpec__Output>
       OrderingStatus: MessageTypeDefinition<_lethe_v1_OrderingStatus, _lethe_v1_OrderingStatus__Output>
+      ReceiptKey: MessageTypeDefinition<_lethe_v1_ReceiptKey, _lethe_v1_ReceiptKey__Output>
       RunState: EnumTypeDefinition
       SampleLocation: MessageTypeDefinition<_lethe_v1_SampleLocation, _lethe_v1_SampleLocation__Output>
       SelectionMethod: EnumTypeDefinition

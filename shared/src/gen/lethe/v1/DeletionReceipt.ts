@@ -17,6 +17,8 @@ export interface DeletionReceipt {
   'retrainingScheduled'?: (_lethe_v1_StageRef)[];
   'acknowledgeTime'?: (_google_protobuf_Timestamp | null);
   'alreadyDeleted'?: (number);
+  'signature'?: (Buffer | Uint8Array | string);
+  'keyId'?: (string);
 }
 
 export interface DeletionReceipt__Output {
@@ -30,4 +32,6 @@ export interface DeletionReceipt__Output {
   'retrainingScheduled': (_lethe_v1_StageRef__Output)[];
   'acknowledgeTime': (_google_protobuf_Timestamp__Output | null);
   'alreadyDeleted': (number);
+  'signature': (Buffer);
+  'keyId': (string);
 }
