@@ -31,7 +31,7 @@ const layering = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.device/**', 'shared/src/gen/**', 'coverage/**', 'helm/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.device/**', '.gpu/**', '.gl/**', 'shared/src/gen/**', 'coverage/**', 'helm/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
