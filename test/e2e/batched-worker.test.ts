@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Coordinator } from '../../coordinator/src/coordinator.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
+import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { createLogger } from '../../shared/src/log/logger.js';
+import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
+import { getStage, trainedIds } from '../../shared/src/ml/run-model.js';
+import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
+import { loadDataset } from '../../shared/src/ml/data/registry.js';
+import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
+import { WorkerAgent } from '../../worker/src/agent.js';
+import { TaskExecutor } from '../../worker/src/task-executor.js';
+import { eventually } from '../support/eventually.js';
+
+const PREFIX = '/batched/';
+// 4 shards × 2 orderings: 8 stage-1 tasks are ready at once, one group for a worker of capacity 8.
+const spec = { dataset: { builtin: 'blobs', samples: 1600, features: 8, classes: 3 }, shards: 4, slices: 2, budget: 2, epochs: 30, pretrainEpochs: 1, model: { hidden: 16, loraRank: 2 } };
+
+describe('a real worker trains groups of stages in one computation, with a deletion landing while a group trains', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-batched-'));
+  const backend = new InMemoryStateBackend();
+  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
+  const executor = new TaskExecutor({ artifacts, trainer });
+  /** The size of every group the worker trained. */
+  const groups: number[] = [];
+  const stageGroup = executor.stageGroup.bind(executor);
+  executor.stageGroup = (tasks, onProgress, signals) => {
+    groups.push(tasks.length);
+    return stageGroup(tasks, onProgress, signals);
+  };
+  let coordinator: Coordinator;
+  let client: LetheClient;
+  let agent: WorkerAgent;
+
+  beforeAll(async () => {
+    coordinator = await Coordinator.start({ store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'wasm' });
+    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
+    client = new LetheClient(coordinator.address, 15_000);
+    agent = new WorkerAgent({ id: 'bw', coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor, backend: 'wasm', slots: 1, batchCapacity: 8, logger });
+    await agent.start();
+  }, 60_000);
+  afterAll(async () => {
+    await agent.stop(1000);
+    client.close();
+    await coordinator.stop();
+    await trainer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trains the run in groups; the deleted id is in no committed stage; every stage is active at the end', async () => {
+    const op = await client.createRun({ requestId: '', runId: 'grouped', spec });
+    await eventually('the first group of 8 training', 60_000, () => Promise.resolve(groups.includes(8) || undefined));
+    // A deletion in one member's slice while the group trains: that member is cancelled and retrained without it.
+    const data = loadDataset(parseRunSpec(spec).dataset);
+    const run = await client.getRun('runs/grouped');
+    const members = shardMembers(data, run.salt, 4, 2)[0];
+    const victim = data.ids[members?.rows[0] as number] as string;
+    await client.deleteSamples('', 'runs/grouped', [victim]);
+    await client.waitForOperation(op.name, 120_000);
+    const done = await client.getRun('runs/grouped');
+    let stages = 0;
+    for (const shard of done.shards) {
+      for (const o of shard.orderings) {
+        for (const st of o.stages) {
+          expect(st.state).toBe('STAGE_STATE_ACTIVE');
+          const ids = await trainedIds(artifacts, (await getStage(artifacts, st.artifact)).manifest.sampleIdsHash);
+          expect(ids).not.toContain(victim);
+          stages++;
+        }
+      }
+    }
+    expect(stages).toBe(4 * 2 * 2);
+    expect(Math.max(...groups)).toBe(8);
+  });
+});
