@@ -35,7 +35,7 @@ describe('the v1 API contract', () => {
   it('declares the deletion and worker protocol shapes the design relies on', () => {
     const { packageDefinition } = loadLetheProtos();
     const deletion = packageDefinition['lethe.v1.DeletionService'] as ServiceDefinition;
-    expect(Object.keys(deletion).sort()).toEqual(['DeleteSamples', 'GetDeletion', 'ListDeletions', 'WhereIs']);
+    expect(Object.keys(deletion).sort()).toEqual(['DeleteSamples', 'GetDeletion', 'GetReceiptKey', 'ListDeletions', 'WhereIs']);
     const attach = (packageDefinition['lethe.v1.WorkerProtocol'] as ServiceDefinition)['Attach'];
     expect(attach?.requestStream && attach.responseStream).toBe(true);
     expect((packageDefinition['lethe.v1.RunService'] as ServiceDefinition)['CreateRun']?.path).toBe('/lethe.v1.RunService/CreateRun');
