@@ -21,6 +21,7 @@ import { RunViews } from './state/run-views.js';
 import { StateMirror } from './state/state-mirror.js';
 import { RunService } from './runs/run-service.js';
 import { loadReceiptSigner } from './security/receipt-signer.js';
+import { AuditChainer } from './audit/audit-log.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Predictor } from './serving/predictor.js';
 import { WorkerHub } from './workers/worker-hub.js';
@@ -98,6 +99,7 @@ export class Coordinator {
     private readonly jobRepair: NodeJS.Timeout,
     readonly metrics: CoordinatorMetrics,
     private readonly metricsServer: MetricsServer | undefined,
+    private readonly audit: AuditChainer,
   ) {
     this.id = id;
   }
@@ -121,6 +123,7 @@ export class Coordinator {
     const views = new RunViews(mirror, keys);
     const hub = new WorkerHub(logger.child({ component: 'workers' }));
     const relay = new OutboxRelay({ mirror, keys, writer, events: o.events, logger: logger.child({ component: 'outbox' }) });
+    const audit = new AuditChainer({ mirror, keys, writer, signer: receipts, logger: logger.child({ component: 'audit' }) });
     const stageMetrics: { onStageResult?: (outcome: string, seconds: number, samplePasses: number) => void } = {};
     const scheduler = new Scheduler({
       views,
@@ -204,14 +207,19 @@ export class Coordinator {
     probe.start();
     new ReflectionService(packageDefinition).addToServer(server);
     // Any change to the state (a deletion, a commit, a worker lease expiring) may make work ready.
-    mirror.on('change', () => scheduler.wake());
+    mirror.on('change', () => {
+      scheduler.wake();
+      audit.wake();
+    });
     election.on('elected', () => {
       scheduler.start();
       relay.start();
+      audit.start();
     });
     election.on('deposed', () => {
       void scheduler.stop();
       void relay.stop();
+      void audit.stop();
       hub.closeAll();
     });
     election.start();
@@ -221,7 +229,7 @@ export class Coordinator {
     jobRepair.unref();
     const metricsServer = o.metricsListen === undefined || o.metricsListen === '' ? undefined : await startMetricsServer(o.metricsListen, () => metrics.metrics(), metrics.registry.contentType);
     logger.info({ address, listen: o.listen, metrics: metricsServer?.address }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer, audit);
   }
 
   /** host:port of the Prometheus endpoint, when it serves one. */
@@ -241,6 +249,7 @@ export class Coordinator {
     this.health.setStatus('', 'NOT_SERVING');
     await this.scheduler.stop();
     await this.relay.stop();
+    await this.audit.stop();
     this.hub.closeAll();
     await this.election.stop();
     await new Promise<void>((resolve) => {

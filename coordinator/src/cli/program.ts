@@ -5,6 +5,7 @@ import { coordinatorCommand, upCommand, workerCommand } from './server-commands.
 import { deleteCommand, drainCommand, statusCommand, undrainCommand, whereCommand } from './client-commands.js';
 import { demoCommand } from './demo-command.js';
 import { receiptCommand } from './receipt-commands.js';
+import { auditCommand } from './audit-commands.js';
 import { jobCommand } from './job-commands.js';
 import { deletionsCommand, predictCommand, runCommand, workersCommand } from './run-commands.js';
 
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ outputError: () => undefined }); // errors are printed once, below, as one line
-  for (const cmd of [planCommand(), coordinatorCommand(), workerCommand(), upCommand(), demoCommand(), deleteCommand(), statusCommand(), whereCommand(), drainCommand(), undrainCommand(), jobCommand(), runCommand(), predictCommand(), deletionsCommand(), workersCommand(), receiptCommand()]) {
+  for (const cmd of [planCommand(), coordinatorCommand(), workerCommand(), upCommand(), demoCommand(), deleteCommand(), statusCommand(), whereCommand(), drainCommand(), undrainCommand(), jobCommand(), runCommand(), predictCommand(), deletionsCommand(), workersCommand(), receiptCommand(), auditCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: () => undefined }));
   }
   return program;

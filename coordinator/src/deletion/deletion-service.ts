@@ -10,6 +10,7 @@ import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js'
 import type { FencedWriter, Put } from '../state/fenced-writer.js';
 import { activeDepth, deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
 import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord, type StoredReceipt } from '../state/records.js';
+import { auditPut } from '../audit/audit-log.js';
 import { outboxPut } from '../events/outbox.js';
 import { shardCompares, shardGenerations, type RunViews } from '../state/run-views.js';
 import { runSamples, type RunSamples } from '../runs/run-catalog.js';
@@ -86,8 +87,8 @@ export function requestExpired(r: RequestRecord, nowMs: number): boolean {
 
 /**
  * Bounds of one deletion transaction on a stock etcd (`--max-txn-ops 128`, 1.5 MiB requests): a part touches at
- * most 40 shards (2 compares and 1 put each, plus the fence, the part and the request id) and carries at most
- * about 640 KiB (tombstone digests and its share of the receipt).
+ * most 40 shards (2 compares and 1 put each, plus the fence, the part, the request id, its event and its audit
+ * event) and carries at most about 640 KiB (tombstone digests and its share of the receipt).
  */
 export const MAX_SHARDS_PER_PART = 40;
 export const MAX_PART_BYTES = 640 * 1024;
@@ -304,6 +305,7 @@ export class DeletionService {
         // The event is committed with the deletion (the outbox): an outage of the bus can delay it, never lose it.
         const shards = [...committedShards, ...part.receipt.shards].map(({ shard, taintedSlices, newlyTaintedSlices }) => ({ shard, taintedSlices, newlyTaintedSlices }));
         puts.push(outboxPut(views.keys, { subject: `lethe.events.deletion.${run}`, data: { type: 'DeletionAcknowledged', run, deletion: p.name, shards }, msgId: `${run}/${p.deletionId}` }));
+        puts.push(auditPut(views.keys, 'deletion', p.name, { requestId: p.requestId, parts: p.parts, shards: shards.map((s) => s.shard) }));
       }
       if (head && p.requestId !== '') {
         // A new id must not exist yet; an expired one is replaced only as it was read.

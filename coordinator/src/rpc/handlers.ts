@@ -37,6 +37,7 @@ import type { PredictResponse } from '../../../shared/src/gen/lethe/v1/PredictRe
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { MAX_BATCH_CAPACITY, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 import type { ReceiptSigner } from '../security/receipt-signer.js';
+import { auditPut } from '../audit/audit-log.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
@@ -400,7 +401,7 @@ export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
     DrainWorker: unary(deps, 'DrainWorker', async (req) => {
       await requireLeader(deps);
       const id = knownWorker(deps, req.name);
-      await deps.writer.write([], [{ key: deps.views.keys.drain(id), value: JSON.stringify({ since: new Date().toISOString(), reason: 'drained by an operator' }) }]);
+      await deps.writer.write([], [{ key: deps.views.keys.drain(id), value: JSON.stringify({ since: new Date().toISOString(), reason: 'drained by an operator' }) }, auditPut(deps.views.keys, 'worker.drain', `workers/${id}`)]);
       const w = deps.hub.get(id);
       if (w !== undefined) {
         w.draining = true;
@@ -412,7 +413,7 @@ export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
     UndrainWorker: unary(deps, 'UndrainWorker', async (req) => {
       await requireLeader(deps);
       const id = knownWorker(deps, req.name);
-      await deps.writer.write([], [], [deps.views.keys.drain(id)]);
+      await deps.writer.write([], [auditPut(deps.views.keys, 'worker.undrain', `workers/${id}`)], [deps.views.keys.drain(id)]);
       const w = deps.hub.get(id);
       if (w !== undefined) {
         w.draining = false;

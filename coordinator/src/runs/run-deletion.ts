@@ -1,3 +1,4 @@
+import { auditPut } from '../audit/audit-log.js';
 import { ErrorCode, LetheError } from '../../../shared/src/errors/errors.js';
 import { JobSpecSchema, JobStatusSchema, jobKeys } from '../../../shared/src/jobs/records.js';
 import { decodeArtifact } from '../../../shared/src/ml/artifact-codec.js';
@@ -86,6 +87,7 @@ export async function deleteRun(deps: RunDeletionDeps, run: string): Promise<{ a
     spec === undefined ? [] : [{ key: spec.key, target: 'modRevision', op: '==', value: spec.modRevision }],
     [
       { key: views.keys.runDeleted(run), value: JSON.stringify({ deletedAt: new Date().toISOString() }) },
+      auditPut(views.keys, 'run.delete', `runs/${run}`),
       // The original model's record becomes a marker too: a job's worker cannot record a new one over it.
       { key: originalKey, value: JSON.stringify({ invalidatedBy: 'run deleted', artifact: '', excludedCount: 0, excludedHash: '', backboneArtifact: '', trainedAt: '' }) },
     ],

@@ -1,3 +1,4 @@
+import { auditPut } from '../audit/audit-log.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { bmsSelect } from '../../../shared/src/domain/bms.js';
 import { cyclicSelect } from '../../../shared/src/domain/cyclic.js';
@@ -91,6 +92,7 @@ export class RunService {
       { key: keys.runSpec(id), value: JSON.stringify(record) },
       { key: keys.backbone(id), value: JSON.stringify({ state: 'pending' }) },
       ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), value: JSON.stringify({ run: id, fingerprint } satisfies CreateRequestRecord) }]),
+      auditPut(keys, 'run.create', `runs/${id}`, { shards: spec.shards, slices: spec.slices, budget: spec.budget }),
     ];
     const compare = [
       { key: keys.runSpec(id), target: 'createRevision' as const, op: '==' as const, value: 0 },
@@ -123,7 +125,7 @@ export class RunService {
         { key: keys.runSpec(run), target: 'createRevision' as const, op: '>' as const, value: 0 },
         { key: keys.runCancelled(run), target: 'createRevision' as const, op: '==' as const, value: 0 },
       ],
-      [{ key: keys.runCancelled(run), value: JSON.stringify({ cancelledAt: new Date().toISOString() }) }],
+      [{ key: keys.runCancelled(run), value: JSON.stringify({ cancelledAt: new Date().toISOString() }) }, auditPut(keys, 'run.cancel', `runs/${run}`)],
     );
     if (revision === null && this.deps.views.mirror.get(keys.runCancelled(run)) === undefined) {
       // The run was deleted meanwhile (or the cancel raced another): report what is true now.

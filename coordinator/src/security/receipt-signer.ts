@@ -5,6 +5,7 @@ import { keyIdOf, signReceipt, type ReceiptLike } from '../../../shared/src/doma
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { StateStore } from '../../../shared/src/ports/state-store.js';
 import type { DeletionReceipt } from '../../../shared/src/gen/lethe/v1/DeletionReceipt.js';
+import { signHead, type AuditHead } from '../../../shared/src/domain/audit-chain.js';
 
 /** Signs deletion receipts with one Ed25519 key; every coordinator replica must hold the same key. */
 export class ReceiptSigner {
@@ -15,6 +16,11 @@ export class ReceiptSigner {
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new LetheError(ErrorCode.FAILED_PRECONDITION, `the receipt key must be an Ed25519 private key, got ${privateKey.asymmetricKeyType ?? privateKey.type}`);
     this.keyId = keyIdOf(privateKey);
     this.publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  }
+
+  /** The audit log's head (its last record), signed so that cutting records off the end is detected. */
+  signAuditHead(seq: number, hash: string): AuditHead {
+    return signHead(seq, hash, this.privateKey, this.keyId);
   }
 
   /** The receipt with its signature and key id. */

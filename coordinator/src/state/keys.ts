@@ -7,6 +7,20 @@ export class Keys {
   leader(): string {
     return `${this.prefix}leader`;
   }
+  /** Audit events written with their actions, waiting for the leader to chain them. */
+  auditPending(): string {
+    return `${this.prefix}audit-pending/`;
+  }
+  /** The chained audit log: one record per key, in order. */
+  auditRecords(): string {
+    return `${this.prefix}audit/records/`;
+  }
+  auditRecord(seq: number): string {
+    return `${this.auditRecords()}${String(seq).padStart(12, '0')}`;
+  }
+  auditHead(): string {
+    return `${this.prefix}audit/head`;
+  }
   /** The receipt signing key, when no key file is configured (see receipt-signer.ts). */
   receiptKey(): string {
     return `${this.prefix}keys/receipt-signing`;
