@@ -327,7 +327,9 @@ export class WorkerAgent {
     this.aborts.delete(a.taskId);
     const cancelled = this.cancelled.delete(a.taskId);
     this.metrics.taskEnded(a.pretrain !== null && a.pretrain !== undefined ? 'pretrain' : 'stage', cancelled ? 'cancelled' : result.ok ? 'ok' : 'failed', (performance.now() - started) / 1000);
-    if (cancelled) return; // the coordinator no longer wants it
+    // A cancelled task that failed is of no interest; one that stored an artifact anyway (its cancel came too late)
+    // is still reported, so the coordinator discards the result and deletes what it stored (it may name deleted ids).
+    if (cancelled && !result.ok) return;
     this.unsent.set(a.taskId, result);
     if (this.send({ result })) this.unsent.delete(a.taskId);
   }

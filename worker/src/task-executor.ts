@@ -119,7 +119,8 @@ export class TaskExecutor {
       const t = tasks[i] as StageTaskInput;
       const p = prepared[i] as PreparedStage;
       const o = outcomes[i];
-      if (o === undefined || !o.ok) {
+      // A member cancelled after its training finished stores nothing (its data may have lost samples meanwhile).
+      if (o === undefined || !o.ok || signals[i]?.aborted === true) {
         out.push({ ok: false, error: new LetheError(ErrorCode.CANCELLED, 'stage training cancelled') });
         continue;
       }
