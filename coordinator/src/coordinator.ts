@@ -207,10 +207,7 @@ export class Coordinator {
     probe.start();
     new ReflectionService(packageDefinition).addToServer(server);
     // Any change to the state (a deletion, a commit, a worker lease expiring) may make work ready.
-    mirror.on('change', () => {
-      scheduler.wake();
-      audit.wake();
-    });
+    mirror.on('change', () => scheduler.wake());
     election.on('elected', () => {
       scheduler.start();
       relay.start();

@@ -28,16 +28,30 @@ export class AuditChainer {
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   private active = false;
+  /** Retries a pass that failed (etcd unreachable) even when no new event arrives. */
+  private timer: NodeJS.Timeout | undefined;
+  /** Only its own keys wake it: a pass per change of any key would list the pending events on every deletion. */
+  private readonly onChange = (key: string): void => {
+    if (key.startsWith(this.o.keys.auditPending())) this.wake();
+  };
 
-  constructor(private readonly o: { mirror: StateMirror; keys: Keys; writer: FencedWriter; signer: ReceiptSigner; logger: Logger }) {}
+  constructor(private readonly o: { mirror: StateMirror; keys: Keys; writer: FencedWriter; signer: ReceiptSigner; logger: Logger }) {
+    o.mirror.trackPrefix(o.keys.auditPending());
+  }
 
   start(): void {
+    if (this.active) return;
     this.active = true;
+    this.o.mirror.on('change', this.onChange);
+    this.timer = setInterval(() => this.wake(), 2000);
+    this.timer.unref();
     this.wake();
   }
 
   stop(): Promise<void> {
     this.active = false;
+    this.o.mirror.off('change', this.onChange);
+    clearInterval(this.timer);
     return this.running;
   }
 
