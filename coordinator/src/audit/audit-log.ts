@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SerialPass } from '../util/serial-pass.js';
 import { AuditHeadSchema, AuditRecordSchema, chainRecord, GENESIS, type AuditEvent, type AuditHead, type AuditRecord } from '../../../shared/src/domain/audit-chain.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { RoStateStore } from '../../../shared/src/ports/state-store.js';
@@ -25,14 +26,13 @@ const BATCH = 30;
  * transaction per batch. A crash between batches loses nothing: pending events stay until they are chained.
  */
 export class AuditChainer {
-  private running: Promise<void> = Promise.resolve();
-  private pending = false;
-  private active = false;
-  /** Retries a pass that failed (etcd unreachable) even when no new event arrives. */
-  private timer: NodeJS.Timeout | undefined;
+  private readonly passes = new SerialPass(
+    () => this.pass(),
+    (err) => this.o.logger.warn({ err }, 'audit chaining failed; the next pass retries'),
+  );
   /** Only its own keys wake it: a pass per change of any key would list the pending events on every deletion. */
   private readonly onChange = (key: string): void => {
-    if (key.startsWith(this.o.keys.auditPending())) this.wake();
+    if (key.startsWith(this.o.keys.auditPending())) this.passes.wake();
   };
 
   constructor(private readonly o: { mirror: StateMirror; keys: Keys; writer: FencedWriter; signer: ReceiptSigner; logger: Logger }) {
@@ -40,33 +40,15 @@ export class AuditChainer {
   }
 
   start(): void {
-    if (this.active) return;
-    this.active = true;
+    if (this.passes.active) return;
     this.o.mirror.on('change', this.onChange);
-    this.timer = setInterval(() => this.wake(), 2000);
-    this.timer.unref();
-    this.wake();
+    // The tick retries a pass that failed (etcd unreachable) even when no new event arrives.
+    this.passes.start(2000);
   }
 
   stop(): Promise<void> {
-    this.active = false;
     this.o.mirror.off('change', this.onChange);
-    clearInterval(this.timer);
-    return this.running;
-  }
-
-  wake(): void {
-    if (!this.active || this.pending) return;
-    this.pending = true;
-    this.running = this.running.then(async () => {
-      this.pending = false;
-      if (!this.active) return;
-      try {
-        await this.pass();
-      } catch (err) {
-        this.o.logger.warn({ err }, 'audit chaining failed; the next change retries');
-      }
-    });
+    return this.passes.stop();
   }
 
   private async pass(): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SerialPass } from '../util/serial-pass.js';
 import { z } from 'zod';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { EventBus } from '../../../shared/src/ports/event-bus.js';
@@ -39,15 +40,15 @@ export interface OutboxRelayDeps {
  * in etcd and the relay retries; nothing committed is ever lost.
  */
 export class OutboxRelay {
-  private running = false;
-  private pass: Promise<void> = Promise.resolve();
+  private readonly passes = new SerialPass(
+    () => this.drain(),
+    (err) => this.deps.logger.warn({ err }, 'outbox pass failed'),
+  );
   /** Published entries not yet removed from etcd: removed in batches, never published twice by this relay. */
   private readonly published = new Set<string>();
   private lastCleanup = 0;
-  private pending = false;
-  private timer: NodeJS.Timeout | undefined;
   private readonly onChange = (key: string): void => {
-    if (key.startsWith(this.deps.keys.outbox())) this.wake();
+    if (key.startsWith(this.deps.keys.outbox())) this.passes.wake();
   };
 
   constructor(private readonly deps: OutboxRelayDeps) {
@@ -55,28 +56,14 @@ export class OutboxRelay {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.passes.active) return;
     this.deps.mirror.on('change', this.onChange);
-    this.timer = setInterval(() => this.wake(), this.deps.retryMs ?? 1000);
-    this.timer.unref();
-    this.wake();
+    this.passes.start(this.deps.retryMs ?? 1000);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.deps.mirror.off('change', this.onChange);
-    clearInterval(this.timer);
-    await this.pass;
-  }
-
-  private wake(): void {
-    if (!this.running || this.pending) return;
-    this.pending = true;
-    this.pass = this.pass.then(async () => {
-      this.pending = false;
-      await this.drain();
-    });
+    await this.passes.stop();
   }
 
   /**
@@ -90,7 +77,7 @@ export class OutboxRelay {
     const waiting = mirror.keys(keys.outbox());
     try {
       for (const key of waiting) {
-        if (!this.running) break;
+        if (!this.passes.active) break;
         if (this.published.has(key)) continue;
         const entry = mirror.json(key, (v) => OutboxEntrySchema.parse(v))?.value;
         if (entry !== undefined) await events.publish(entry.subject, entry.data, { msgId: entry.msgId });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SerialPass } from '../util/serial-pass.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import {
   assign,
@@ -92,44 +93,31 @@ export const ASSIGNMENT_GRACE_MS = 10_000;
  * deposed leader can never make a transition apply to a record it was not computed from.
  */
 export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private pending = false;
-  private active = false;
-
+  private readonly passes: SerialPass;
   private readonly now: () => number;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
+    this.passes = new SerialPass(
+      async () => {
+        for (const run of this.deps.views.runNames()) await this.scheduleRun(run);
+        await this.sweepRequestIds();
+      },
+      (err) => this.deps.logger.warn({ err }, 'scheduling pass failed'),
+    );
   }
 
   start(): void {
-    this.active = true;
-    this.timer = setInterval(() => this.wake(), this.deps.tickMs ?? 500);
-    this.timer.unref();
-    this.wake();
+    this.passes.start(this.deps.tickMs ?? 500);
   }
 
   stop(): Promise<void> {
-    this.active = false;
-    clearInterval(this.timer);
-    return this.running;
+    return this.passes.stop();
   }
 
   /** Runs one scheduling pass soon; passes never overlap. */
   wake(): void {
-    if (!this.active || this.pending) return;
-    this.pending = true;
-    this.running = this.running.then(async () => {
-      this.pending = false;
-      if (!this.active) return;
-      try {
-        for (const run of this.deps.views.runNames()) await this.scheduleRun(run);
-        await this.sweepRequestIds();
-      } catch (err) {
-        this.deps.logger.warn({ err }, 'scheduling pass failed');
-      }
-    });
+    this.passes.wake();
   }
 
   private alive(workerId: string): boolean {
