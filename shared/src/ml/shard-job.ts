@@ -113,7 +113,7 @@ function sameBytes(a: WeightSet, b: WeightSet): boolean {
 }
 
 /** Jobs can share one batched computation when they train the same model family on the same frozen backbone. */
-export function assertBatchable(inputs: readonly ShardJobInput[]): void {
+function assertBatchable(inputs: readonly ShardJobInput[]): void {
   const first = inputs[0];
   if (first === undefined) return;
   const config = JSON.stringify(first.config);
