@@ -19,6 +19,7 @@ import { LetheClient } from '../coordinator/src/client/lethe-client.js';
 import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 import { bareDeletionTxn } from './lib/bare-txn.js';
+import { testSecurity } from '../shared/src/testing/test-security.js';
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -35,8 +36,8 @@ const store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const bareStore = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const events = await NatsEventBus.connect([nats.endpoint]);
 const logger = createLogger({ service: 'bench', level: 'error' });
-const coordinator = await Coordinator.start({ store, events, artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger, listen: '127.0.0.1:0', backend: 'wasm' });
-const client = new LetheClient(coordinator.address);
+const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store, events, artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger, listen: '127.0.0.1:0', backend: 'wasm' });
+const client = new LetheClient(coordinator.address, (await testSecurity()).admin);
 for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
 
 // A run with many user samples; deletions need no trained stages.

@@ -22,6 +22,7 @@ import { parseRunSpec } from '../shared/src/domain/run-spec.js';
 import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 import { bareDeletionTxn } from './lib/bare-txn.js';
+import { testSecurity } from '../shared/src/testing/test-security.js';
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -40,8 +41,8 @@ const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') }); // stock lim
 const store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const bareStore = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const prefix = '/lethe/';
-const coordinator = await Coordinator.start({ store, events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger: createLogger({ service: 'bench', level: 'error' }), listen: '127.0.0.1:0', prefix, backend: 'wasm' });
-const client = new LetheClient(coordinator.address, 120_000);
+const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store, events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger: createLogger({ service: 'bench', level: 'error' }), listen: '127.0.0.1:0', prefix, backend: 'wasm' });
+const client = new LetheClient(coordinator.address, (await testSecurity()).admin, 120_000);
 for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
 
 const spec = { dataset: { builtin: 'blobs', samples: SAMPLES, features: 2, classes: 2, publicFraction: 0.05, testFraction: 0.05 }, shards: SHARDS, slices: SLICES, budget: BUDGET };

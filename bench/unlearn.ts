@@ -32,6 +32,8 @@ import type { UnlearningJob__Output } from '../shared/src/gen/lethe/v1/Unlearnin
 import type { SubmitUnlearningJobRequest } from '../shared/src/gen/lethe/v1/SubmitUnlearningJobRequest.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 import { htmlReport } from './lib/unlearn-report.js';
+import type { ClientCredentials } from '../shared/src/security/tls.js';
+import { testSecurity } from '../shared/src/testing/test-security.js';
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -55,15 +57,17 @@ const state = new InMemoryStateBackend();
 const queue = new InMemoryJobQueue({ ackWaitMs: 30_000, maxDeliver: 30 });
 const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
 const logger = createLogger({ service: 'bench', level: 'error' });
-const coordinator = await Coordinator.start({ store: state.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', backend: 'wasm', jobs: queue });
+const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store: state.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', backend: 'wasm', jobs: queue });
 for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
 const trainers = Array.from({ length: WORKERS }, () => new ThreadPoolTrainer({ threads: 1, backend: backend.name }));
+const security = await testSecurity();
+const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`bench-w${i}`)));
 const agents = trainers.map(
   (trainer, i) =>
-    new WorkerAgent({ id: `bench-w${i}`, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, logger, jobs: { queue, artifacts, trainer } }),
+    new WorkerAgent({ id: `bench-w${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, logger, jobs: { queue, artifacts, trainer } }),
 );
 for (const a of agents) await a.start();
-const client = new LetheClient(coordinator.address, 120_000);
+const client = new LetheClient(coordinator.address, (await testSecurity()).admin, 120_000);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const terminal = (j: UnlearningJob__Output): boolean => ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'].includes(j.state);

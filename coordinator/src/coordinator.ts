@@ -21,6 +21,10 @@ import { RunViews } from './state/run-views.js';
 import { StateMirror } from './state/state-mirror.js';
 import { RunService } from './runs/run-service.js';
 import { loadReceiptSigner } from './security/receipt-signer.js';
+import { Authenticator, type JwtOptions } from './security/authenticator.js';
+import { authInterceptor, Callers } from './security/auth-interceptor.js';
+import { TokenRecordSchema } from '../../shared/src/security/tokens.js';
+import { serverCredentials, type Transport } from '../../shared/src/security/tls.js';
 import { AuditChainer } from './audit/audit-log.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Predictor } from './serving/predictor.js';
@@ -75,6 +79,12 @@ export interface CoordinatorOptions {
   readonly metricsListen?: string;
   /** PEM (PKCS#8) Ed25519 key that signs deletion receipts; absent: one key shared through the store. */
   readonly receiptKeyFile?: string;
+  /** TLS (the server certificate, and the CA that signs workers' and callers' client certificates), or plaintext. */
+  readonly transport: Transport;
+  /** host:port of a plaintext health-only listener (Kubernetes probes); absent or empty: none. */
+  readonly healthListen?: string;
+  /** How callers authenticate besides client certificates: bootstrap tokens file, JWTs. */
+  readonly auth: { readonly tokensFile?: string; readonly jwt?: JwtOptions };
 }
 
 /**
@@ -100,6 +110,7 @@ export class Coordinator {
     readonly metrics: CoordinatorMetrics,
     private readonly metricsServer: MetricsServer | undefined,
     private readonly audit: AuditChainer,
+    private readonly healthServer: Server | undefined,
   ) {
     this.id = id;
   }
@@ -114,8 +125,16 @@ export class Coordinator {
     const mirror = new StateMirror({ store: o.store, prefix: keys.prefix, logger: logger.child({ component: 'mirror' }) });
     await mirror.start();
     const receipts = await loadReceiptSigner({ ...(o.receiptKeyFile === undefined ? {} : { keyFile: o.receiptKeyFile }), store: o.store, key: keys.receiptKey(), logger });
-    const server = new Server();
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync(o.listen, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const callers = new Callers();
+    const authenticator = new Authenticator({
+      storedToken: (tokenId) => mirror.json(keys.token(tokenId), (v) => TokenRecordSchema.parse(v))?.value,
+      ...(o.auth.tokensFile === undefined ? {} : { tokensFile: o.auth.tokensFile }),
+      ...(o.auth.jwt === undefined ? {} : { jwt: o.auth.jwt }),
+      logger: logger.child({ component: 'auth' }),
+    });
+    const server = new Server({ interceptors: [authInterceptor(authenticator, callers, logger.child({ component: 'auth' }))] });
+    if ('insecure' in o.transport) logger.warn('PLAINTEXT: the API and the worker protocol run without TLS (--insecure); credentials and data cross the network in the clear');
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync(o.listen, serverCredentials(o.transport), (e, p) => (e ? reject(e) : resolve(p))));
     const host = o.listen.slice(0, o.listen.lastIndexOf(':'));
     const address = o.advertise ?? `${host === '0.0.0.0' || host === '' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
     const election = new LeaderElection({ store: o.store, key: keys.leader(), id, address, ttlSeconds: o.leaderTtlSeconds ?? 5, logger });
@@ -165,6 +184,7 @@ export class Coordinator {
       }
     };
     const deps: HandlerDeps = {
+      callers,
       receipts,
       runDeletion: (run) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c) }, run),
       metrics,
@@ -196,6 +216,14 @@ export class Coordinator {
     for (const s of LETHE_SERVICES) statuses[s] = 'SERVING';
     const health = new HealthImplementation(statuses);
     health.addToServer(server);
+    let healthServer: Server | undefined;
+    if (o.healthListen !== undefined && o.healthListen !== '') {
+      // Health only, in plaintext: kubelet's gRPC probes speak no TLS. It answers SERVING or NOT_SERVING, nothing else.
+      const hs = new Server();
+      health.addToServer(hs);
+      await new Promise<number>((resolve, reject) => hs.bindAsync(o.healthListen as string, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+      healthServer = hs;
+    }
     const probe = new StoreProbe({
       store: o.store,
       logger,
@@ -226,7 +254,14 @@ export class Coordinator {
     jobRepair.unref();
     const metricsServer = o.metricsListen === undefined || o.metricsListen === '' ? undefined : await startMetricsServer(o.metricsListen, () => metrics.metrics(), metrics.registry.contentType);
     logger.info({ address, listen: o.listen, metrics: metricsServer?.address }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer, audit);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer, audit, healthServer);
+  }
+
+  /** Full paths of every method this replica serves (the access-policy test walks them all). */
+  servedMethods(): { path: string; type: 'unary' | 'serverStream' | 'clientStream' | 'bidi' }[] {
+    // grpc-js keeps its handlers in a private map; reading it is the only way to list what is really registered.
+    const handlers = (this.server as unknown as { handlers: Map<string, { type: 'unary' | 'serverStream' | 'clientStream' | 'bidi' }> }).handlers;
+    return [...handlers.entries()].map(([path, h]) => ({ path, type: h.type })).sort((a, b) => a.path.localeCompare(b.path));
   }
 
   /** host:port of the Prometheus endpoint, when it serves one. */
@@ -259,6 +294,7 @@ export class Coordinator {
         resolve();
       });
     });
+    this.healthServer?.forceShutdown();
     await this.mirror.stop();
     await this.inference.close();
     this.logger.info('coordinator stopped');

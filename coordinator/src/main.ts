@@ -5,6 +5,7 @@ import { openJobQueue } from '../../shared/src/adapters/nats/job-queue-factory.j
 import type { Config } from '../../shared/src/config/schema.js';
 import type { Logger } from '../../shared/src/log/logger.js';
 import { Coordinator } from './coordinator.js';
+import { transportOf } from '../../shared/src/security/config-security.js';
 
 /** Composition root of a coordinator process: real etcd, NATS and the artifact directory from the config. */
 export async function startCoordinatorProcess(config: Config, logger: Logger, options: { id?: string; advertise?: string } = {}): Promise<{ coordinator: Coordinator; close(): Promise<void> }> {
@@ -24,6 +25,12 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     revisionWaitMs: config.coordinator.revisionWaitMs,
     metricsListen: config.coordinator.metricsListen,
     receiptKeyFile: config.coordinator.receiptKeyFile,
+    transport: transportOf(config, 'server'),
+    healthListen: config.coordinator.healthListen,
+    auth: {
+      ...(config.auth.tokensFile === '' ? {} : { tokensFile: config.auth.tokensFile }),
+      ...(config.auth.jwksFile === '' ? {} : { jwt: { jwksFile: config.auth.jwksFile, issuer: config.auth.jwtIssuer, audience: config.auth.jwtAudience, rolesClaim: config.auth.jwtRolesClaim } }),
+    },
     backend: config.worker.backend,
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.advertise === undefined ? {} : { advertise: options.advertise }),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the tests need from Debian is installed: the etcd and nats-server binaries the integration
-# tests start, and the Fashion-MNIST files (dataset-fashion-mnist) of the unlearning scenarios.
+# tests start, openssl (local clusters and tests make their own CA), and the Fashion-MNIST files
+# (dataset-fashion-mnist) of the unlearning scenarios.
 # On Debian as root it installs them; elsewhere it says what to install.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/
 missing=()
 have etcd || missing+=(etcd-server)
 have nats-server || missing+=(nats-server)
+have openssl || missing+=(openssl)
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -16,6 +16,7 @@ import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { eventually } from '../support/eventually.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 
 const PREFIX = '/batched/';
 // 4 shards × 2 orderings: 8 stage-1 tasks are ready at once, one group for a worker of capacity 8.
@@ -40,10 +41,10 @@ describe('a real worker trains groups of stages in one computation, with a delet
   let agent: WorkerAgent;
 
   beforeAll(async () => {
-    coordinator = await Coordinator.start({ store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'wasm' });
+    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'wasm' });
     await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 15_000);
-    agent = new WorkerAgent({ id: 'bw', coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor, backend: 'wasm', slots: 1, batchCapacity: 8, logger });
+    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 15_000);
+    agent = new WorkerAgent({ id: 'bw', credentials: await (await testSecurity()).worker('bw'), coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor, backend: 'wasm', slots: 1, batchCapacity: 8, logger });
     await agent.start();
   }, 60_000);
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 
@@ -12,6 +12,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../coordinator/src/cli/lethe.ts', import.meta.url));
 /** Where `lethe up` tells the client verbs its address: a temp file, never the user's home. */
 const ADDRESS_FILE = join(mkdtempSync(join(tmpdir(), 'lethe-cli-')), 'coordinator');
+
+/** A client with the CA and admin token `lethe up` wrote beside its address file (as the client verbs use them). */
+function upClient(address: string): LetheClient {
+  const written = JSON.parse(readFileSync(join(dirname(ADDRESS_FILE), 'credentials.json'), 'utf8')) as { caFile: string; tokenFile: string };
+  return new LetheClient(address, { transport: { tls: { caFile: written.caFile } }, token: readFileSync(written.tokenFile, 'utf8').trim() });
+}
 
 function lethe(args: string[]): { child: ReturnType<typeof spawn>; output: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LETHE_ADDRESS_FILE: ADDRESS_FILE } });
@@ -25,7 +31,7 @@ describe('the lethe CLI end to end', () => {
   it('lethe up starts etcd, NATS, a coordinator and workers; a run trains; Ctrl-C stops all of it', async () => {
     const up = lethe(['up', '--workers', '2', '--log-level', 'warn']);
     const address = await eventually('cluster up', TIMEOUT.ready * 2, () => Promise.resolve(/coordinator\s+(\S+:\d+)/.exec(up.output())?.[1]));
-    const client = new LetheClient(address);
+    const client = upClient(address);
     try {
       await eventually('two workers', TIMEOUT.ready, async () => (await client.listWorkers()).workers.length >= 2);
       await client.waitForOperation((await client.createRun(blobsRun('up-run'))).name, TIMEOUT.training);
@@ -97,7 +103,7 @@ describe('the lethe CLI end to end', () => {
     const up = lethe(['up', '--workers', '1', '--log-level', 'warn']);
     const address = await eventually('cluster up', TIMEOUT.ready * 2, () => Promise.resolve(/coordinator\s+(\S+:\d+)/.exec(up.output())?.[1]));
     const etcdAt = /etcd\s+(\S+):(\d+)/.exec(up.output());
-    const client = new LetheClient(address);
+    const client = upClient(address);
     try {
       await eventually('worker attached', TIMEOUT.ready, async () => (await client.listWorkers()).workers.some((w) => w.name === 'workers/worker-0' && w.state !== 'WORKER_STATE_LOST'));
       const first = Number(/started worker-0 \(pid (\d+)\)/.exec(up.output())?.[1]);

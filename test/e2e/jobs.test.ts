@@ -26,6 +26,7 @@ import type { SubmitUnlearningJobRequest } from '../../shared/src/gen/lethe/v1/S
 import { eventually } from '../support/eventually.js';
 import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 
 const PREFIX = '/jobs-test/';
 const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 16, classes: 4 }, shards: 1, slices: 2, budget: 1, epochs: 3, pretrainEpochs: 3, model: { hidden: 24, loraRank: 4, batchSize: 32 } };
@@ -81,10 +82,10 @@ describe.each([
   const trainers: ThreadPoolTrainer[] = [];
   const agents: WorkerAgent[] = [];
 
-  function worker(id: string): WorkerAgent {
+  async function worker(id: string): Promise<WorkerAgent> {
     const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'cpu' });
     trainers.push(trainer);
-    const agent = new WorkerAgent({ id, coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor: new TaskExecutor({ artifacts, trainer }), backend: 'cpu', slots: 1, logger, jobs: { queue, artifacts, trainer, heartbeatMs: 300 } });
+    const agent = new WorkerAgent({ id, credentials: await (await testSecurity()).worker(id), coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor: new TaskExecutor({ artifacts, trainer }), backend: 'cpu', slots: 1, logger, jobs: { queue, artifacts, trainer, heartbeatMs: 300 } });
     agents.push(agent);
     return agent;
   }
@@ -101,10 +102,10 @@ describe.each([
   beforeAll(async () => {
     env = await makeEnv();
     queue = env.queue;
-    coordinator = await Coordinator.start({ store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu', jobs: queue, jobRepairMs: 500 });
+    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu', jobs: queue, jobRepairMs: 500 });
     await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 15_000);
-    await worker('job-w1').start();
+    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 15_000);
+    await (await worker('job-w1')).start();
     await client.createRun({ requestId: '', runId: 'jobs', spec });
     await eventually('run trained', 60_000, async () => (await client.getOperation('operations/runs/jobs')).done === true);
   }, 90_000);
@@ -186,7 +187,7 @@ describe.each([
   });
 
   it('runs jobs in parallel across workers, and hands a job back when stage retraining needs its slot', async () => {
-    await worker('job-w2').start();
+    await (await worker('job-w2')).start();
     // Batches of one: minutes of work, so both are surely still running when the deletion comes.
     const a = await submit({ method: 'UNLEARNING_METHOD_FINE_TUNE', parameters: jsonToStruct({ epochs: 200, batchSize: 1 }) });
     const b = await submit({ method: 'UNLEARNING_METHOD_FINE_TUNE', parameters: jsonToStruct({ epochs: 200, batchSize: 1 }) });

@@ -16,6 +16,7 @@ import { decodeArtifact } from '../../shared/src/ml/artifact-codec.js';
 import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { eventually } from '../support/eventually.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 
 const PREFIX = '/rundel/';
 const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 8, classes: 3 }, shards: 2, slices: 2, budget: 2, epochs: 2, pretrainEpochs: 2, model: { hidden: 16, loraRank: 2 } };
@@ -33,10 +34,10 @@ describe('DeleteRun: a run\'s state and every artifact trained for it go; the id
   const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof LetheError ? e.code : 'other'));
 
   beforeAll(async () => {
-    coordinator = await Coordinator.start({ store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu', jobs: queue });
+    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu', jobs: queue });
     await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 15_000);
-    agent = new WorkerAgent({ id: 'rd-w', coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor: new TaskExecutor({ artifacts, trainer }), backend: 'cpu', slots: 1, logger, jobs: { queue, artifacts, trainer } });
+    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 15_000);
+    agent = new WorkerAgent({ id: 'rd-w', credentials: await (await testSecurity()).worker('rd-w'), coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor: new TaskExecutor({ artifacts, trainer }), backend: 'cpu', slots: 1, logger, jobs: { queue, artifacts, trainer } });
     await agent.start();
   }, 60_000);
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 import { stageCommits } from '../support/stage-commits.js';
 
@@ -14,8 +14,8 @@ describe('scaling workers 1 → 3 → 1 while a run trains (separate worker proc
   beforeAll(async () => {
     cluster = await TestCluster.start();
     ({ address } = await cluster.coordinator('coord'));
-    cluster.worker('s0', [address]);
-    client = new LetheClient(address);
+    await cluster.worker('s0', [address]);
+    client = cluster.client(address);
     await cluster.workersAttached(client, 1);
   });
   afterAll(async () => {
@@ -26,8 +26,8 @@ describe('scaling workers 1 → 3 → 1 while a run trains (separate worker proc
   it('loses no work: the run completes and every stage is committed exactly once', async () => {
     const op = await client.createRun(blobsRun('scale', SLOW));
     await eventually('training started', TIMEOUT.training, async () => (await client.listWorkers()).workers.some((w) => w.runningTasks > 0));
-    cluster.worker('s1', [address]);
-    cluster.worker('s2', [address]);
+    await cluster.worker('s1', [address]);
+    await cluster.worker('s2', [address]);
     // Scaled out: three workers each hold a stage at once.
     await eventually('three workers training', TIMEOUT.training, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST' && w.runningTasks > 0).length === 3);
     // Scaled in while they train: SIGTERM, as Kubernetes stops a pod (they finish or hand back their stages).

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../shared/src/adapters/process/local-servers.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually, type LetheProcess } from '../support/cluster.js';
@@ -34,8 +33,8 @@ describe('coordinator restart and failover on a real cluster', () => {
   it('keeps every acknowledged deletion and committed stage across a SIGKILL and restart', async () => {
     const a = await cluster.coordinator('coord-a', ports[0]);
     procs.set('coord-a', a.process);
-    cluster.worker('w0', [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`]);
-    const client = new LetheClient(a.address);
+    await cluster.worker('w0', [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`]);
+    const client = cluster.client(a.address);
     await cluster.workersAttached(client, 1);
     await client.waitForOperation((await client.createRun(blobsRun('durable'))).name, TIMEOUT.training);
     const before = await client.getRun('runs/durable');
@@ -45,7 +44,7 @@ describe('coordinator restart and failover on a real cluster', () => {
 
     const again = await cluster.coordinator('coord-a2', ports[0]);
     procs.set('coord-a', again.process);
-    const c2 = new LetheClient(again.address);
+    const c2 = cluster.client(again.address);
     const d = await c2.getDeletion(receipt.name);
     expect(d.receipt?.sampleCount).toBe(2);
     expect(d.receipt?.revision).toBe(receipt.revision);
@@ -76,8 +75,8 @@ describe('coordinator restart and failover on a real cluster', () => {
   it('elects exactly one leader among two replicas, and the follower takes over when the leader dies', async () => {
     const b = await cluster.coordinator('coord-b', ports[1]);
     procs.set('coord-b', b.process);
-    const ca = new LetheClient(`127.0.0.1:${ports[0]}`);
-    const cb = new LetheClient(b.address);
+    const ca = cluster.client(`127.0.0.1:${ports[0]}`);
+    const cb = cluster.client(b.address);
     const outcomes = [await refusal(ca.deleteSamples('', 'runs/durable', [userIds[5] as string])), await refusal(cb.deleteSamples('', 'runs/durable', [userIds[6] as string]))];
     expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(1);
     expect(outcomes.find((o) => o !== 'accepted')).toMatch(/^NOT_LEADER: not the leader; the leader is coord-a2 at 127\.0\.0\.1:/);

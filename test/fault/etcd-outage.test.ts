@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials } from '../../shared/src/security/tls.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 import { service as healthService } from 'grpc-health-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ import { blobsRun, eventually } from '../support/cluster.js';
 /** HealthCheckResponse.status of the whole server: 1 SERVING, 2 NOT_SERVING. */
 async function healthOf(address: string): Promise<number> {
   const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
-  const health = new Health(address, credentials.createInsecure());
+  const health = new Health(address, channelCredentials((await testSecurity()).admin.transport));
   try {
     const hex = await new Promise<string>((resolve, reject) =>
       health.makeUnaryRequest('/grpc.health.v1.Health/Check', (x: Buffer) => x, (b: Buffer) => b.toString('hex'), Buffer.from('0a00', 'hex'), { deadline: Date.now() + 3000 }, (e: ServiceError | null, r?: string) => (e ? reject(e) : resolve(r ?? ''))),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { jsonToStruct } from '../../coordinator/src/rpc/job-convert.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 
@@ -14,8 +14,8 @@ describe('a job whose worker is SIGKILLed (real etcd, NATS JetStream, worker pro
   beforeAll(async () => {
     cluster = await TestCluster.start();
     ({ address } = await cluster.coordinator('coord', undefined, JOBS));
-    cluster.worker('jw0', [address], JOBS);
-    client = new LetheClient(address);
+    await cluster.worker('jw0', [address], JOBS);
+    client = cluster.client(address);
     await cluster.workersAttached(client, 1);
     // Large enough that 200 fine-tuning epochs take well over ten seconds: the kills land mid-run.
     await client.createRun(blobsRun('faults', { samples: 4000, hidden: 64 }));
@@ -34,13 +34,13 @@ describe('a job whose worker is SIGKILLed (real etcd, NATS JetStream, worker pro
       return j.state === 'JOB_STATE_RUNNING' && j.workerId === 'jw0' && j.progress > 0;
     });
     await cluster.processes.find((p) => p.name === 'jw0')?.kill('SIGKILL');
-    cluster.worker('jw1', [address], JOBS);
+    await cluster.worker('jw1', [address], JOBS);
     await eventually('restarted on jw1 as attempt 2', TIMEOUT.training, async () => {
       const j = await client.getJob(name);
       return j.state === 'JOB_STATE_RUNNING' && j.workerId === 'jw1' && j.attempt === 2;
     });
     await cluster.processes.find((p) => p.name === 'jw1')?.kill('SIGKILL');
-    cluster.worker('jw2', [address], JOBS);
+    await cluster.worker('jw2', [address], JOBS);
     await eventually('failed after two attempts', TIMEOUT.training, async () => (await client.getJob(name)).state === 'JOB_STATE_FAILED');
     const j = await client.getJob(name);
     expect(j.failure).toMatch(/gave up after 2 attempts \(max_deliver 2\).*jw1/);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
 import { stagePrefixKey } from '../../shared/src/domain/impact.js';
 import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
@@ -35,9 +35,9 @@ describe('worker faults on a real cluster', () => {
     cluster = await TestCluster.start();
     ({ address } = await cluster.coordinator('coord'));
     const fastLease = { LETHE_WORKER_LEASE_TTL_SECONDS: '3' };
-    cluster.worker('w0', [address], fastLease);
-    cluster.worker('w1', [address], fastLease);
-    client = new LetheClient(address);
+    await cluster.worker('w0', [address], fastLease);
+    await cluster.worker('w1', [address], fastLease);
+    client = cluster.client(address);
     await cluster.workersAttached(client, 2);
   });
   afterAll(async () => {

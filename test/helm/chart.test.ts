@@ -49,6 +49,8 @@ const MODELS: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'policy/v1/PodDisruptionBudget',
   'networking.k8s.io/v1/NetworkPolicy': 'networking.k8s.io/v1/NetworkPolicy',
   'autoscaling/v2/HorizontalPodAutoscaler': 'autoscaling/v2/HorizontalPodAutoscaler',
+  'cert-manager.io/v1/Certificate': '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate',
+  'cert-manager.io/v1/Issuer': '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer',
 };
 const CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject']);
 
@@ -57,7 +59,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     helm = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-helm.sh')], { encoding: 'utf8' }).trim();
   }, 120_000);
 
-  it.each(VALUES)('lints strictly and renders manifests valid against the Kubernetes schemas (%s values)', (v) => {
+  it.each(VALUES)('lints strictly and renders manifests valid against the Kubernetes schemas (%s values)', async (v) => {
     const lint = run(['lint', '--strict', '.', ...fileArgs(v)]);
     expect(lint.status, lint.out).toBe(0);
     const ms = render(v);
@@ -70,7 +72,8 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
       }
       const path = MODELS[key];
       expect(path, `no schema for ${key}`).toBeDefined();
-      const mod = require(`kubernetes-models/${path as string}`) as Record<string, new (o: unknown) => { validate(): void }>;
+      // cert-manager's models are ESM-only; kubernetes-models' CommonJS build is required.
+      const mod = ((path as string).startsWith('@') ? await import(path as string) : require(`kubernetes-models/${path as string}`)) as Record<string, new (o: unknown) => { validate(): void }>;
       const Model = mod[m.kind] as new (o: unknown) => { validate(): void };
       expect(() => new Model(m).validate(), `${key} ${m.metadata.name}`).not.toThrow();
     }
@@ -80,7 +83,8 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     const ms = render('default');
     const c = find(ms, 'Deployment', 'rel-lethe-coordinator');
     expect(dig(c, 'spec.replicas')).toBe(2);
-    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(pod(c, `containers.0.${probe}.grpc.port`)).toBe(50051);
+    // kubelet's gRPC probes speak no TLS: they use the plaintext health-only port.
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(pod(c, `containers.0.${probe}.grpc.port`)).toBe(50052);
     expect(pod(c, 'containers.0.args')).toEqual(['coordinator', '--listen', '0.0.0.0:50051', '--advertise', '$(POD_IP):50051', '--id', '$(POD_NAME)']);
     expect(pod(c, 'affinity.podAntiAffinity')).toBeDefined();
     expect(dig(find(ms, 'PodDisruptionBudget', 'rel-lethe-coordinator'), 'spec.minAvailable')).toBe(1);
@@ -97,6 +101,31 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     expect((pod(w, 'containers.0.args') as string[]).slice(0, 3)).toEqual(['worker', '--coordinator', 'rel-lethe-coordinator.ml.svc:50051']);
     expect(pod(w, 'terminationGracePeriodSeconds')).toBe(600);
     expect(pod(w, 'automountServiceAccountToken')).toBe(false);
+  });
+
+  it('is secure by default: TLS from cert-manager (a release CA), a worker pool identity, TLS env on every pod; plaintext only when asked', () => {
+    const ms = render('default');
+    const certs = ms.filter((m) => m.kind === 'Certificate');
+    expect(certs.map((m) => m.metadata.name).sort()).toEqual(['rel-lethe-ca', 'rel-lethe-coordinator-tls', 'rel-lethe-worker-tls']);
+    expect(dig(find(ms, 'Certificate', 'rel-lethe-coordinator-tls'), 'spec.dnsNames')).toContain('rel-lethe-coordinator.ml.svc');
+    const worker = find(ms, 'Certificate', 'rel-lethe-worker-tls');
+    expect([dig(worker, 'spec.commonName'), dig(worker, 'spec.subject.organizations')]).toEqual(['rel-lethe-worker-*', ['worker']]);
+    for (const name of ['rel-lethe-coordinator', 'rel-lethe-worker-cpu']) {
+      const env = pod(find(ms, 'Deployment', name), 'containers.0.env') as { name: string; value?: string }[];
+      expect(env.map((e) => e.name)).toEqual(expect.arrayContaining(['LETHE_TLS_CA_FILE', 'LETHE_TLS_CERT_FILE', 'LETHE_TLS_KEY_FILE']));
+      expect(env.map((e) => e.name)).not.toContain('LETHE_INSECURE');
+    }
+    expect(pod(find(ms, 'Deployment', 'rel-lethe-coordinator'), 'volumes')).toContainEqual({ name: 'tls', secret: { secretName: 'rel-lethe-coordinator-tls', defaultMode: 0o400 } });
+    // Own Secrets instead of cert-manager; without either, rendering fails with the reason.
+    const own = render('default', ['--set', 'security.certManager.enabled=false', '--set', 'security.tls.coordinatorSecret=c-tls', '--set', 'security.tls.workerSecret=w-tls', '--set', 'security.tokensSecret=tok']);
+    expect(own.filter((m) => m.kind === 'Certificate')).toEqual([]);
+    expect(pod(find(own, 'Deployment', 'rel-lethe-worker-cpu'), 'volumes')).toContainEqual({ name: 'tls', secret: { secretName: 'w-tls', defaultMode: 0o400 } });
+    expect((pod(find(own, 'Deployment', 'rel-lethe-coordinator'), 'containers.0.env') as { name: string; value?: string }[]).find((e) => e.name === 'LETHE_AUTH_TOKENS_FILE')?.value).toBe('/etc/lethe/tokens/tokens.jsonl');
+    const none = run(['template', 'rel', '.', '--set', 'security.certManager.enabled=false']);
+    expect(none.status).not.toBe(0);
+    expect(none.out).toMatch(/TLS needs certificates/);
+    const plain = render('default', ['--set', 'security.insecure=true']);
+    expect(JSON.stringify(pod(find(plain, 'Deployment', 'rel-lethe-worker-cpu'), 'containers.0.env'))).toMatch(/LETHE_INSECURE/);
   });
 
   it('mounts the receipt signing key from a Secret when one is named, read-only, and points the coordinator at it', () => {

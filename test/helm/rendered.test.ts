@@ -9,6 +9,7 @@ import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { freePort, startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { LocalSecurity } from '../../shared/src/security/local-security.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'coordinator/src/cli/lethe.ts');
@@ -66,7 +67,9 @@ describe('the rendered chart runs: its commands, flags and variables match the b
 
   beforeAll(async () => {
     const helm = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-helm.sh')], { encoding: 'utf8' }).trim();
-    const r = spawnSync(helm, ['template', 'rel', '.', '--namespace', 'ml', '--set', 'coordinator.replicas=1', '--set', 'workers.replicas=1', '--set', 'workers.slots=1', '--set', 'etcd.replicas=1'], {
+    // The chart's own Secrets instead of cert-manager (no API server here): their mount paths map to a local PKI.
+    const sets = ['coordinator.replicas=1', 'workers.replicas=1', 'workers.slots=1', 'etcd.replicas=1', 'security.certManager.enabled=false', 'security.tls.coordinatorSecret=c-tls', 'security.tls.workerSecret=w-tls', 'security.tokensSecret=tokens'];
+    const r = spawnSync(helm, ['template', 'rel', '.', '--namespace', 'ml', ...sets.flatMap((x) => ['--set', x])], {
       cwd: join(ROOT, 'helm/lethe'),
       env: { ...process.env, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'g'), HELM_DATA_HOME: join(home, 'd') },
       encoding: 'utf8',
@@ -75,18 +78,30 @@ describe('the rendered chart runs: its commands, flags and variables match the b
     const ms = parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
     const configMaps = new Map(ms.filter((m) => m.kind === 'ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]));
     [etcd, nats] = [await startEtcdServer(), await startNatsServer()];
+    const security = await LocalSecurity.create(join(home, 'security'), { hosts: ['rel-lethe-coordinator.ml.svc'] });
+    const admin = await security.mint('chart-admin', ['admin']);
+    // The workers' pool certificate, as cert-manager would issue it: CN rel-lethe-worker-*, O worker.
+    const pool = await security.pki.issue('worker-pool', 'rel-lethe-worker-*', { roles: ['worker'] });
     const grpc = await freePort();
+    const health = await freePort();
     metrics = `127.0.0.1:${await freePort()}`;
     const workerMetrics = await freePort();
     const names: [string, string][] = [
       ['rel-lethe-etcd-0.rel-lethe-etcd.ml.svc:2379', etcd.endpoint],
       ['rel-lethe-nats.ml.svc:4222', nats.endpoint],
       ['rel-lethe-coordinator.ml.svc:50051', `127.0.0.1:${grpc}`],
+      ['/etc/lethe/tls/ca.crt', security.pki.caFile],
+      ['/etc/lethe/tls/tls.crt', security.serverCert.certFile],
+      ['/etc/lethe/tls/tls.key', security.serverCert.keyFile],
+      ['/etc/lethe/worker-tls/ca.crt', security.pki.caFile],
+      ['/etc/lethe/worker-tls/tls.crt', pool.certFile],
+      ['/etc/lethe/worker-tls/tls.key', pool.keyFile],
+      ['/etc/lethe/tokens/tokens.jsonl', security.tokensFile],
     ];
     const rewrite = (s: string): string => {
       let out = s;
       for (const [from, to] of names) out = out.split(from).join(to);
-      return out.replace(/:50051\b/g, `:${grpc}`).replace(/0\.0\.0\.0:9464\b/g, metrics).replace(/:9465\b/g, `:${workerMetrics}`);
+      return out.replace(/:50051\b/g, `:${grpc}`).replace(/:50052\b/g, `:${health}`).replace(/0\.0\.0\.0:9464\b/g, metrics).replace(/:9465\b/g, `:${workerMetrics}`);
     };
     const deployment = (name: string): Container => {
       const c = ms.find((m) => m.kind === 'Deployment' && m.metadata.name === name)?.spec?.template?.spec?.containers[0];
@@ -96,7 +111,7 @@ describe('the rendered chart runs: its commands, flags and variables match the b
     start('rel-lethe-coordinator', deployment('rel-lethe-coordinator'), configMaps, rewrite);
     await eventually('coordinator serving', TIMEOUT.ready, () => Promise.resolve(output.join('').includes('listening on')));
     start('rel-lethe-worker-cpu', deployment('rel-lethe-worker-cpu'), configMaps, rewrite);
-    client = new LetheClient(`127.0.0.1:${grpc}`);
+    client = new LetheClient(`127.0.0.1:${grpc}`, { transport: { tls: { caFile: security.pki.caFile } }, token: admin.token });
     await eventually('the worker attached', TIMEOUT.ready, async () => (await client.listWorkers()).workers.some((w) => w.name === 'workers/rel-lethe-worker-cpu-0'));
   }, 120_000);
 

@@ -16,6 +16,7 @@ import { Keys } from '../../coordinator/src/state/keys.js';
 import { readAuditLog } from '../../coordinator/src/audit/audit-log.js';
 import { main } from '../../coordinator/src/cli/program.js';
 import { eventually } from '../support/eventually.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 
 const PREFIX = '/audit-it/';
 const spec = { dataset: { builtin: 'blobs', samples: 300, features: 4, classes: 2 }, shards: 2, slices: 2, budget: 1 };
@@ -30,9 +31,9 @@ describe('lethe audit verify on a real etcd', () => {
   beforeAll(async () => {
     etcd = await startEtcdServer();
     store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
-    coordinator = await Coordinator.start({ store, events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'a')), logger: createLogger({ service: 'test', level: 'silent' }), listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu' });
+    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store, events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'a')), logger: createLogger({ service: 'test', level: 'silent' }), listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu' });
     await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 15_000);
+    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 15_000);
   }, 60_000);
   afterAll(async () => {
     client.close();
@@ -51,7 +52,7 @@ describe('lethe audit verify on a real etcd', () => {
     const pem = join(dir, 'key.pem');
     writeFileSync(pem, (await client.getReceiptKey()).publicKeyPem);
     expect(await main(['audit', 'verify', '--etcd', etcd.endpoint, '--prefix', PREFIX, '--public-key', pem])).toBe(0);
-    expect(await main(['audit', 'verify', '--etcd', etcd.endpoint, '--prefix', PREFIX, '--coordinator', coordinator.address])).toBe(0);
+    expect(await main([...(await testSecurity()).adminFlags, 'audit', 'verify', '--etcd', etcd.endpoint, '--prefix', PREFIX, '--coordinator', coordinator.address])).toBe(0);
     const { records } = await readAuditLog(store, keys);
     await put(store, keys.auditRecord(1), JSON.stringify({ ...records[0], at: '2020-01-01T00:00:00.000Z' }));
     expect(await main(['audit', 'verify', '--etcd', etcd.endpoint, '--prefix', PREFIX, '--public-key', pem])).toBe(1);

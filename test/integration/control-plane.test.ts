@@ -1,20 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, Client, Metadata, loadPackageDefinition, makeClientConstructor, type ChannelCredentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus, Client, Metadata, loadPackageDefinition, makeClientConstructor, type ChannelCredentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { LETHE_SERVICES } from '../../shared/src/adapters/grpc/protos.js';
 import { service as healthService } from 'grpc-health-check';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { deletionImpact } from '../../shared/src/domain/impact.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { channelCredentials } from '../../shared/src/security/tls.js';
 import { NatsArtifactStore } from '../../shared/src/adapters/nats/nats-artifact-store.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
 
 describe('control plane: coordinator and two worker processes on real etcd and NATS', () => {
   let cluster: TestCluster;
+  /** TLS against the cluster's CA (health and reflection need no credential). */
+  const tls = (): ChannelCredentials => channelCredentials({ tls: { caFile: cluster.security.pki.caFile } });
   let client: LetheClient;
   let address: string;
   const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
@@ -23,9 +26,9 @@ describe('control plane: coordinator and two worker processes on real etcd and N
   beforeAll(async () => {
     cluster = await TestCluster.start({ artifacts: 'nats' });
     ({ address } = await cluster.coordinator('coord-a'));
-    cluster.worker('w0', [address]);
-    cluster.worker('w1', [address]);
-    client = new LetheClient(address);
+    await cluster.worker('w0', [address]);
+    await cluster.worker('w1', [address]);
+    client = cluster.client(address);
     await cluster.workersAttached(client, 2);
   });
   afterAll(async () => {
@@ -121,10 +124,13 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     const million = Array.from({ length: 1_000_000 }, (_, i) => `id-${i}`);
     expect(['RESOURCE_EXHAUSTED', 'INVALID_ARGUMENT']).toContain(await codeOf(client.deleteSamples('', 'runs/loop', million)));
     // Wrong types on the wire: bytes that are not a DeleteSamplesRequest.
-    const raw = new Client(address, credentials.createInsecure());
+    const raw = new Client(address, tls());
+    const authorized = new Metadata();
+    authorized.set('authorization', `Bearer ${cluster.admin.token}`);
     const wireCode = await new Promise<number>((resolve) =>
-      raw.makeUnaryRequest('/lethe.v1.DeletionService/DeleteSamples', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x1a, 0xff, 0xff, 0xff, 0x0f, 0x01]), new Metadata(), (e: ServiceError | null) => resolve(e?.code ?? 0)),
+      raw.makeUnaryRequest('/lethe.v1.DeletionService/DeleteSamples', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x1a, 0xff, 0xff, 0xff, 0x0f, 0x01]), authorized, (e: ServiceError | null) => resolve(e?.code ?? 0)),
     );
+    expect(wireCode).not.toBe(grpcStatus.UNAUTHENTICATED);
     raw.close();
     expect(wireCode).not.toBe(0);
     // Nothing was written by any of these, and the coordinator still serves.
@@ -134,7 +140,7 @@ describe('control plane: coordinator and two worker processes on real etcd and N
 
   it('reports health, lists workers with backend and load, and drains one', async () => {
     const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new Health(address, credentials.createInsecure());
+    const health = new Health(address, tls());
     const status = await new Promise<string>((resolve, reject) =>
       health.makeUnaryRequest('/grpc.health.v1.Health/Check', (x: Buffer) => x, (b: Buffer) => b.toString('hex'), Buffer.from('0a00', 'hex'), (e: ServiceError | null, r?: string) => (e ? reject(e) : resolve(r ?? ''))),
     );
@@ -145,7 +151,7 @@ describe('control plane: coordinator and two worker processes on real etcd and N
     const reflection = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as unknown as {
       grpc: { reflection: { v1: { ServerReflection: new (a: string, c: ChannelCredentials) => Client & { ServerReflectionInfo(): ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> } } } };
     };
-    const rc = new reflection.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    const rc = new reflection.grpc.reflection.v1.ServerReflection(address, tls());
     const listed = await new Promise<string[]>((resolve, reject) => {
       const call = rc.ServerReflectionInfo();
       call.on('data', (r: { list_services_response?: { service: { name: string }[] } }) => {

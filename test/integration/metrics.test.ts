@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { freePort } from '../../shared/src/adapters/process/local-servers.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
@@ -33,8 +33,8 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     coordinatorMetrics = `127.0.0.1:${await freePort()}`;
     workerMetrics = `127.0.0.1:${await freePort()}`;
     const { address } = await cluster.coordinator('coord', undefined, { LETHE_COORDINATOR_METRICS_LISTEN: coordinatorMetrics });
-    cluster.worker('mw0', [address], { LETHE_WORKER_METRICS_LISTEN: workerMetrics });
-    client = new LetheClient(address);
+    await cluster.worker('mw0', [address], { LETHE_WORKER_METRICS_LISTEN: workerMetrics });
+    client = cluster.client(address);
     await cluster.workersAttached(client, 1);
   });
   afterAll(async () => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
-import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { LocalSecurity } from '../../shared/src/security/local-security.js';
 import { eventually } from './eventually.js';
 
 export { eventually };
@@ -33,12 +34,27 @@ export class TestCluster implements AsyncDisposable {
     readonly etcd: LocalServer,
     readonly nats: LocalServer,
     private readonly artifacts: 'fs' | 'nats',
+    /** TLS and credentials, as every deployment has them: the suite runs the secure path. */
+    readonly security: LocalSecurity,
+    /** An admin token's file and secret, for clients and CLI verbs. */
+    readonly admin: { readonly token: string; readonly tokenFile: string },
   ) {}
 
   /** `artifacts`: a shared directory, or the NATS object store as in a Kubernetes deployment. */
   static async start(options: { artifacts?: 'fs' | 'nats' } = {}): Promise<TestCluster> {
     const [etcd, nats] = [await startEtcdServer(), await startNatsServer()];
-    return new TestCluster(etcd, nats, options.artifacts ?? 'fs');
+    const security = await LocalSecurity.create(mkdtempSync(join(tmpdir(), 'lethe-cluster-security-')));
+    return new TestCluster(etcd, nats, options.artifacts ?? 'fs', security, await security.mint('cluster-admin', ['admin']));
+  }
+
+  /** A client of the coordinator at `address` with the admin token. */
+  client(address: string, timeoutMs?: number): LetheClient {
+    return new LetheClient(address, { transport: { tls: { caFile: this.security.pki.caFile } }, token: this.admin.token }, timeoutMs);
+  }
+
+  /** Environment of a CLI client verb: the cluster CA and the admin token. */
+  clientEnv(): Record<string, string> {
+    return { LETHE_TLS_CA_FILE: this.security.pki.caFile, LETHE_AUTH_TOKEN_FILE: this.admin.tokenFile };
   }
 
   private spawn(name: string, args: string[], env: Record<string, string> = {}): LetheProcess {
@@ -80,13 +96,18 @@ export class TestCluster implements AsyncDisposable {
 
   async coordinator(name: string, port?: number, env: Record<string, string> = {}): Promise<{ process: LetheProcess; address: string }> {
     const address = `127.0.0.1:${port ?? (await freePort())}`;
-    const process = this.spawn(name, ['coordinator', '--listen', address, '--id', name], env);
+    const cert = this.security.serverCert;
+    const tls = { LETHE_TLS_CA_FILE: this.security.pki.caFile, LETHE_TLS_CERT_FILE: cert.certFile, LETHE_TLS_KEY_FILE: cert.keyFile, LETHE_AUTH_TOKENS_FILE: this.security.tokensFile };
+    const process = this.spawn(name, ['coordinator', '--listen', address, '--id', name], { ...tls, ...env });
     await eventually(`${name} serving`, TIMEOUT.ready, () => Promise.resolve(process.output().includes('listening on')));
     return { process, address };
   }
 
-  worker(name: string, coordinators: string[], env: Record<string, string> = {}): LetheProcess {
-    return this.spawn(name, ['worker', '--coordinator', coordinators.join(','), '--id', name, '--slots', '1'], env);
+  /** A worker process whose identity is its certificate (CN = `name`). */
+  async worker(name: string, coordinators: string[], env: Record<string, string> = {}): Promise<LetheProcess> {
+    const cert = await this.security.workerCert(name);
+    const tls = { LETHE_TLS_CA_FILE: this.security.pki.caFile, LETHE_TLS_CERT_FILE: cert.certFile, LETHE_TLS_KEY_FILE: cert.keyFile };
+    return this.spawn(name, ['worker', '--coordinator', coordinators.join(','), '--id', name, '--slots', '1'], { ...tls, ...env });
   }
 
   /** Waits until `count` workers are attached to the coordinator at `address`. */
@@ -99,6 +120,7 @@ export class TestCluster implements AsyncDisposable {
     await this.nats.stop();
     await this.etcd.stop();
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.security.dir, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { createLogger } from '../../shared/src/log/logger.js';
 import { put, type StateStore } from '../../shared/src/ports/state-store.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import { eventually } from './eventually.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 import { ScriptedWorker } from './scripted-worker.js';
 
 /** A leading coordinator on the in-memory store (artifacts in a temporary directory), with a client. */
@@ -29,7 +30,9 @@ export async function startEmbeddedCoordinator(prefix: string, options: { now?: 
   const backend = new InMemoryStateBackend();
   const store = backend.client();
   const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
+  const security = await testSecurity();
   const coordinator = await Coordinator.start({
+    ...security.local.server,
     store: backend.client(),
     events: new InMemoryEventBus(),
     artifacts,
@@ -40,7 +43,7 @@ export async function startEmbeddedCoordinator(prefix: string, options: { now?: 
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
-  const client = new LetheClient(coordinator.address, 10_000);
+  const client = new LetheClient(coordinator.address, security.admin, 10_000);
   return {
     coordinator,
     store,
@@ -48,7 +51,7 @@ export async function startEmbeddedCoordinator(prefix: string, options: { now?: 
     artifacts,
     async worker(id, hello = {}) {
       await put(store, new Keys(prefix).worker(id), JSON.stringify({ id, backend: 'cpu', gpu: '', slots: hello.slots ?? 1, version: 'test', attachedAt: new Date().toISOString() }));
-      const w = new ScriptedWorker(coordinator.address, id, artifacts, hello);
+      const w = new ScriptedWorker(coordinator.address, id, artifacts, hello, await security.worker(id));
       await eventually(`${id} attached`, 5_000, async () => (await client.listWorkers()).workers.some((x) => x.name === `workers/${id}` && x.state !== 'WORKER_STATE_LOST'));
       return w;
     },

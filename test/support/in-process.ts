@@ -8,6 +8,7 @@ import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.j
 import { createLogger } from '../../shared/src/log/logger.js';
 import type { StateStore } from '../../shared/src/ports/state-store.js';
 import { eventually } from './eventually.js';
+import { testSecurity } from '../../shared/src/testing/test-security.js';
 
 /** A coordinator in this process, leading, with a client and a temporary directory; `dispose` stops all of it. */
 export interface InProcessCoordinator {
@@ -24,7 +25,9 @@ export interface InProcessCoordinator {
 export async function startInProcessCoordinator(store: StateStore, over: Partial<CoordinatorOptions> & { clientTimeoutMs?: number } = {}): Promise<InProcessCoordinator> {
   const dir = mkdtempSync(join(tmpdir(), 'lethe-inproc-'));
   const { clientTimeoutMs, ...options } = over;
+  const security = await testSecurity();
   const coordinator = await Coordinator.start({
+    ...security.local.server,
     store,
     events: new InMemoryEventBus(),
     artifacts: new FsArtifactStore(join(dir, 'artifacts')),
@@ -34,7 +37,7 @@ export async function startInProcessCoordinator(store: StateStore, over: Partial
     ...options,
   });
   await eventually('the coordinator leads', 15_000, () => Promise.resolve(coordinator.isLeader));
-  const client = new LetheClient(coordinator.address, clientTimeoutMs ?? 10_000);
+  const client = new LetheClient(coordinator.address, security.admin, clientTimeoutMs ?? 10_000);
   return {
     coordinator,
     client,

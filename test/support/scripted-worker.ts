@@ -1,4 +1,5 @@
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import { Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, type ClientCredentials } from '../../shared/src/security/tls.js';
 import { loadLetheProtos } from '../../shared/src/adapters/grpc/protos.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import { putBackbone, putStage } from '../../shared/src/ml/run-model.js';
@@ -59,23 +60,30 @@ export class ScriptedWorker {
   readonly cancels: string[] = [];
   /** Drain messages received: true for a drain, false when one was lifted. */
   readonly drains: boolean[] = [];
+  /** How the coordinator ended the stream, if it did. */
+  error: { code: number; details: string } | undefined;
   private readonly stream: ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output>;
 
   constructor(
     address: string,
     readonly id: string,
     private readonly store: ArtifactStore,
-    hello: { readonly slots?: number; readonly batchCapacity?: number } = {},
+    hello: { readonly slots?: number; readonly batchCapacity?: number },
+    creds: ClientCredentials,
   ) {
     const { grpc } = loadLetheProtos();
-    const client = new grpc.lethe.v1.WorkerProtocol(address, credentials.createInsecure());
-    this.stream = client.attach();
+    const client = new grpc.lethe.v1.WorkerProtocol(address, channelCredentials(creds.transport));
+    const meta = new Metadata();
+    if (creds.token !== undefined) meta.set('authorization', `Bearer ${creds.token}`);
+    this.stream = client.attach(meta);
     this.stream.on('data', (m: CoordinatorMessage__Output) => {
       if (m.assignment) this.assignments.push(m.assignment);
       if (m.cancel) this.cancels.push(m.cancel.taskId);
       if (m.drain) this.drains.push(!m.drain.lifted);
     });
-    this.stream.on('error', () => undefined);
+    this.stream.on('error', (e: ServiceError) => {
+      this.error = { code: e.code, details: e.details };
+    });
     this.stream.write({ hello: { workerId: id, backend: 'cpu', slots: hello.slots ?? 1, batchCapacity: hello.batchCapacity ?? 0, version: 'test', leaseId: '0', runningTaskIds: [] } });
   }
 

@@ -1,5 +1,6 @@
 import { requireWorkerId } from '../../shared/src/domain/names.js';
-import { credentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, type ClientCredentials } from '../../shared/src/security/tls.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadLetheProtos } from '../../shared/src/adapters/grpc/protos.js';
@@ -21,6 +22,8 @@ export interface WorkerAgentOptions {
   readonly id?: string;
   /** Coordinator addresses, tried in turn (followers refuse workers and name the leader). */
   readonly coordinators: readonly string[];
+  /** TLS and the worker's identity: its client certificate (CN = this worker's id) or a worker token. */
+  readonly credentials: ClientCredentials;
   readonly store: StateStore;
   /** etcd key prefix. @default '/lethe/' */
   readonly prefix?: string;
@@ -167,10 +170,12 @@ export class WorkerAgent {
   private session(target: string): Promise<{ reason: string; leader?: string }> {
     const { grpc } = loadLetheProtos();
     this.client?.close();
-    const client = new grpc.lethe.v1.WorkerProtocol(target, credentials.createInsecure());
+    const client = new grpc.lethe.v1.WorkerProtocol(target, channelCredentials(this.o.credentials.transport));
     this.client = client;
+    const meta = new Metadata();
+    if (this.o.credentials.token !== undefined) meta.set('authorization', `Bearer ${this.o.credentials.token}`);
     return new Promise((resolve) => {
-      const stream = client.attach();
+      const stream = client.attach(meta);
       this.stream = stream;
       let settled = false;
       const end = (reason: string, leader?: string): void => {

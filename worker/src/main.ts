@@ -8,6 +8,10 @@ import { WorkerAgent } from './agent.js';
 import { startMetricsServer } from '../../shared/src/adapters/http/metrics-server.js';
 import { openJobQueue } from '../../shared/src/adapters/nats/job-queue-factory.js';
 import { TaskExecutor } from './task-executor.js';
+import { clientTokenOf, transportOf } from '../../shared/src/security/config-security.js';
+import { certificateName } from '../../shared/src/security/certificate-name.js';
+import { invalidArgument } from '../../shared/src/errors/errors.js';
+import { randomBytes } from 'node:crypto';
 
 /** Composition root of a worker process: etcd for its lease, training threads, the artifact directory. */
 export async function startWorkerProcess(config: Config, logger: Logger, options: { id?: string; coordinators: readonly string[] }): Promise<{ agent: WorkerAgent; close(graceMs?: number): Promise<void> }> {
@@ -16,9 +20,19 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const trainer = new ThreadPoolTrainer({ threads: config.worker.slots, backend: backend.name });
   const artifacts = await openArtifactStore(config);
   const jobs = await openJobQueue(config);
+  const transport = transportOf(config, 'client');
+  const token = clientTokenOf(config);
+  if (!('insecure' in transport) && transport.tls.certFile === undefined && token === undefined) {
+    throw invalidArgument('a worker needs an identity: a client certificate (tls.certFile, tls.keyFile) or a worker token (auth.tokenFile)');
+  }
+  // With a certificate, the worker is who the certificate names.
+  const certName = 'insecure' in transport || transport.tls.certFile === undefined ? undefined : certificateName(transport.tls.certFile);
+  // A pool certificate ("prefix-*") names no one worker: the id is the prefix and a random suffix unless given.
+  const id = options.id ?? (certName?.endsWith('*') === true ? `${certName.slice(0, -1)}${randomBytes(3).toString('hex')}` : certName);
   const agent = new WorkerAgent({
+    credentials: { transport, ...(token === undefined ? {} : { token }) },
     jobs: { queue: jobs, artifacts: artifacts.store, trainer, takeoverMs: config.jobs.takeoverMs },
-    ...(options.id === undefined ? {} : { id: options.id }),
+    ...(id === undefined ? {} : { id }),
     coordinators: options.coordinators,
     store,
     prefix: config.etcd.prefix,

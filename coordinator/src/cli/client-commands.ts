@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { receiptJson } from './receipt-commands.js';
 import Table from 'cli-table3';
-import { LetheClient } from '../client/lethe-client.js';
-import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
+import type { LetheClient } from '../client/lethe-client.js';
+import { cliClient, COORDINATOR_OPTION, PLAIN } from './cli-common.js';
 
 
 function client(flags: { coordinator: string }): LetheClient {
-  return new LetheClient(flags.coordinator);
+  return cliClient(flags.coordinator);
 }
 
 export function deleteCommand(): Command {

@@ -25,6 +25,8 @@ import { placeSample } from '../../../shared/src/domain/placement.js';
 import { quantile } from '../../../shared/src/util/stats.js';
 import { Coordinator } from '../coordinator.js';
 import { LetheClient } from '../client/lethe-client.js';
+import { LocalSecurity } from '../../../shared/src/security/local-security.js';
+import type { ClientCredentials } from '../../../shared/src/security/tls.js';
 import { unpackAny } from '../rpc/convert.js';
 
 interface DemoFlags {
@@ -62,17 +64,20 @@ export function demoCommand(): Command {
       const events: EventBus = flags.nats === undefined ? new InMemoryEventBus() : await NatsEventBus.connect(flags.nats.split(','));
       const prefix = `/lethe-demo/${Date.now()}/`;
       const coordinatorStore = newStore();
-      const coordinator = await Coordinator.start({ store: coordinatorStore, events, artifacts, logger, listen: '127.0.0.1:0', prefix, backend: backend.name });
+      // Secure like any cluster: a local CA, TLS, a certificate per worker, an admin token for this client.
+      const security = await LocalSecurity.create(join(dir, 'security'));
+      const coordinator = await Coordinator.start({ store: coordinatorStore, events, artifacts, logger, listen: '127.0.0.1:0', prefix, backend: backend.name, ...security.server });
       const { WorkerAgent } = await import('../../../worker/src/agent.js');
       const { TaskExecutor } = await import('../../../worker/src/task-executor.js');
       const workerCount = Math.max(1, Number(flags.workers));
       const trainers = Array.from({ length: workerCount }, () => new ThreadPoolTrainer({ threads: 1, backend: backend.name }));
       const workerStores = trainers.map(() => newStore());
+      const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`demo-worker-${i}`)));
       const agents = trainers.map(
-        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
+        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
       );
       for (const a of agents) await a.start();
-      const client = new LetheClient(coordinator.address, 60_000);
+      const client = new LetheClient(coordinator.address, await security.client('demo', ['admin']), 60_000);
       const quick = flags.quick === true;
       const specInput: RunSpecInput = {
         dataset: { builtin: 'mnist', stride: quick ? 4 : 1 },

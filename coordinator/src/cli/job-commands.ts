@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
-import { LetheClient } from '../client/lethe-client.js';
-import { COORDINATOR_OPTION, PLAIN } from './cli-common.js';
+import type { LetheClient } from '../client/lethe-client.js';
+import { cliClient, COORDINATOR_OPTION, PLAIN } from './cli-common.js';
 import type { UnlearningJob__Output } from '../../../shared/src/gen/lethe/v1/UnlearningJob.js';
 import { METHODS } from '../../../shared/src/ml/unlearning/registry.js';
 import { jsonToStruct, methodEnum, structToJson } from '../rpc/job-convert.js';
@@ -70,7 +70,7 @@ function submitCommand(): Command {
       if (selectors !== 1) throw new InvalidArgumentError('give exactly one of --forget-class, --forget-ids, --forget-file');
       const ids = flags.forgetIds !== undefined ? flags.forgetIds.split(',') : flags.forgetFile !== undefined ? readFileSync(flags.forgetFile, 'utf8').split(/\r?\n/) : [];
       const forget = flags.forgetClass !== undefined ? { classLabel: flags.forgetClass } : { sampleIds: { ids: ids.map((s) => s.trim()).filter((s) => s !== '') } };
-      const c = new LetheClient(flags.coordinator);
+      const c = cliClient(flags.coordinator);
       try {
         const op = await c.submitJob({ requestId: flags.requestId ?? randomUUID(), method: methodEnum(flags.method) as 'UNLEARNING_METHOD_SSD', model: flags.model, forget, parameters: jsonToStruct(flags.param) });
         const name = op.name.replace(/^operations\//, '');
@@ -119,7 +119,7 @@ export function jobCommand(): Command {
       .option('--json', 'print as JSON')
       .option(...COORDINATOR_OPTION)
       .action(async (name: string, flags: { json?: boolean; coordinator: string }) => {
-        const c = new LetheClient(flags.coordinator);
+        const c = cliClient(flags.coordinator);
         try {
           const j = await c.getJob(name);
           if (flags.json === true) process.stdout.write(`${JSON.stringify(j)}\n`);
@@ -136,7 +136,7 @@ export function jobCommand(): Command {
       .option('--json', 'print as JSON')
       .option(...COORDINATOR_OPTION)
       .action(async (flags: { state?: string; json?: boolean; coordinator: string }) => {
-        const c = new LetheClient(flags.coordinator);
+        const c = cliClient(flags.coordinator);
         try {
           const jobs = (await allJobs(c)).filter((j) => flags.state === undefined || stateOf(j) === flags.state.toUpperCase());
           if (flags.json === true) {
@@ -157,7 +157,7 @@ export function jobCommand(): Command {
       .argument('<name>', 'jobs/<id>')
       .option(...COORDINATOR_OPTION)
       .action(async (name: string, flags: { coordinator: string }) => {
-        const c = new LetheClient(flags.coordinator);
+        const c = cliClient(flags.coordinator);
         try {
           const j = await c.cancelJob(name);
           process.stdout.write(`${j.name}: ${stateOf(j)}\n`);
@@ -172,7 +172,7 @@ export function jobCommand(): Command {
       .option('--json', 'print as JSON')
       .option(...COORDINATOR_OPTION)
       .action(async (flags: { json?: boolean; coordinator: string }) => {
-        const c = new LetheClient(flags.coordinator);
+        const c = cliClient(flags.coordinator);
         try {
           const rows: ReportRow[] = (await allJobs(c))
             .filter((j) => stateOf(j) === 'SUCCEEDED' && j.metrics !== null)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { Supervisor } from './supervisor.js';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import { freePort, startEtcdServer, startNatsServer } from '../../../shared/src/
 import { startCoordinatorProcess } from '../main.js';
 import { addressFile, clearAddress, writeAddress } from './address.js';
 import { LetheClient } from '../client/lethe-client.js';
+import { LocalSecurity } from '../../../shared/src/security/local-security.js';
+import { localCredentialsFile } from './cli-common.js';
 
 /** Flags every server command shares; they override the environment and the config file. */
 export interface ServerFlags {
@@ -127,13 +129,23 @@ export function upCommand(): Command {
       const nats = await startNatsServer({ storeDir: join(dir, 'nats') });
       const port = await freePort();
       const self = selfCommand();
-      const env = { ...process.env, LETHE_ETCD_ENDPOINTS: etcd.endpoint, LETHE_NATS_SERVERS: nats.endpoint, LETHE_ARTIFACTS_DIR: join(dir, 'artifacts'), LETHE_LOG_LEVEL: flags.logLevel };
+      // Secure by default: a local CA (kept in the data dir), TLS, a certificate per worker, an admin token.
+      const insecure = process.env['LETHE_INSECURE'] === 'true';
+      const security = await LocalSecurity.create(join(dir, 'security'));
+      const admin = await security.mint('admin', ['admin']);
+      const env = { ...process.env, LETHE_ETCD_ENDPOINTS: etcd.endpoint, LETHE_NATS_SERVERS: nats.endpoint, LETHE_ARTIFACTS_DIR: join(dir, 'artifacts'), LETHE_LOG_LEVEL: flags.logLevel, LETHE_AUTH_TOKENS_FILE: security.tokensFile };
       const supervisor = new Supervisor({ command: self.command, baseArgs: self.args, env, logger, report: (line) => process.stdout.write(`lethe up: ${line}\n`) });
       const address = `127.0.0.1:${port}`;
-      supervisor.start('coordinator', ['coordinator', '--listen', address]);
-      for (let i = 0; i < Number(flags.workers); i++) supervisor.start(`worker-${i}`, ['worker', '--coordinator', address, '--slots', flags.slots, '--id', `worker-${i}`]);
+      const tls = (c: { certFile: string; keyFile: string }): string[] => (insecure ? [] : ['--ca', security.pki.caFile, '--cert', c.certFile, '--key', c.keyFile]);
+      supervisor.start('coordinator', [...tls(security.serverCert), 'coordinator', '--listen', address]);
+      for (let i = 0; i < Number(flags.workers); i++) {
+        const id = `worker-${i}`;
+        // A worker proves its id with its certificate; over plaintext, with a worker token.
+        const identity = insecure ? ['--token-file', (await security.mint(id, ['worker'])).tokenFile] : tls(await security.workerCert(id));
+        supervisor.start(id, [...identity, 'worker', '--coordinator', address, '--slots', flags.slots, '--id', id]);
+      }
       // Wait until the coordinator answers.
-      const client = new LetheClient(address, 2000);
+      const client = new LetheClient(address, { transport: insecure ? { insecure: true } : { tls: { caFile: security.pki.caFile } }, token: admin.token }, 2000);
       for (let i = 0; i < 100; i++) {
         try {
           await client.listWorkers();
@@ -145,8 +157,9 @@ export function upCommand(): Command {
       client.close();
       // The client verbs (lethe delete, lethe run ..., lethe job ...) find this cluster without flags.
       writeAddress(address);
+      writeFileSync(localCredentialsFile(), `${JSON.stringify({ caFile: security.pki.caFile, tokenFile: admin.tokenFile })}\n`, { mode: 0o600 });
       process.stdout.write(
-        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}  (written to ${addressFile()}: client verbs use it)`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
+        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}  (written to ${addressFile()}: client verbs use it)`, `  credentials  CA ${security.pki.caFile}, admin token ${admin.tokenFile} (in ${localCredentialsFile()})${insecure ? '; PLAINTEXT (--insecure)' : ''}`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
       );
       await untilSignal(logger, async () => {
         // Always stop everything: the servers too, even when stopping a child fails.

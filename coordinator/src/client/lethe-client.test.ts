@@ -5,6 +5,7 @@ import { LetheError } from '../../../shared/src/errors/errors.js';
 import { startInProcessCoordinator, type InProcessCoordinator } from '../../../test/support/in-process.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { LetheClient } from './lethe-client.js';
+import { testSecurity } from '../../../shared/src/testing/test-security.js';
 
 describe('LetheClient.deleteWithRetries (the typed client for services)', () => {
   const started: InProcessCoordinator[] = [];
@@ -19,7 +20,7 @@ describe('LetheClient.deleteWithRetries (the typed client for services)', () => 
     await first.client.createRun({ requestId: '', runId: 'r', spec: { dataset: { builtin: 'blobs', samples: 1000, features: 4, classes: 2 }, shards: 1, slices: 1, budget: 1 } });
     await first.dispose();
     // Nothing listens now: the first attempts answer UNAVAILABLE; a coordinator comes back on the same state meanwhile.
-    const client = new LetheClient(`127.0.0.1:${port}`, 2000);
+    const client = new LetheClient(`127.0.0.1:${port}`, (await testSecurity()).admin, 2000);
     const pending = client.deleteWithRetries('runs/r', ['blob-500'], { requestId: 'svc-1', attempts: 30, backoffMs: 100 });
     await new Promise((r) => setTimeout(r, 500));
     started.push(await startInProcessCoordinator(backend.client(), { listen: `127.0.0.1:${port}` }));

@@ -1,5 +1,11 @@
 import type { ReceiptKey__Output } from '../../../shared/src/gen/lethe/v1/ReceiptKey.js';
-import { credentials, Metadata, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, type ClientCredentials } from '../../../shared/src/security/tls.js';
+
+export type { ClientCredentials };
+import type { CreatedToken__Output } from '../../../shared/src/gen/lethe/v1/CreatedToken.js';
+import type { ListTokensResponse__Output } from '../../../shared/src/gen/lethe/v1/ListTokensResponse.js';
+import type { TokenInfo__Output } from '../../../shared/src/gen/lethe/v1/TokenInfo.js';
 import { loadLetheProtos } from '../../../shared/src/adapters/grpc/protos.js';
 import { fromServiceError } from '../../../shared/src/adapters/grpc/status.js';
 import { LetheError } from '../../../shared/src/errors/errors.js';
@@ -27,12 +33,6 @@ import type { ListUnlearningJobsResponse__Output } from '../../../shared/src/gen
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
 
-/** Calls a unary method with a deadline, turning gRPC errors into LetheErrors. */
-function call<T>(invoke: (meta: Metadata, opts: { deadline: number }, cb: Callback<T>) => void, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    invoke(new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null ? reject(fromServiceError(err)) : resolve(res as T)));
-  });
-}
 
 /** A typed, promise-based client of the v1 API (CLI, tests, demo). */
 export class LetheClient {
@@ -43,14 +43,18 @@ export class LetheClient {
   private readonly admin: AdminServiceClient;
   private readonly jobs: UnlearningJobServiceClient;
 
+  private readonly token: string | undefined;
+
   /** `channelOptions` go to every service client; equal options let them share one connection. */
   constructor(
     readonly address: string,
+    creds: ClientCredentials,
     private readonly timeoutMs = 30_000,
     channelOptions: ChannelOptions = {},
   ) {
     const { grpc } = loadLetheProtos();
-    const c = credentials.createInsecure();
+    this.token = creds.token;
+    const c = channelCredentials(creds.transport);
     this.runs = new grpc.lethe.v1.RunService(address, c, channelOptions);
     this.ops = new grpc.google.longrunning.Operations(address, c, channelOptions);
     this.deletions = new grpc.lethe.v1.DeletionService(address, c, channelOptions);
@@ -60,49 +64,49 @@ export class LetheClient {
   }
 
   submitJob(req: SubmitUnlearningJobRequest): Promise<Operation__Output> {
-    return call<Operation__Output>((m, o, cb) => this.jobs.submitUnlearningJob(req, m, o, cb), this.timeoutMs);
+    return this.call<Operation__Output>((m, o, cb) => this.jobs.submitUnlearningJob(req, m, o, cb), this.timeoutMs);
   }
   getJob(name: string): Promise<UnlearningJob__Output> {
-    return call<UnlearningJob__Output>((m, o, cb) => this.jobs.getUnlearningJob({ name }, m, o, cb), this.timeoutMs);
+    return this.call<UnlearningJob__Output>((m, o, cb) => this.jobs.getUnlearningJob({ name }, m, o, cb), this.timeoutMs);
   }
   listJobs(pageSize = 0, pageToken = '', state = 'JOB_STATE_UNSPECIFIED'): Promise<ListUnlearningJobsResponse__Output> {
-    return call<ListUnlearningJobsResponse__Output>((m, o, cb) => this.jobs.listUnlearningJobs({ pageSize, pageToken, state: state as 'JOB_STATE_UNSPECIFIED' }, m, o, cb), this.timeoutMs);
+    return this.call<ListUnlearningJobsResponse__Output>((m, o, cb) => this.jobs.listUnlearningJobs({ pageSize, pageToken, state: state as 'JOB_STATE_UNSPECIFIED' }, m, o, cb), this.timeoutMs);
   }
   cancelJob(name: string): Promise<UnlearningJob__Output> {
-    return call<UnlearningJob__Output>((m, o, cb) => this.jobs.cancelUnlearningJob({ name }, m, o, cb), this.timeoutMs);
+    return this.call<UnlearningJob__Output>((m, o, cb) => this.jobs.cancelUnlearningJob({ name }, m, o, cb), this.timeoutMs);
   }
 
   createRun(req: CreateRunRequest): Promise<Operation__Output> {
-    return call<Operation__Output>((m, o, cb) => this.runs.createRun(req, m, o, cb), this.timeoutMs);
+    return this.call<Operation__Output>((m, o, cb) => this.runs.createRun(req, m, o, cb), this.timeoutMs);
   }
   deleteRun(name: string): Promise<unknown> {
-    return call<unknown>((m, o, cb) => this.runs.deleteRun({ name }, m, o, cb), this.timeoutMs);
+    return this.call<unknown>((m, o, cb) => this.runs.deleteRun({ name }, m, o, cb), this.timeoutMs);
   }
   /** The public key that signs receipts (verify them offline with verifyReceipt). */
   getReceiptKey(): Promise<ReceiptKey__Output> {
-    return call<ReceiptKey__Output>((m, o, cb) => this.deletions.getReceiptKey({}, m, o, cb), this.timeoutMs);
+    return this.call<ReceiptKey__Output>((m, o, cb) => this.deletions.getReceiptKey({}, m, o, cb), this.timeoutMs);
   }
 
   /** Cancels a run's training (`operations/runs/R`) or an approximate job (`operations/jobs/J`). */
   cancelOperation(name: string): Promise<unknown> {
-    return call<unknown>((m, o, cb) => this.ops.cancelOperation({ name }, m, o, cb), this.timeoutMs);
+    return this.call<unknown>((m, o, cb) => this.ops.cancelOperation({ name }, m, o, cb), this.timeoutMs);
   }
 
   getOperation(name: string): Promise<Operation__Output> {
-    return call<Operation__Output>((m, o, cb) => this.ops.getOperation({ name }, m, o, cb), this.timeoutMs);
+    return this.call<Operation__Output>((m, o, cb) => this.ops.getOperation({ name }, m, o, cb), this.timeoutMs);
   }
   /** `minRevision`: wait (up to this client's timeout) until the replica has applied it, e.g. a receipt's revision. */
   getRun(name: string, minRevision = '0'): Promise<Run__Output> {
-    return call<Run__Output>((m, o, cb) => this.runs.getRun({ name, minRevision }, m, o, cb), this.timeoutMs);
+    return this.call<Run__Output>((m, o, cb) => this.runs.getRun({ name, minRevision }, m, o, cb), this.timeoutMs);
   }
   listRuns(pageSize = 0, pageToken = ''): Promise<ListRunsResponse__Output> {
-    return call<ListRunsResponse__Output>((m, o, cb) => this.runs.listRuns({ pageSize, pageToken }, m, o, cb), this.timeoutMs);
+    return this.call<ListRunsResponse__Output>((m, o, cb) => this.runs.listRuns({ pageSize, pageToken }, m, o, cb), this.timeoutMs);
   }
   listDeletions(run: string, pageSize = 0, pageToken = ''): Promise<ListDeletionsResponse__Output> {
-    return call<ListDeletionsResponse__Output>((m, o, cb) => this.deletions.listDeletions({ run, pageSize, pageToken }, m, o, cb), this.timeoutMs);
+    return this.call<ListDeletionsResponse__Output>((m, o, cb) => this.deletions.listDeletions({ run, pageSize, pageToken }, m, o, cb), this.timeoutMs);
   }
   deleteSamples(requestId: string, run: string, sampleIds: string[]): Promise<DeletionReceipt__Output> {
-    return call<DeletionReceipt__Output>((m, o, cb) => this.deletions.deleteSamples({ requestId, run, sampleIds }, m, o, cb), this.timeoutMs);
+    return this.call<DeletionReceipt__Output>((m, o, cb) => this.deletions.deleteSamples({ requestId, run, sampleIds }, m, o, cb), this.timeoutMs);
   }
 
   /**
@@ -126,23 +130,23 @@ export class LetheClient {
     }
   }
   getDeletion(name: string): Promise<Deletion__Output> {
-    return call<Deletion__Output>((m, o, cb) => this.deletions.getDeletion({ name }, m, o, cb), this.timeoutMs);
+    return this.call<Deletion__Output>((m, o, cb) => this.deletions.getDeletion({ name }, m, o, cb), this.timeoutMs);
   }
   /** `maxStalenessMs` > 0 accepts a view confirmed that long ago; 0 (default) confirms it with a quorum read. */
   whereIs(run: string, sampleId: string, maxStalenessMs = 0): Promise<SampleLocation__Output> {
-    return call<SampleLocation__Output>((m, o, cb) => this.deletions.whereIs({ run, sampleId, maxStalenessMs }, m, o, cb), this.timeoutMs);
+    return this.call<SampleLocation__Output>((m, o, cb) => this.deletions.whereIs({ run, sampleId, maxStalenessMs }, m, o, cb), this.timeoutMs);
   }
   predict(run: string, shape: number[], values: Float32Array | number[], minRevision = '0'): Promise<PredictResponse__Output> {
-    return call<PredictResponse__Output>((m, o, cb) => this.inference.predict({ run, inputs: { shape, values: Array.from(values) }, minRevision }, m, o, cb), this.timeoutMs);
+    return this.call<PredictResponse__Output>((m, o, cb) => this.inference.predict({ run, inputs: { shape, values: Array.from(values) }, minRevision }, m, o, cb), this.timeoutMs);
   }
   listWorkers(): Promise<ListWorkersResponse__Output> {
-    return call<ListWorkersResponse__Output>((m, o, cb) => this.admin.listWorkers({}, m, o, cb), this.timeoutMs);
+    return this.call<ListWorkersResponse__Output>((m, o, cb) => this.admin.listWorkers({}, m, o, cb), this.timeoutMs);
   }
   drainWorker(name: string): Promise<WorkerInfo__Output> {
-    return call<WorkerInfo__Output>((m, o, cb) => this.admin.drainWorker({ name }, m, o, cb), this.timeoutMs);
+    return this.call<WorkerInfo__Output>((m, o, cb) => this.admin.drainWorker({ name }, m, o, cb), this.timeoutMs);
   }
   undrainWorker(name: string): Promise<WorkerInfo__Output> {
-    return call<WorkerInfo__Output>((m, o, cb) => this.admin.undrainWorker({ name }, m, o, cb), this.timeoutMs);
+    return this.call<WorkerInfo__Output>((m, o, cb) => this.admin.undrainWorker({ name }, m, o, cb), this.timeoutMs);
   }
 
   /** Polls the operation until done (or the timeout). */
@@ -155,6 +159,25 @@ export class LetheClient {
       if (Date.now() > deadline) throw new Error(`operation ${name} not done after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  createToken(subject: string, roles: string[], ttlSeconds = 0): Promise<CreatedToken__Output> {
+    return this.call<CreatedToken__Output>((m, o, cb) => this.admin.createToken({ subject, roles, ttlSeconds }, m, o, cb), this.timeoutMs);
+  }
+  listTokens(): Promise<ListTokensResponse__Output> {
+    return this.call<ListTokensResponse__Output>((m, o, cb) => this.admin.listTokens({}, m, o, cb), this.timeoutMs);
+  }
+  revokeToken(name: string): Promise<TokenInfo__Output> {
+    return this.call<TokenInfo__Output>((m, o, cb) => this.admin.revokeToken({ name }, m, o, cb), this.timeoutMs);
+  }
+
+  /** Calls a unary method with a deadline and this client's token, turning gRPC errors into LetheErrors. */
+  private call<T>(invoke: (meta: Metadata, opts: { deadline: number }, cb: Callback<T>) => void, timeoutMs: number): Promise<T> {
+    const meta = new Metadata();
+    if (this.token !== undefined) meta.set('authorization', `Bearer ${this.token}`);
+    return new Promise((resolve, reject) => {
+      invoke(meta, { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null ? reject(fromServiceError(err)) : resolve(res as T)));
+    });
   }
 
   close(): void {

@@ -17,6 +17,7 @@ import { placeSample } from '../../../shared/src/domain/placement.js';
 import type { StateStore } from '../../../shared/src/ports/state-store.js';
 import type { RunSpec } from '../../../shared/src/gen/lethe/v1/RunSpec.js';
 import { eventually } from '../../../test/support/eventually.js';
+import { testSecurity } from '../../../shared/src/testing/test-security.js';
 
 /** The status code a call ends with ('OK' when it succeeds), and its message. */
 async function outcome(p: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -50,7 +51,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     execFileSync('mkfifo', [join(dir, 'pipe.csv')]);
     const backend = new InMemoryStateBackend();
     store = backend.client();
-    coordinator = await Coordinator.start({
+    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server,
       store: backend.client(),
       events: new InMemoryEventBus(),
       artifacts: new FsArtifactStore(join(dir, 'artifacts')),
@@ -60,7 +61,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
       backend: 'cpu',
     });
     await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, 10_000);
+    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 10_000);
     await client.createRun({ requestId: 'create-edges', runId: 'edges', spec: spec() });
   });
   afterAll(async () => {
@@ -81,7 +82,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
   it('answers 100,000-character strings at once with a short INVALID_ARGUMENT, without stalling the shared connection', async () => {
     // A strict client (grpc C-core accepts 8 KiB of metadata): an echoed 100 kB string in the status trailer
     // would reset its stream. All calls share one connection.
-    const strict = new LetheClient(coordinator.address, 5_000, { 'grpc.max_metadata_size': 8192 });
+    const strict = new LetheClient(coordinator.address, (await testSecurity()).admin, 5_000, { 'grpc.max_metadata_size': 8192 });
     const huge = 'x'.repeat(100_000);
     try {
       const results = await Promise.all([
@@ -178,7 +179,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
 
   it('GetRun waits for min_revision up to the call deadline', async () => {
     const now = Number((await client.getRun('runs/edges')).revision);
-    const short = new LetheClient(coordinator.address, 300);
+    const short = new LetheClient(coordinator.address, (await testSecurity()).admin, 300);
     try {
       expect((await outcome(short.getRun('runs/edges', String(now + 1000)))).code).toBe('DEADLINE_EXCEEDED');
     } finally {

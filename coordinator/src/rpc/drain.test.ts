@@ -13,6 +13,7 @@ import { LetheError } from '../../../shared/src/errors/errors.js';
 import { put } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { ScriptedWorker } from '../../../test/support/scripted-worker.js';
+import { testSecurity } from '../../../shared/src/testing/test-security.js';
 
 const PREFIX = '/drain/';
 const oneStage = { dataset: { builtin: 'blobs', samples: 200, features: 4, classes: 2 }, shards: 1, slices: 1, budget: 1 };
@@ -25,14 +26,14 @@ describe('drain is stored in etcd: it outlives reconnects and coordinator restar
   const workers: ScriptedWorker[] = [];
 
   async function coordinator(): Promise<{ c: Coordinator; client: LetheClient }> {
-    const c = await Coordinator.start({ store: backend.client(), events: new InMemoryEventBus(), artifacts, logger: createLogger({ service: 'test', level: 'silent' }), listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu' });
+    const c = await Coordinator.start({ ...(await testSecurity()).local.server, store: backend.client(), events: new InMemoryEventBus(), artifacts, logger: createLogger({ service: 'test', level: 'silent' }), listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu' });
     started.push(c);
     await eventually('leader', 15_000, () => Promise.resolve(c.isLeader));
-    return { c, client: new LetheClient(c.address, 10_000) };
+    return { c, client: new LetheClient(c.address, (await testSecurity()).admin, 10_000) };
   }
   async function attach(c: Coordinator, client: LetheClient, id: string): Promise<ScriptedWorker> {
     await put(backend.client(), new Keys(PREFIX).worker(id), JSON.stringify({ id, backend: 'cpu', gpu: '', slots: 1, version: 'test', attachedAt: new Date().toISOString() }));
-    const w = new ScriptedWorker(c.address, id, artifacts);
+    const w = new ScriptedWorker(c.address, id, artifacts, {}, await (await testSecurity()).worker(id));
     workers.push(w);
     await eventually(`${id} attached`, 5_000, async () => (await client.listWorkers()).workers.some((x) => x.name === `workers/${id}` && x.state !== 'WORKER_STATE_LOST'));
     return w;

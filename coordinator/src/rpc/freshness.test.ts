@@ -11,6 +11,7 @@ import { createLogger } from '../../../shared/src/log/logger.js';
 import { makeBlobs } from '../../../shared/src/ml/data/synthetic.js';
 import type { StateStore, WatchEvent, WatchOptions } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
+import { testSecurity } from '../../../shared/src/testing/test-security.js';
 
 const WATCH_LAG_MS = 800;
 
@@ -38,13 +39,13 @@ describe('freshness: a follower whose mirror lags never serves a stale view unle
 
   beforeAll(async () => {
     const common = { events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'a')), logger: createLogger({ service: 'test', level: 'silent' }), listen: '127.0.0.1:0', backend: 'cpu' as const };
-    const a = await Coordinator.start({ ...common, store: backend.client(), id: 'a' });
+    const a = await Coordinator.start({ ...(await testSecurity()).local.server, ...common, store: backend.client(), id: 'a' });
     started.push(a);
     await eventually('a leads', 10_000, () => Promise.resolve(a.isLeader));
-    const b = await Coordinator.start({ ...common, store: lagging(backend.client()), id: 'b' });
+    const b = await Coordinator.start({ ...(await testSecurity()).local.server, ...common, store: lagging(backend.client()), id: 'b' });
     started.push(b);
-    leader = new LetheClient(a.address, 10_000);
-    follower = new LetheClient(b.address, 10_000);
+    leader = new LetheClient(a.address, (await testSecurity()).admin, 10_000);
+    follower = new LetheClient(b.address, (await testSecurity()).admin, 10_000);
     await leader.createRun({ requestId: '', runId: 'fresh', spec: { dataset: { builtin: 'blobs', samples: 300, features: 4, classes: 2 }, shards: 2, slices: 2, budget: 2 } });
     await eventually('the follower knows the run', 10_000, async () => (await follower.getRun('runs/fresh')).name === 'runs/fresh');
   });

@@ -38,6 +38,9 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { MAX_BATCH_CAPACITY, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 import type { ReceiptSigner } from '../security/receipt-signer.js';
 import { auditPut } from '../audit/audit-log.js';
+import type { Callers } from '../security/auth-interceptor.js';
+import { mayAttachAs } from '../../../shared/src/domain/roles.js';
+import { tokenAdminHandlers } from './token-handlers.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
@@ -65,7 +68,20 @@ export interface HandlerDeps {
   readonly coordinatorId: string;
   /** Signs every receipt the API returns. */
   readonly receipts: ReceiptSigner;
+  /** Who made each call (the auth interceptor fills it in). */
+  readonly callers: Callers;
 }
+
+/** Refusals caused by the request or the caller, logged at info; anything else is a fault. */
+const CALLER_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.INVALID_ARGUMENT,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.ALREADY_EXISTS,
+  ErrorCode.NOT_LEADER,
+  ErrorCode.FAILED_PRECONDITION,
+  ErrorCode.PERMISSION_DENIED,
+  ErrorCode.RESOURCE_EXHAUSTED,
+]);
 
 /** Wraps an async handler: typed errors become gRPC statuses, caller errors log at info, faults at error. */
 function unary<Req, Res>(deps: HandlerDeps, rpc: string, f: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
@@ -78,7 +94,7 @@ function unary<Req, Res>(deps: HandlerDeps, rpc: string, f: (req: Req, call: Ser
       (res) => callback(null, res),
       (e: unknown) => {
         const err = toLetheError(e);
-        const caller = err.code === ErrorCode.INVALID_ARGUMENT || err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.ALREADY_EXISTS || err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.FAILED_PRECONDITION;
+        const caller = CALLER_ERRORS.has(err.code);
         if (caller) log.info({ code: err.code, message: err.message }, 'request refused');
         else log.error({ err }, 'request failed');
         callback(toServiceError(err));
@@ -393,6 +409,7 @@ function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
 
 export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
   return {
+    ...tokenAdminHandlers(deps, (rpc, f) => unary(deps, rpc, f), () => requireLeader(deps)),
     ListWorkers: unary(deps, 'ListWorkers', () => {
       const registered = deps.mirror.keys(deps.views.keys.workers()).map((k) => decodeURIComponent(k.slice(deps.views.keys.workers().length)));
       const ids = [...new Set([...registered, ...deps.hub.all().map((w) => w.id)])].sort();
@@ -484,6 +501,17 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               await requireLeader(deps);
               const h = msg.hello;
               requireWorkerId(h.workerId);
+              // A worker is who its credential says: the certificate's CN or the worker token's subject.
+              const caller = deps.callers.of(call);
+              if (!mayAttachAs(caller.name, h.workerId)) {
+                throw new LetheError(ErrorCode.PERMISSION_DENIED, `this credential belongs to worker '${caller.name}'; it cannot attach as '${h.workerId}'`);
+              }
+              // One identity holds one stream: a second attach while the first still heartbeats is refused (a
+              // stream silent for three heartbeats is stale, e.g. a reconnect after a network cut, and is replaced).
+              const current = deps.hub.get(h.workerId);
+              if (current !== undefined && Date.now() - current.lastHeartbeat.getTime() < 3 * deps.heartbeatMs) {
+                throw new LetheError(ErrorCode.ALREADY_EXISTS, `worker '${h.workerId}' is already attached on another stream`);
+              }
               if (h.slots <= 0 || h.slots > 1024) throw invalidArgument(`hello.slots must be in [1, 1024], got ${h.slots}`, { field: 'slots' });
               if (h.batchCapacity < 0 || h.batchCapacity > MAX_BATCH_CAPACITY) {
                 throw invalidArgument(`hello.batch_capacity must be in [0, ${MAX_BATCH_CAPACITY}], got ${h.batchCapacity}`, { field: 'batch_capacity' });

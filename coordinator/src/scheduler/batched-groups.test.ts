@@ -8,6 +8,7 @@ import { deletedBy } from '../../../shared/src/domain/sample-digest.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { ScriptedWorker } from '../../../test/support/scripted-worker.js';
 import type { TaskAssignment__Output } from '../../../shared/src/gen/lethe/v1/TaskAssignment.js';
+import { testSecurity } from '../../../shared/src/testing/test-security.js';
 
 const PREFIX = '/groups/';
 /** Six shards of one ordering: six stage-1 tasks are ready at once. */
@@ -93,7 +94,7 @@ describe('batched groups: the coordinator sends a worker groups of compatible st
   });
 
   it('refuses a hello with a batch capacity out of range', async () => {
-    const w = new ScriptedWorker(cluster.coordinator.address, 'w-greedy', cluster.artifacts, { batchCapacity: 100_000 });
+    const w = new ScriptedWorker(cluster.coordinator.address, 'w-greedy', cluster.artifacts, { batchCapacity: 100_000 }, await (await testSecurity()).worker('w-greedy'));
     await new Promise((r) => setTimeout(r, 500));
     expect((await client.listWorkers()).workers.some((x) => x.name === 'workers/w-greedy' && x.state !== 'WORKER_STATE_LOST')).toBe(false);
     w.close();

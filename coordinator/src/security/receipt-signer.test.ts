@@ -12,6 +12,7 @@ import { startEmbeddedCoordinator, type EmbeddedCoordinator } from '../../../tes
 import { main } from '../cli/program.js';
 import { receiptJson } from '../cli/receipt-commands.js';
 import { loadReceiptSigner } from './receipt-signer.js';
+import { testSecurity } from '../../../shared/src/testing/test-security.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'lethe-receipts-'));
@@ -74,6 +75,6 @@ describe('signed receipts through the API and the CLI', () => {
     expect(await main(['receipt', 'verify', file, '--public-key', pem])).toBe(1);
     // Online: the key fetched from the coordinator.
     writeFileSync(file, receiptJson(receipt));
-    expect(await main(['receipt', 'verify', file, '--coordinator', cluster.coordinator.address])).toBe(0);
+    expect(await main([...(await testSecurity()).adminFlags, 'receipt', 'verify', file, '--coordinator', cluster.coordinator.address])).toBe(0);
   });
 });

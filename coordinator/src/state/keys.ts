@@ -25,6 +25,13 @@ export class Keys {
   receiptKey(): string {
     return `${this.prefix}keys/receipt-signing`;
   }
+  /** Bearer tokens made through the API (their hashes; see security/tokens.ts). */
+  tokens(): string {
+    return `${this.prefix}auth/tokens/`;
+  }
+  token(id: string): string {
+    return `${this.tokens()}${id}`;
+  }
   runs(): string {
     return `${this.prefix}runs/`;
   }

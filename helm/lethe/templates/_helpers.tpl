@@ -108,6 +108,7 @@ spec:
               value: {{ $p.backend | quote }}
             - name: LETHE_WORKER_METRICS_LISTEN
               value: "0.0.0.0:{{ $root.Values.workers.metricsPort }}"
+            {{- include "lethe.tlsEnv" (dict "root" $root "dir" "/etc/lethe/worker-tls") | nindent 12 }}
           ports:
             - {name: metrics, containerPort: {{ $root.Values.workers.metricsPort }}}
           readinessProbe:
@@ -129,12 +130,53 @@ spec:
             capabilities: {drop: [ALL]}
           volumeMounts:
             - {name: tmp, mountPath: /tmp}
+            {{- if not $root.Values.security.insecure }}
+            - {name: tls, mountPath: /etc/lethe/worker-tls, readOnly: true}
+            {{- end }}
       volumes:
         - {name: tmp, emptyDir: {}}
+        {{- if not $root.Values.security.insecure }}
+        - name: tls
+          secret: {secretName: {{ include "lethe.workerTlsSecret" $root | quote }}, defaultMode: 256}
+        {{- end }}
       {{- with $p.nodeSelector }}
       nodeSelector: {{- toYaml . | nindent 8 }}
       {{- end }}
       {{- with $p.tolerations }}
       tolerations: {{- toYaml . | nindent 8 }}
       {{- end }}
+{{- end -}}
+
+{{/* The Secret holding the coordinator's TLS certificate (ca.crt, tls.crt, tls.key). */}}
+{{- define "lethe.coordinatorTlsSecret" -}}
+{{- if .Values.security.tls.coordinatorSecret -}}
+{{ .Values.security.tls.coordinatorSecret }}
+{{- else if .Values.security.certManager.enabled -}}
+{{ include "lethe.fullname" . }}-coordinator-tls
+{{- else if not .Values.security.insecure -}}
+{{ fail "TLS needs certificates: set security.tls.coordinatorSecret and security.tls.workerSecret, or security.certManager.enabled, or (never on an untrusted network) security.insecure" }}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the workers' pool certificate. */}}
+{{- define "lethe.workerTlsSecret" -}}
+{{- if .Values.security.tls.workerSecret -}}
+{{ .Values.security.tls.workerSecret }}
+{{- else if .Values.security.certManager.enabled -}}
+{{ include "lethe.fullname" . }}-worker-tls
+{{- else if not .Values.security.insecure -}}
+{{ fail "TLS needs certificates: set security.tls.coordinatorSecret and security.tls.workerSecret, or security.certManager.enabled, or (never on an untrusted network) security.insecure" }}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment and mounts of TLS: `dir` is where the Secret is mounted. */}}
+{{- define "lethe.tlsEnv" -}}
+{{- if .root.Values.security.insecure }}
+- name: LETHE_INSECURE
+  value: "true"
+{{- else }}
+- {name: LETHE_TLS_CA_FILE, value: {{ printf "%s/ca.crt" .dir | quote }}}
+- {name: LETHE_TLS_CERT_FILE, value: {{ printf "%s/tls.crt" .dir | quote }}}
+- {name: LETHE_TLS_KEY_FILE, value: {{ printf "%s/tls.key" .dir | quote }}}
+{{- end }}
 {{- end -}}

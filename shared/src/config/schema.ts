@@ -7,6 +7,9 @@ export const DEFAULT_BATCH_CAPACITY = 16;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A file path, or empty for none. */
+const pathField = z.string().max(4096).default('');
+
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 
 /** The one configuration schema of every Lethe process, with its defaults. */
@@ -33,6 +36,11 @@ export const ConfigSchema = z
         revisionWaitMs: z.coerce.number().int().positive().default(5000),
         /** host:port of the Prometheus endpoint (GET /metrics); empty: none. The chart sets 0.0.0.0:9464. */
         metricsListen: z.union([hostPort, z.literal('')]).default(''),
+        /**
+         * host:port of a plaintext listener serving only grpc.health.v1 (no data): Kubernetes' gRPC probes cannot
+         * speak TLS. Empty: none. The chart sets 0.0.0.0:50052.
+         */
+        healthListen: z.union([hostPort, z.literal('')]).default(''),
         /** PEM (PKCS#8) Ed25519 key that signs deletion receipts; empty: one key kept in etcd (local clusters). */
         receiptKeyFile: z.string().max(4096).default(''),
       })
@@ -65,6 +73,32 @@ export const ConfigSchema = z
         maxAttempts: z.coerce.number().int().min(1).max(100).default(3),
         /** A running job whose worker has been silent this long is taken over by the next delivery. */
         takeoverMs: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * TLS of the API and the worker protocol. The coordinator needs all three files (its certificate is the server's;
+     * the CA signs the client certificates it accepts); a worker's certificate is its identity (CN = worker id,
+     * O = worker); a CLI needs the CA only. Required unless `insecure`.
+     */
+    tls: z
+      .object({ caFile: pathField, certFile: pathField, keyFile: pathField })
+      .strict()
+      .prefault({}),
+    /** Plaintext gRPC, no TLS: only when asked for (--insecure), and it logs a warning. */
+    insecure: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+    auth: z
+      .object({
+        /** The bearer token this process presents (a CLI; a worker without a client certificate). */
+        tokenFile: pathField,
+        /** Coordinator: bootstrap tokens, JSON lines of hashed token records (`lethe token mint` writes them). */
+        tokensFile: pathField,
+        /** Coordinator: a JWKS file whose keys sign accepted JWTs; empty: JWTs are refused. */
+        jwksFile: pathField,
+        jwtIssuer: z.string().max(1024).default(''),
+        jwtAudience: z.string().max(1024).default(''),
+        /** The JWT claim listing the caller's roles. */
+        jwtRolesClaim: z.string().min(1).max(128).default('roles'),
       })
       .strict()
       .prefault({}),

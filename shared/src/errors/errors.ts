@@ -17,6 +17,10 @@ export const ErrorCode = {
   RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',
   UNIMPLEMENTED: 'UNIMPLEMENTED',
   INTERNAL: 'INTERNAL',
+  /** No credential, or one that does not verify. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** A verified caller without the role the call needs. */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

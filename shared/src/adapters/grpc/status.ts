@@ -10,13 +10,16 @@ export const GRPC_STATUS_BY_CODE: Readonly<Record<ErrorCode, status>> = {
   REVISION_CONFLICT: status.ABORTED,
   ILLEGAL_STATE: status.FAILED_PRECONDITION,
   LEASE_LOST: status.ABORTED,
-  NOT_LEADER: status.UNAVAILABLE,
+  // UNAVAILABLE first: a status without Lethe's code (a transport failure) reads back as UNAVAILABLE.
   UNAVAILABLE: status.UNAVAILABLE,
+  NOT_LEADER: status.UNAVAILABLE,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   CANCELLED: status.CANCELLED,
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
   UNIMPLEMENTED: status.UNIMPLEMENTED,
   INTERNAL: status.INTERNAL,
+  UNAUTHENTICATED: status.UNAUTHENTICATED,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
 };
 
 /** Reverse direction, for clients: several Lethe codes share a status, so the first listed wins. */

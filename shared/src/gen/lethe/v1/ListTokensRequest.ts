@@ -1,0 +1,8 @@
+// Original file: lethe/v1/admin.proto
+
+
+export interface ListTokensRequest {
+}
+
+export interface ListTokensRequest__Output {
+}
