@@ -23,6 +23,7 @@ import { RunService } from './runs/run-service.js';
 import { loadReceiptSigner } from './security/receipt-signer.js';
 import { Authenticator, type JwtOptions } from './security/authenticator.js';
 import { authInterceptor, Callers } from './security/auth-interceptor.js';
+import { DEFAULT_DELETION_LIMITS, DeletionRateLimiter, type DeletionLimits } from './security/rate-limiter.js';
 import { TokenRecordSchema } from '../../shared/src/security/tokens.js';
 import { serverCredentials, type Transport } from '../../shared/src/security/tls.js';
 import { AuditChainer } from './audit/audit-log.js';
@@ -81,6 +82,10 @@ export interface CoordinatorOptions {
   readonly receiptKeyFile?: string;
   /** TLS (the server certificate, and the CA that signs workers' and callers' client certificates), or plaintext. */
   readonly transport: Transport;
+  /** Directories file datasets may come from; absent or empty: file datasets are refused. */
+  readonly dataRoots?: readonly string[];
+  /** Per-caller limits on DeleteSamples. @default DEFAULT_DELETION_LIMITS */
+  readonly deletionLimits?: DeletionLimits;
   /** host:port of a plaintext health-only listener (Kubernetes probes); absent or empty: none. */
   readonly healthListen?: string;
   /** How callers authenticate besides client certificates: bootstrap tokens file, JWTs. */
@@ -153,7 +158,7 @@ export class Coordinator {
       ...(o.now === undefined ? {} : { now: o.now }),
       onStageResult: (outcome, seconds, samplePasses) => stageMetrics.onStageResult?.(outcome, seconds, samplePasses),
     });
-    const runs = new RunService({ views, writer, logger, onCreated: () => scheduler.wake() });
+    const runs = new RunService({ views, writer, logger, dataRoots: o.dataRoots ?? [], onCreated: () => scheduler.wake() });
     const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
         scheduler.cancel(cancels);
         scheduler.wake();
@@ -185,8 +190,9 @@ export class Coordinator {
     };
     const deps: HandlerDeps = {
       callers,
+      deletionLimiter: new DeletionRateLimiter(o.deletionLimits ?? DEFAULT_DELETION_LIMITS),
       receipts,
-      runDeletion: (run) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c) }, run),
+      runDeletion: (run, by) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c) }, run, by),
       metrics,
       jobs,
       store: o.store,

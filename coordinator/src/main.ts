@@ -27,6 +27,8 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     receiptKeyFile: config.coordinator.receiptKeyFile,
     transport: transportOf(config, 'server'),
     healthListen: config.coordinator.healthListen,
+    deletionLimits: config.coordinator.deletionLimits,
+    dataRoots: config.dataRoots,
     auth: {
       ...(config.auth.tokensFile === '' ? {} : { tokensFile: config.auth.tokensFile }),
       ...(config.auth.jwksFile === '' ? {} : { jwt: { jwksFile: config.auth.jwksFile, issuer: config.auth.jwtIssuer, audience: config.auth.jwtAudience, rolesClaim: config.auth.jwtRolesClaim } }),

@@ -26,6 +26,8 @@ import type { SubmitUnlearningJobRequest } from '../../shared/src/gen/lethe/v1/S
 import { eventually } from '../support/eventually.js';
 import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
+import { readAuditLog } from '../../coordinator/src/audit/audit-log.js';
+import { Keys } from '../../coordinator/src/state/keys.js';
 import { testSecurity } from '../../shared/src/testing/test-security.js';
 
 const PREFIX = '/jobs-test/';
@@ -184,6 +186,13 @@ describe.each([
     expect(['JOB_STATE_CANCELLING', 'JOB_STATE_CANCELLED']).toContain(cancel.state);
     await eventually('cancelled', 10_000, async () => (await stateOf(name)) === 'JOB_STATE_CANCELLED');
     await eventually('slot free', 5_000, () => Promise.resolve(agents[0]?.runningJobs === 0));
+    // Submit and cancel are in the audit log, with the caller that did them.
+    const audited = await eventually('job actions chained', 5_000, async () => {
+      const { records } = await readAuditLog(backend.client(), new Keys(PREFIX));
+      const mine = records.filter((r) => r.subject === name);
+      return mine.length === 2 ? mine : undefined;
+    });
+    expect(audited.map((r) => [r.action, r.details['by']])).toEqual([['job.submit', 'test-admin'], ['job.cancel', 'test-admin']]);
   });
 
   it('runs jobs in parallel across workers, and hands a job back when stage retraining needs its slot', async () => {

@@ -36,7 +36,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     coordinators: options.coordinators,
     store,
     prefix: config.etcd.prefix,
-    executor: new TaskExecutor({ artifacts: artifacts.store, trainer }),
+    executor: new TaskExecutor({ artifacts: artifacts.store, trainer, dataRoots: config.dataRoots }),
     backend: backend.name,
     slots: config.worker.slots,
     batchCapacity: config.worker.batchCapacity,

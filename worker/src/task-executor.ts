@@ -2,7 +2,8 @@ import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { deletedBy } from '../../shared/src/domain/sample-digest.js';
 import { stagePrefixKey } from '../../shared/src/domain/impact.js';
 import { deriveSeed } from '../../shared/src/domain/rng.js';
-import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
+import { parseRunSpec, type RunSpec } from '../../shared/src/domain/run-spec.js';
+import { resolveDataUri } from '../../shared/src/ml/data/data-roots.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import { gatherRows, sampleIdsHash } from '../../shared/src/ml/data/dataset.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
@@ -38,15 +39,24 @@ export interface TaskOutput {
 export interface TaskExecutorDeps {
   readonly artifacts: ArtifactStore;
   readonly trainer: Trainer;
+  /** Directories file datasets may come from (checked again here, not only at the coordinator); absent: no check. */
+  readonly dataRoots?: readonly string[];
 }
 
 /** Runs stage and pretraining tasks: loads data and parent artifacts, trains off the event loop, stores artifacts. */
 export class TaskExecutor {
   constructor(private readonly deps: TaskExecutorDeps) {}
 
+  /** A task's run spec, its file dataset (if any) resolved within this worker's data roots. */
+  private runSpec(json: string): RunSpec {
+    const spec = parseRunSpec(JSON.parse(json));
+    if (spec.dataset.uri === undefined || this.deps.dataRoots === undefined) return spec;
+    return { ...spec, dataset: { ...spec.dataset, uri: resolveDataUri(spec.dataset.uri, this.deps.dataRoots) } };
+  }
+
   async pretrain(runSpecJson: string): Promise<TaskOutput> {
     const started = performance.now();
-    const spec = parseRunSpec(JSON.parse(runSpecJson));
+    const spec = this.runSpec(runSpecJson);
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
     const { x, y } = gatherRows(dataset, dataset.split.public);
@@ -142,7 +152,7 @@ export class TaskExecutor {
 
   /** Loads what one stage trains on: the tombstone filter comes before any read of the data. */
   private async prepareStage(t: StageTaskInput, backboneOf: (digest: string) => ReturnType<typeof getBackbone>): Promise<PreparedStage> {
-    const spec = parseRunSpec(JSON.parse(t.runSpecJson));
+    const spec = this.runSpec(t.runSpecJson);
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
     const members = shardMembers(dataset, t.salt, spec.shards, spec.slices)[t.shard] ?? { rows: [], sliceOf: [] };

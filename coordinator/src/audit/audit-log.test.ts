@@ -33,12 +33,14 @@ describe('the audit log, as the coordinator writes it', () => {
     await client.undrainWorker('workers/w-audit');
     await client.cancelOperation('operations/runs/audited');
     await client.deleteRun('runs/audited');
+    const token = await client.createToken('svc-audit', ['reader']);
+    await client.revokeToken(token.token?.name ?? '');
     w.close();
 
     const publicKey = createPublicKey((await client.getReceiptKey()).publicKeyPem);
     const { records, head } = await eventually('every action chained', 5_000, async () => {
       const l = await readAuditLog(store, keys);
-      return l.records.length === 7 && (await store.list(keys.auditPending())).kvs.length === 0 ? l : undefined;
+      return l.records.length === 9 && (await store.list(keys.auditPending())).kvs.length === 0 ? l : undefined;
     });
     expect(records.map((r) => [r.action, r.subject])).toEqual([
       ['run.create', 'runs/audited'],
@@ -48,8 +50,12 @@ describe('the audit log, as the coordinator writes it', () => {
       ['worker.undrain', 'workers/w-audit'],
       ['run.cancel', 'runs/audited'],
       ['run.delete', 'runs/audited'],
+      ['token.create', token.token?.name],
+      ['token.revoke', token.token?.name],
     ]);
-    expect(verifyAuditLog(records, head, publicKey)).toEqual({ ok: true, records: 7 });
+    // Every record names the authenticated caller that acted.
+    expect(records.map((r) => r.details['by'])).toEqual(new Array(9).fill('test-admin'));
+    expect(verifyAuditLog(records, head, publicKey)).toEqual({ ok: true, records: 9 });
 
     // Someone with write access to etcd edits a record: the log no longer verifies.
     const victim = records[1];

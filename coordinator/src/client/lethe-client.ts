@@ -124,7 +124,9 @@ export class LetheClient {
         return await this.deleteSamples(requestId, run, sampleIds);
       } catch (e) {
         if (!(e instanceof LetheError) || !e.retryable || attempt >= attempts) throw e;
-        await new Promise((r) => setTimeout(r, delay));
+        // Over a rate limit, the server says how long to wait (RetryInfo).
+        const hinted = e.details['retryAfterMs'];
+        await new Promise((r) => setTimeout(r, typeof hinted === 'number' ? Math.max(delay, hinted) : delay));
         delay = Math.min(delay * 2, 5000);
       }
     }

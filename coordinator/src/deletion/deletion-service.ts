@@ -188,7 +188,8 @@ function validateIds(ids: readonly unknown[]): string[] {
 export class DeletionService {
   constructor(private readonly deps: DeletionServiceDeps) {}
 
-  async deleteSamples(rawRequestId: unknown, runName: unknown, rawIds: readonly unknown[]): Promise<Receipt> {
+  /** `by`: the authenticated caller, recorded in the audit log. */
+  async deleteSamples(rawRequestId: unknown, runName: unknown, rawIds: readonly unknown[], by = ''): Promise<Receipt> {
     const { views } = this.deps;
     const requestId = requireRequestId(rawRequestId);
     const run = runIdOf(views, runName);
@@ -209,7 +210,7 @@ export class DeletionService {
       const shown = unknown.slice(0, 5).map((id) => quote(id, 64)).join(', ');
       throw invalidArgument(`${unknown.length} sample id(s) are not user data of run '${run}': ${shown}${unknown.length > 5 ? ', ...' : ''}`, { field: 'sample_ids' });
     }
-    return this.apply(run, record, samples, requestId, fingerprint, [...new Set(ids)]);
+    return this.apply(run, record, samples, requestId, fingerprint, [...new Set(ids)], by);
   }
 
   /**
@@ -220,7 +221,7 @@ export class DeletionService {
    * parts cover, never less than it recorded; its retry (same request id) completes it, counting the ids of the
    * earlier parts as already deleted.
    */
-  private async apply(run: string, record: RunRecord, samples: RunSamples, requestId: string, fingerprint: string, ids: readonly string[]): Promise<Receipt> {
+  private async apply(run: string, record: RunRecord, samples: RunSamples, requestId: string, fingerprint: string, ids: readonly string[], by: string): Promise<Receipt> {
     const { views } = this.deps;
     const byShard = new Map<number, { digest: string; slice: number }[]>();
     let alreadyDeleted = 0;
@@ -248,7 +249,7 @@ export class DeletionService {
     let revision = 0;
     for (let k = 0; k < parts.length; k++) {
       const head = k === parts.length - 1;
-      const out = await this.commitPart(run, record, { deletionId, name, requestId, fingerprint, part: k, parts: parts.length, alreadyDeleted: head ? alreadyDeleted : 0 }, parts[k] as PartUnit[], committed.flatMap((c) => c.receipt.shards));
+      const out = await this.commitPart(run, record, { deletionId, name, requestId, fingerprint, part: k, parts: parts.length, alreadyDeleted: head ? alreadyDeleted : 0, by }, parts[k] as PartUnit[], committed.flatMap((c) => c.receipt.shards));
       if ('prior' in out) return out.prior;
       committed.push(out.record);
       revision = out.revision;
@@ -267,7 +268,7 @@ export class DeletionService {
   private async commitPart(
     run: string,
     record: RunRecord,
-    p: { deletionId: string; name: string; requestId: string; fingerprint: string; part: number; parts: number; alreadyDeleted: number },
+    p: { deletionId: string; name: string; requestId: string; fingerprint: string; part: number; parts: number; alreadyDeleted: number; by: string },
     units: readonly PartUnit[],
     committedShards: readonly StoredReceipt['shards'][number][] = [],
   ): Promise<{ record: DeletionRecord; revision: number } | { prior: Receipt }> {
@@ -305,7 +306,7 @@ export class DeletionService {
         // The event is committed with the deletion (the outbox): an outage of the bus can delay it, never lose it.
         const shards = [...committedShards, ...part.receipt.shards].map(({ shard, taintedSlices, newlyTaintedSlices }) => ({ shard, taintedSlices, newlyTaintedSlices }));
         puts.push(outboxPut(views.keys, { subject: `lethe.events.deletion.${run}`, data: { type: 'DeletionAcknowledged', run, deletion: p.name, shards }, msgId: `${run}/${p.deletionId}` }));
-        puts.push(auditPut(views.keys, 'deletion', p.name, { requestId: p.requestId, parts: p.parts, shards: shards.map((s) => s.shard) }));
+        puts.push(auditPut(views.keys, 'deletion', p.name, { requestId: p.requestId, parts: p.parts, shards: shards.map((s) => s.shard), by: p.by }));
       }
       if (head && p.requestId !== '') {
         // A new id must not exist yet; an expired one is replaced only as it was read.

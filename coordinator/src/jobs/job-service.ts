@@ -1,3 +1,4 @@
+import { auditPut } from '../audit/audit-log.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import { deriveSeed } from '../../../shared/src/domain/rng.js';
@@ -45,6 +46,8 @@ export interface SubmitJobInput {
   readonly model: unknown;
   readonly forget: { readonly classLabel?: number; readonly ids?: readonly unknown[] } | null;
   readonly parameters: unknown;
+  /** The authenticated caller, recorded in the audit log. */
+  readonly by?: string;
 }
 
 export interface JobView {
@@ -164,6 +167,7 @@ export class JobService {
     const puts = [
       { key: this.keys.spec(id), value: JSON.stringify(spec) },
       { key: this.keys.status(id), value: JSON.stringify(status) },
+      auditPut(this.deps.views.keys, 'job.submit', `jobs/${id}`, { method: method.name, model, forget: rows.forget.length, by: input.by ?? '' }),
     ];
     if (requestId !== '') {
       const reqKey = this.keys.request(requestId);
@@ -236,7 +240,7 @@ export class JobService {
   }
 
   /** A pending job is cancelled at once; a running one is marked and its worker stops it within a heartbeat. */
-  async cancel(name: unknown): Promise<JobView> {
+  async cancel(name: unknown, by = ''): Promise<JobView> {
     const id = jobIdOf(name);
     for (let attempt = 0; attempt < 10; attempt++) {
       const kv = await this.deps.store.get(this.keys.status(id));
@@ -244,9 +248,9 @@ export class JobService {
       const s = parseJson(JobStatusSchema, kv.value, 'job status');
       if (isTerminal(s.state)) return this.get(`jobs/${id}`);
       const next: JobStatus = s.state === 'PENDING' ? { ...s, state: 'CANCELLED', cancelRequested: true, endTime: new Date().toISOString() } : { ...s, state: 'CANCELLING', cancelRequested: true };
-      const rev = await this.deps.writer.write([{ key: kv.key, target: 'modRevision', op: '==', value: kv.modRevision }], [{ key: kv.key, value: JSON.stringify(next) }]);
+      const rev = await this.deps.writer.write([{ key: kv.key, target: 'modRevision', op: '==', value: kv.modRevision }], [{ key: kv.key, value: JSON.stringify(next) }, auditPut(this.deps.views.keys, 'job.cancel', `jobs/${id}`, { from: s.state, by })]);
       if (rev !== null) {
-        this.deps.logger.info({ job: id, from: s.state }, 'job cancel requested');
+        this.deps.logger.info({ job: id, from: s.state, by }, 'job cancel requested');
         return this.get(`jobs/${id}`);
       }
     }

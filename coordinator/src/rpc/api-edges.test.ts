@@ -30,6 +30,9 @@ async function outcome(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 const PREFIX = '/edges/';
+/** A well-formed dataset file the coordinator could read, but outside its data roots. */
+const OUTSIDE = join(mkdtempSync(join(tmpdir(), 'lethe-outside-')), 'rows.csv');
+writeFileSync(OUTSIDE, `id,label,a\n${Array.from({ length: 300 }, (_, i) => `r${i},${i % 2},${i}`).join('\n')}\n`);
 const blobs = { builtin: 'blobs', samples: 300, features: 4, classes: 2 };
 const spec = (over: Record<string, unknown> = {}): RunSpec => ({ dataset: blobs, shards: 2, slices: 2, budget: 2, ...over });
 
@@ -59,6 +62,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
       listen: '127.0.0.1:0',
       prefix: PREFIX,
       backend: 'cpu',
+      dataRoots: [dir],
     });
     await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
     client = new LetheClient(coordinator.address, (await testSecurity()).admin, 10_000);
@@ -198,6 +202,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     { name: 'a device file as dataset', spec: spec({ dataset: { uri: '/dev/zero' } }), field: 'dataset.uri' },
     { name: 'a FIFO with a csv name', spec: () => spec({ dataset: { uri: join(dir, 'pipe.csv') } }), field: 'dataset.uri' },
     { name: 'a missing file', spec: () => spec({ dataset: { uri: join(dir, 'missing.jsonl') } }), field: 'dataset.uri' },
+    { name: 'a readable file outside the data roots', spec: () => spec({ dataset: { uri: OUTSIDE } }), field: 'dataset.uri' },
     { name: 'no user data left', spec: spec({ dataset: { ...blobs, publicFraction: 0.5, testFraction: 0.5 } }), field: 'dataset.testFraction' },
     { name: 'epochs = 0', spec: spec({ epochs: 0 }), field: 'epochs' },
     { name: 'pretrain_epochs = 0', spec: spec({ pretrainEpochs: 0 }), field: 'pretrainEpochs' },

@@ -39,6 +39,7 @@ import { MAX_BATCH_CAPACITY, type AttachedWorker, type WorkerHub } from '../work
 import type { ReceiptSigner } from '../security/receipt-signer.js';
 import { auditPut } from '../audit/audit-log.js';
 import type { Callers } from '../security/auth-interceptor.js';
+import type { DeletionRateLimiter } from '../security/rate-limiter.js';
 import { mayAttachAs } from '../../../shared/src/domain/roles.js';
 import { tokenAdminHandlers } from './token-handlers.js';
 import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
@@ -48,8 +49,8 @@ import { jobOperation, jobStateOf, jobToProto, methodName, structToJson } from '
 
 export interface HandlerDeps {
   readonly jobs: JobService;
-  /** Deletes a run, its state and artifacts. */
-  readonly runDeletion: (run: string) => Promise<unknown>;
+  /** Deletes a run, its state and artifacts; `by` is the caller, for the audit log. */
+  readonly runDeletion: (run: string, by: string) => Promise<unknown>;
   readonly metrics: CoordinatorMetrics;
   /** For quorum reads that confirm the mirror is current. */
   readonly store: RoStateStore;
@@ -70,6 +71,7 @@ export interface HandlerDeps {
   readonly receipts: ReceiptSigner;
   /** Who made each call (the auth interceptor fills it in). */
   readonly callers: Callers;
+  readonly deletionLimiter: DeletionRateLimiter;
 }
 
 /** Refusals caused by the request or the caller, logged at info; anything else is a fault. */
@@ -249,14 +251,14 @@ function operationOf(deps: HandlerDeps, run: string): Operation {
 
 export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
   return {
-    DeleteRun: unary(deps, 'DeleteRun', async (req) => {
+    DeleteRun: unary(deps, 'DeleteRun', async (req, call) => {
       await requireLeader(deps);
-      await deps.runDeletion(runIdOf(deps.views, req.name, 'name'));
+      await deps.runDeletion(runIdOf(deps.views, req.name, 'name'), deps.callers.of(call).name);
       return {};
     }),
-    CreateRun: unary(deps, 'CreateRun', async (req) => {
+    CreateRun: unary(deps, 'CreateRun', async (req, call) => {
       await requireLeader(deps);
-      const { run } = await deps.runs.createRun(req.requestId, req.runId, runSpecFromProto(req.spec));
+      const { run } = await deps.runs.createRun(req.requestId, req.runId, runSpecFromProto(req.spec), deps.callers.of(call).name);
       return operationOf(deps, run);
     }),
     GetRun: unary(deps, 'GetRun', async (req, call) => {
@@ -305,11 +307,12 @@ export function operationsHandlers(deps: HandlerDeps): OperationsHandlers {
         await new Promise((r) => setTimeout(r, 200));
       }
     }),
-    CancelOperation: unary(deps, 'CancelOperation', async (req) => {
+    CancelOperation: unary(deps, 'CancelOperation', async (req, call) => {
       const m = /^operations\/(jobs\/.+)$/.exec(requireBoundedString('name', req.name, MAX_NAME_LENGTH, 1));
       await requireLeader(deps);
-      if (m === null) await deps.runs.cancelRun(runOf(req.name));
-      else await deps.jobs.cancel(m[1]);
+      const by = deps.callers.of(call).name;
+      if (m === null) await deps.runs.cancelRun(runOf(req.name), by);
+      else await deps.jobs.cancel(m[1], by);
       return {};
     }),
     DeleteOperation: unary(deps, 'DeleteOperation', () => Promise.reject(new LetheError(ErrorCode.UNIMPLEMENTED, 'run operations are kept with their runs'))),
@@ -324,11 +327,12 @@ export function deletionHandlers(deps: HandlerDeps): DeletionServiceHandlers {
     purgeCompleteTime: timestamp(d.purgeCompleteTime),
   });
   return {
-    DeleteSamples: unary(deps, 'DeleteSamples', async (req) => {
+    DeleteSamples: unary(deps, 'DeleteSamples', async (req, call) => {
       const stop = deps.metrics.deletionSeconds.startTimer();
       try {
+        deps.deletionLimiter.admit(deps.callers.of(call).name, req.sampleIds.length);
         await requireLeader(deps);
-        const receipt = await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds);
+        const receipt = await deps.deletions.deleteSamples(req.requestId, req.run, req.sampleIds, deps.callers.of(call).name);
         deps.metrics.deletionRequests.inc({ outcome: 'ok' });
         return deps.receipts.sign(receiptToProto(receipt));
       } catch (e) {
@@ -415,10 +419,11 @@ export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
       const ids = [...new Set([...registered, ...deps.hub.all().map((w) => w.id)])].sort();
       return Promise.resolve({ workers: ids.map((id) => workerInfo(deps, id)) });
     }),
-    DrainWorker: unary(deps, 'DrainWorker', async (req) => {
+    DrainWorker: unary(deps, 'DrainWorker', async (req, call) => {
       await requireLeader(deps);
       const id = knownWorker(deps, req.name);
-      await deps.writer.write([], [{ key: deps.views.keys.drain(id), value: JSON.stringify({ since: new Date().toISOString(), reason: 'drained by an operator' }) }, auditPut(deps.views.keys, 'worker.drain', `workers/${id}`)]);
+      const by = deps.callers.of(call).name;
+      await deps.writer.write([], [{ key: deps.views.keys.drain(id), value: JSON.stringify({ since: new Date().toISOString(), reason: 'drained by an operator' }) }, auditPut(deps.views.keys, 'worker.drain', `workers/${id}`, { by })]);
       const w = deps.hub.get(id);
       if (w !== undefined) {
         w.draining = true;
@@ -427,10 +432,10 @@ export function adminHandlers(deps: HandlerDeps): AdminServiceHandlers {
       deps.logger.info({ worker: id }, 'worker draining');
       return workerInfo(deps, id);
     }),
-    UndrainWorker: unary(deps, 'UndrainWorker', async (req) => {
+    UndrainWorker: unary(deps, 'UndrainWorker', async (req, call) => {
       await requireLeader(deps);
       const id = knownWorker(deps, req.name);
-      await deps.writer.write([], [auditPut(deps.views.keys, 'worker.undrain', `workers/${id}`)], [deps.views.keys.drain(id)]);
+      await deps.writer.write([], [auditPut(deps.views.keys, 'worker.undrain', `workers/${id}`, { by: deps.callers.of(call).name })], [deps.views.keys.drain(id)]);
       const w = deps.hub.get(id);
       if (w !== undefined) {
         w.draining = false;
@@ -452,9 +457,10 @@ function knownWorker(deps: HandlerDeps, name: string): string {
 
 export function jobHandlers(deps: HandlerDeps): UnlearningJobServiceHandlers {
   return {
-    SubmitUnlearningJob: unary(deps, 'SubmitUnlearningJob', async (req) => {
+    SubmitUnlearningJob: unary(deps, 'SubmitUnlearningJob', async (req, call) => {
       const forget = req.forget;
       const view = await deps.jobs.submit({
+        by: deps.callers.of(call).name,
         requestId: req.requestId,
         method: methodName(req.method),
         model: req.model,
@@ -474,7 +480,7 @@ export function jobHandlers(deps: HandlerDeps): UnlearningJobServiceHandlers {
       const r = await deps.jobs.list({ pageSize: req.pageSize, pageToken: req.pageToken, ...(state === undefined ? {} : { state }) });
       return { jobs: r.jobs.map(jobToProto), nextPageToken: r.nextPageToken };
     }),
-    CancelUnlearningJob: unary(deps, 'CancelUnlearningJob', async (req) => jobToProto(await deps.jobs.cancel(req.name))),
+    CancelUnlearningJob: unary(deps, 'CancelUnlearningJob', async (req, call) => jobToProto(await deps.jobs.cancel(req.name, deps.callers.of(call).name))),
   };
 }
 

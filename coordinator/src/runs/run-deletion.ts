@@ -75,7 +75,7 @@ const BATCH = 100;
  * is deleted (stages and their id lists, the backbone, the original model, job results) unless another run holds
  * the same blob (artifacts are content-addressed), and its remaining keys are removed.
  */
-export async function deleteRun(deps: RunDeletionDeps, run: string): Promise<{ artifacts: number; keys: number }> {
+export async function deleteRun(deps: RunDeletionDeps, run: string, by = ''): Promise<{ artifacts: number; keys: number }> {
   const { views, writer } = deps;
   if (views.run(run) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
   const { digests, cancels } = await referencedBy(deps, run);
@@ -87,7 +87,7 @@ export async function deleteRun(deps: RunDeletionDeps, run: string): Promise<{ a
     spec === undefined ? [] : [{ key: spec.key, target: 'modRevision', op: '==', value: spec.modRevision }],
     [
       { key: views.keys.runDeleted(run), value: JSON.stringify({ deletedAt: new Date().toISOString() }) },
-      auditPut(views.keys, 'run.delete', `runs/${run}`),
+      auditPut(views.keys, 'run.delete', `runs/${run}`, { by }),
       // The original model's record becomes a marker too: a job's worker cannot record a new one over it.
       { key: originalKey, value: JSON.stringify({ invalidatedBy: 'run deleted', artifact: '', excludedCount: 0, excludedHash: '', backboneArtifact: '', trainedAt: '' }) },
     ],

@@ -1,3 +1,4 @@
+import { resolveDataUri } from '../../../shared/src/ml/data/data-roots.js';
 import { auditPut } from '../audit/audit-log.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { bmsSelect } from '../../../shared/src/domain/bms.js';
@@ -17,6 +18,8 @@ export interface RunServiceDeps {
   readonly views: RunViews;
   readonly writer: FencedWriter;
   readonly logger: Logger;
+  /** Directories file datasets may be read from. */
+  readonly dataRoots: readonly string[];
   /** Called after a run is created or cancelled, so the scheduler acts on it. */
   readonly onCreated?: (run: string) => void;
 }
@@ -43,7 +46,7 @@ interface CreateRequestRecord {
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
-  async createRun(rawRequestId: unknown, runId: string, specInput: unknown): Promise<{ run: string; created: boolean }> {
+  async createRun(rawRequestId: unknown, runId: string, specInput: unknown, by = ''): Promise<{ run: string; created: boolean }> {
     const requestId = requireRequestId(rawRequestId);
     if (runId.length > 63 || (runId !== '' && !RUN_ID.test(runId))) throw invalidArgument(`run_id must be a lowercase DNS-style id (a-z, 0-9, -; at most 63 characters), got ${quote(runId)}`, { field: 'run_id' });
     const requested = parseRunSpec(specInput);
@@ -57,9 +60,11 @@ export class RunService {
     if (this.deps.views.run(id) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' already exists`);
     if (this.deps.views.mirror.get(keys.runDeleted(id)) !== undefined) throw new LetheError(ErrorCode.ALREADY_EXISTS, `run '${id}' was deleted; run ids are never reused (its placement salt is the id): choose another`);
     const salt = id;
-    const samples = runSamples(id, salt, requested);
+    // A file is read only once its path resolved inside a data root; the run records the real path it read.
+    const located = requested.dataset.uri === undefined ? requested : { ...requested, dataset: { ...requested.dataset, uri: resolveDataUri(requested.dataset.uri, this.deps.dataRoots) } };
+    const samples = runSamples(id, salt, located);
     // A file dataset is named by its content from now on: workers refuse a file that changed.
-    const spec = samples.dataset.contentDigest === undefined ? requested : { ...requested, dataset: { ...requested.dataset, sha256: samples.dataset.contentDigest } };
+    const spec = samples.dataset.contentDigest === undefined ? located : { ...located, dataset: { ...located.dataset, sha256: samples.dataset.contentDigest } };
     if (samples.dataset.task !== spec.dataset.task) throw invalidArgument(`dataset task mismatch`, { field: 'dataset.task' });
     const orderings =
       spec.selection === 'cyclic'
@@ -92,7 +97,7 @@ export class RunService {
       { key: keys.runSpec(id), value: JSON.stringify(record) },
       { key: keys.backbone(id), value: JSON.stringify({ state: 'pending' }) },
       ...(requestId === '' ? [] : [{ key: keys.createRequest(requestId), value: JSON.stringify({ run: id, fingerprint } satisfies CreateRequestRecord) }]),
-      auditPut(keys, 'run.create', `runs/${id}`, { shards: spec.shards, slices: spec.slices, budget: spec.budget }),
+      auditPut(keys, 'run.create', `runs/${id}`, { shards: spec.shards, slices: spec.slices, budget: spec.budget, by }),
     ];
     const compare = [
       { key: keys.runSpec(id), target: 'createRevision' as const, op: '==' as const, value: 0 },
@@ -116,7 +121,7 @@ export class RunService {
    * are discarded) and assigns nothing more for it. What it committed keeps serving, and deletions keep applying
    * (stages they taint are deactivated, not retrained). Cancelling a cancelled run changes nothing.
    */
-  async cancelRun(run: string): Promise<void> {
+  async cancelRun(run: string, by = ''): Promise<void> {
     const keys = this.deps.views.keys;
     if (this.deps.views.run(run) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
     if (this.deps.views.mirror.get(keys.runCancelled(run)) !== undefined) return;
@@ -125,7 +130,7 @@ export class RunService {
         { key: keys.runSpec(run), target: 'createRevision' as const, op: '>' as const, value: 0 },
         { key: keys.runCancelled(run), target: 'createRevision' as const, op: '==' as const, value: 0 },
       ],
-      [{ key: keys.runCancelled(run), value: JSON.stringify({ cancelledAt: new Date().toISOString() }) }, auditPut(keys, 'run.cancel', `runs/${run}`)],
+      [{ key: keys.runCancelled(run), value: JSON.stringify({ cancelledAt: new Date().toISOString() }) }, auditPut(keys, 'run.cancel', `runs/${run}`, { by })],
     );
     if (revision === null && this.deps.views.mirror.get(keys.runCancelled(run)) === undefined) {
       // The run was deleted meanwhile (or the cancel raced another): report what is true now.

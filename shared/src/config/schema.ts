@@ -41,6 +41,21 @@ export const ConfigSchema = z
          * speak TLS. Empty: none. The chart sets 0.0.0.0:50052.
          */
         healthListen: z.union([hostPort, z.literal('')]).default(''),
+        /**
+         * Per-caller limits on DeleteSamples (token buckets; over them: RESOURCE_EXHAUSTED with RetryInfo).
+         * maxIdsPerRequest ≤ idBurst ≤ ... so every valid request can pass.
+         */
+        deletionLimits: z
+          .object({
+            requestsPerSecond: z.coerce.number().positive().max(1e6).default(100),
+            requestBurst: z.coerce.number().int().min(1).max(1e6).default(500),
+            idsPerSecond: z.coerce.number().positive().max(1e8).default(50_000),
+            idBurst: z.coerce.number().int().min(1).max(1e8).default(200_000),
+            maxIdsPerRequest: z.coerce.number().int().min(1).max(100_000).default(100_000),
+          })
+          .strict()
+          .refine((l) => l.maxIdsPerRequest <= l.idBurst, 'maxIdsPerRequest must not exceed idBurst')
+          .prefault({}),
         /** PEM (PKCS#8) Ed25519 key that signs deletion receipts; empty: one key kept in etcd (local clusters). */
         receiptKeyFile: z.string().max(4096).default(''),
       })
@@ -85,6 +100,11 @@ export const ConfigSchema = z
       .object({ caFile: pathField, certFile: pathField, keyFile: pathField })
       .strict()
       .prefault({}),
+    /**
+     * Directories file datasets may be read from (coordinator and workers). A run's dataset.uri must resolve, symlinks
+     * and all, to a file inside one of them. Empty: file datasets are refused.
+     */
+    dataRoots: z.array(z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'must be an absolute path')).max(64).default([]),
     /** Plaintext gRPC, no TLS: only when asked for (--insecure), and it logs a warning. */
     insecure: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
     auth: z
