@@ -1,3 +1,4 @@
+import { etcdAuthOf, natsAuthOf } from '../../shared/src/security/backing-services.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
 import { openArtifactStore } from '../../shared/src/adapters/artifact-store-factory.js';
 import { NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
@@ -9,8 +10,8 @@ import { transportOf } from '../../shared/src/security/config-security.js';
 
 /** Composition root of a coordinator process: real etcd, NATS and the artifact directory from the config. */
 export async function startCoordinatorProcess(config: Config, logger: Logger, options: { id?: string; advertise?: string } = {}): Promise<{ coordinator: Coordinator; close(): Promise<void> }> {
-  const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
-  const events = await NatsEventBus.connect(config.nats.servers);
+  const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs, auth: etcdAuthOf(config) });
+  const events = await NatsEventBus.connect(config.nats.servers, natsAuthOf(config));
   const artifacts = await openArtifactStore(config);
   const jobs = await openJobQueue(config);
   const coordinator = await Coordinator.start({

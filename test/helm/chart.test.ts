@@ -42,6 +42,7 @@ const pod = (m: Manifest | undefined, path: string): unknown => dig(m, `spec.tem
 /** Kubernetes kinds this chart renders → their kubernetes-models module (CRDs are checked by shape below). */
 const MODELS: Record<string, string> = {
   'v1/ConfigMap': 'v1/ConfigMap',
+  'v1/Secret': 'v1/Secret',
   'v1/Service': 'v1/Service',
   'v1/ServiceAccount': 'v1/ServiceAccount',
   'apps/v1/Deployment': 'apps/v1/Deployment',
@@ -106,7 +107,13 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
   it('is secure by default: TLS from cert-manager (a release CA), a worker pool identity, TLS env on every pod; plaintext only when asked', () => {
     const ms = render('default');
     const certs = ms.filter((m) => m.kind === 'Certificate');
-    expect(certs.map((m) => m.metadata.name).sort()).toEqual(['rel-lethe-ca', 'rel-lethe-coordinator-tls', 'rel-lethe-worker-tls']);
+    expect(certs.map((m) => m.metadata.name).sort()).toEqual(['rel-lethe-backing-client-tls', 'rel-lethe-ca', 'rel-lethe-coordinator-tls', 'rel-lethe-etcd-tls', 'rel-lethe-nats-tls', 'rel-lethe-worker-tls']);
+    // The bundled etcd takes only clients (and peers) with a certificate of the CA; NATS only TLS and its user.
+    const etcdArgs = pod(find(ms, 'StatefulSet', 'rel-lethe-etcd'), 'containers.0.args') as string[];
+    expect(etcdArgs).toEqual(expect.arrayContaining(['--client-cert-auth', '--peer-client-cert-auth', '--listen-client-urls=https://0.0.0.0:2379']));
+    expect(pod(find(ms, 'StatefulSet', 'rel-lethe-nats'), 'containers.0.args')).toEqual(['-c', '/etc/nats/nats.conf']);
+    expect(find(ms, 'ConfigMap', 'rel-lethe-nats')?.data?.['nats.conf']).toMatch(/verify: true[\s\S]*authorization \{ user: lethe, password: \$LETHE_NATS_PASSWORD \}/);
+    expect(find(ms, 'Secret', 'rel-lethe-nats-auth')).toBeDefined();
     expect(dig(find(ms, 'Certificate', 'rel-lethe-coordinator-tls'), 'spec.dnsNames')).toContain('rel-lethe-coordinator.ml.svc');
     const worker = find(ms, 'Certificate', 'rel-lethe-worker-tls');
     expect([dig(worker, 'spec.commonName'), dig(worker, 'spec.subject.organizations')]).toEqual(['rel-lethe-worker-*', ['worker']]);
@@ -117,7 +124,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     }
     expect(pod(find(ms, 'Deployment', 'rel-lethe-coordinator'), 'volumes')).toContainEqual({ name: 'tls', secret: { secretName: 'rel-lethe-coordinator-tls', defaultMode: 0o400 } });
     // Own Secrets instead of cert-manager; without either, rendering fails with the reason.
-    const own = render('default', ['--set', 'security.certManager.enabled=false', '--set', 'security.tls.coordinatorSecret=c-tls', '--set', 'security.tls.workerSecret=w-tls', '--set', 'security.tokensSecret=tok']);
+    const own = render('default', ['--set', 'security.certManager.enabled=false', '--set', 'security.tls.coordinatorSecret=c-tls', '--set', 'security.tls.workerSecret=w-tls', '--set', 'security.tokensSecret=tok', '--set', 'security.tls.etcdSecret=e', '--set', 'security.tls.natsSecret=n', '--set', 'security.tls.backingClientSecret=b']);
     expect(own.filter((m) => m.kind === 'Certificate')).toEqual([]);
     expect(pod(find(own, 'Deployment', 'rel-lethe-worker-cpu'), 'volumes')).toContainEqual({ name: 'tls', secret: { secretName: 'w-tls', defaultMode: 0o400 } });
     expect((pod(find(own, 'Deployment', 'rel-lethe-coordinator'), 'containers.0.env') as { name: string; value?: string }[]).find((e) => e.name === 'LETHE_AUTH_TOKENS_FILE')?.value).toBe('/etc/lethe/tokens/tokens.jsonl');
@@ -161,7 +168,9 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     expect(args).toContain('--auto-compaction-retention=1');
     expect(args).toContain('--quota-backend-bytes=2147483648');
     expect(dig(etcd, 'spec.volumeClaimTemplates.0.spec.resources.requests.storage')).toBe('8Gi');
-    expect(pod(find(ms, 'StatefulSet', 'rel-lethe-nats'), 'containers.0.args')).toContain('-js');
+    // JetStream: in the secure config file (its store on the volume), or by flag in plaintext.
+    expect(find(ms, 'ConfigMap', 'rel-lethe-nats')?.data?.['nats.conf']).toContain('jetstream { store_dir: "/data" }');
+    expect(pod(find(render('default', ['--set', 'security.insecure=true']), 'StatefulSet', 'rel-lethe-nats'), 'containers.0.args')).toContain('-js');
     const ext = render('external');
     expect(ext.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
     expect(find(ext, 'ConfigMap', 'rel-lethe')?.data?.['LETHE_NATS_SERVERS']).toBe('nats.infra.svc:4222');

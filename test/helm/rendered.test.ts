@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,7 @@ describe('the rendered chart runs: its commands, flags and variables match the b
   beforeAll(async () => {
     const helm = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-helm.sh')], { encoding: 'utf8' }).trim();
     // The chart's own Secrets instead of cert-manager (no API server here): their mount paths map to a local PKI.
-    const sets = ['coordinator.replicas=1', 'workers.replicas=1', 'workers.slots=1', 'etcd.replicas=1', 'security.certManager.enabled=false', 'security.tls.coordinatorSecret=c-tls', 'security.tls.workerSecret=w-tls', 'security.tokensSecret=tokens'];
+    const sets = ['coordinator.replicas=1', 'workers.replicas=1', 'workers.slots=1', 'etcd.replicas=1', 'security.certManager.enabled=false', 'security.tls.coordinatorSecret=c-tls', 'security.tls.workerSecret=w-tls', 'security.tokensSecret=tokens', 'security.tls.etcdSecret=e-tls', 'security.tls.natsSecret=n-tls', 'security.tls.backingClientSecret=b-tls', 'security.natsPasswordSecret=n-auth'];
     const r = spawnSync(helm, ['template', 'rel', '.', '--namespace', 'ml', ...sets.flatMap((x) => ['--set', x])], {
       cwd: join(ROOT, 'helm/lethe'),
       env: { ...process.env, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'g'), HELM_DATA_HOME: join(home, 'd') },
@@ -77,11 +77,17 @@ describe('the rendered chart runs: its commands, flags and variables match the b
     expect(r.status, r.stderr).toBe(0);
     const ms = parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
     const configMaps = new Map(ms.filter((m) => m.kind === 'ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]));
-    [etcd, nats] = [await startEtcdServer(), await startNatsServer()];
     const security = await LocalSecurity.create(join(home, 'security'), { hosts: ['rel-lethe-coordinator.ml.svc'] });
     const admin = await security.mint('chart-admin', ['admin']);
     // The workers' pool certificate, as cert-manager would issue it: CN rel-lethe-worker-*, O worker.
     const pool = await security.pki.issue('worker-pool', 'rel-lethe-worker-*', { roles: ['worker'] });
+    // etcd and NATS as the chart runs them: TLS, etcd taking only clients of the CA, NATS only its user.
+    const backingServer = await security.pki.issue('backing-server', 'localhost', { hosts: ['localhost', '127.0.0.1'] });
+    const backingClient = await security.pki.issue('backing-client', 'lethe');
+    const natsPassword = 'chart-nats-password';
+    const natsPasswordFile = join(home, 'nats-password');
+    writeFileSync(natsPasswordFile, natsPassword);
+    [etcd, nats] = [await startEtcdServer({ tls: { caFile: security.pki.caFile, ...backingServer } }), await startNatsServer({ tls: { caFile: security.pki.caFile, ...backingServer }, user: { name: 'lethe', password: natsPassword } })];
     const grpc = await freePort();
     const health = await freePort();
     metrics = `127.0.0.1:${await freePort()}`;
@@ -97,6 +103,10 @@ describe('the rendered chart runs: its commands, flags and variables match the b
       ['/etc/lethe/worker-tls/tls.crt', pool.certFile],
       ['/etc/lethe/worker-tls/tls.key', pool.keyFile],
       ['/etc/lethe/tokens/tokens.jsonl', security.tokensFile],
+      ['/etc/lethe/backing-tls/ca.crt', security.pki.caFile],
+      ['/etc/lethe/backing-tls/tls.crt', backingClient.certFile],
+      ['/etc/lethe/backing-tls/tls.key', backingClient.keyFile],
+      ['/etc/lethe/nats-auth/password', natsPasswordFile],
     ];
     const rewrite = (s: string): string => {
       let out = s;

@@ -1,3 +1,4 @@
+import { etcdAuthOf } from '../../shared/src/security/backing-services.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
 import { openArtifactStore } from '../../shared/src/adapters/artifact-store-factory.js';
 import type { Config } from '../../shared/src/config/schema.js';
@@ -16,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 /** Composition root of a worker process: etcd for its lease, training threads, the artifact directory. */
 export async function startWorkerProcess(config: Config, logger: Logger, options: { id?: string; coordinators: readonly string[] }): Promise<{ agent: WorkerAgent; close(graceMs?: number): Promise<void> }> {
   const backend = await selectBackend({ forced: config.worker.backend, logger });
-  const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
+  const store = new EtcdStateStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs, auth: etcdAuthOf(config) });
   const trainer = new ThreadPoolTrainer({ threads: config.worker.slots, backend: backend.name });
   const artifacts = await openArtifactStore(config);
   const jobs = await openJobQueue(config);

@@ -1,3 +1,5 @@
+import { etcdAuthOf } from '../../../shared/src/security/backing-services.js';
+import { loadConfig } from '../../../shared/src/config/load.js';
 import { Command } from 'commander';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,7 +21,7 @@ export function auditCommand(): Command {
       .option('--public-key <pem>', 'the receipt signing key (lethe receipt key > key.pem); else fetched from the coordinator')
       .option(...COORDINATOR_OPTION)
       .action(async (f: { etcd: string; prefix: string; publicKey?: string; coordinator: string }) => {
-        const store = new EtcdStateStore({ endpoints: f.etcd.split(',').map((e) => e.trim()) });
+        const store = new EtcdStateStore({ endpoints: f.etcd.split(',').map((e) => e.trim()), auth: etcdAuthOf(loadConfig({})) });
         try {
           const { records, head } = await readAuditLog(store, new Keys(f.prefix));
           const pem = f.publicKey !== undefined ? readFileSync(f.publicKey, 'utf8') : await withClient(f.coordinator, async (c) => (await c.getReceiptKey()).publicKeyPem);

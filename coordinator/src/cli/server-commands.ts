@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { Supervisor } from './supervisor.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -125,15 +126,36 @@ export function upCommand(): Command {
       for (const sub of ['etcd', 'nats', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
       // Stock limits (128 ops per transaction), hourly compaction of old revisions, and a 2 GiB quota: what a
       // production etcd runs with, so a local cluster fails where production would.
-      const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd'), autoCompactionRetention: '1', quotaBackendBytes: 2 * 1024 ** 3 });
-      const nats = await startNatsServer({ storeDir: join(dir, 'nats') });
+      // Secure by default: a local CA (kept in the data dir) for TLS everywhere. etcd accepts only clients with a
+      // certificate of that CA; NATS only its one user over TLS.
+      const security = await LocalSecurity.create(join(dir, 'security'));
+      const backing = await security.pki.issue('backing-server', 'localhost', { hosts: ['localhost', '127.0.0.1'] });
+      const etcdClient = await security.pki.issue('etcd-client', 'lethe');
+      const natsPassword = randomBytes(24).toString('base64url');
+      const natsPasswordFile = join(dir, 'security', 'nats-password');
+      writeFileSync(natsPasswordFile, `${natsPassword}\n`, { mode: 0o600 });
+      const serverTls = { caFile: security.pki.caFile, ...backing };
+      const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd'), autoCompactionRetention: '1', quotaBackendBytes: 2 * 1024 ** 3, tls: serverTls });
+      const nats = await startNatsServer({ storeDir: join(dir, 'nats'), tls: serverTls, user: { name: 'lethe', password: natsPassword } });
       const port = await freePort();
       const self = selfCommand();
       // Secure by default: a local CA (kept in the data dir), TLS, a certificate per worker, an admin token.
       const insecure = process.env['LETHE_INSECURE'] === 'true';
-      const security = await LocalSecurity.create(join(dir, 'security'));
       const admin = await security.mint('admin', ['admin']);
-      const env = { ...process.env, LETHE_ETCD_ENDPOINTS: etcd.endpoint, LETHE_NATS_SERVERS: nats.endpoint, LETHE_ARTIFACTS_DIR: join(dir, 'artifacts'), LETHE_LOG_LEVEL: flags.logLevel, LETHE_AUTH_TOKENS_FILE: security.tokensFile };
+      const env = {
+        ...process.env,
+        LETHE_ETCD_ENDPOINTS: etcd.endpoint,
+        LETHE_ETCD_CA_FILE: security.pki.caFile,
+        LETHE_ETCD_CERT_FILE: etcdClient.certFile,
+        LETHE_ETCD_KEY_FILE: etcdClient.keyFile,
+        LETHE_NATS_SERVERS: nats.endpoint,
+        LETHE_NATS_CA_FILE: security.pki.caFile,
+        LETHE_NATS_USER: 'lethe',
+        LETHE_NATS_PASSWORD_FILE: natsPasswordFile,
+        LETHE_ARTIFACTS_DIR: join(dir, 'artifacts'),
+        LETHE_LOG_LEVEL: flags.logLevel,
+        LETHE_AUTH_TOKENS_FILE: security.tokensFile,
+      };
       const supervisor = new Supervisor({ command: self.command, baseArgs: self.args, env, logger, report: (line) => process.stdout.write(`lethe up: ${line}\n`) });
       const address = `127.0.0.1:${port}`;
       const tls = (c: { certFile: string; keyFile: string }): string[] => (insecure ? [] : ['--ca', security.pki.caFile, '--cert', c.certFile, '--key', c.keyFile]);
@@ -159,7 +181,7 @@ export function upCommand(): Command {
       writeAddress(address);
       writeFileSync(localCredentialsFile(), `${JSON.stringify({ caFile: security.pki.caFile, tokenFile: admin.tokenFile })}\n`, { mode: 0o600 });
       process.stdout.write(
-        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}  (written to ${addressFile()}: client verbs use it)`, `  credentials  CA ${security.pki.caFile}, admin token ${admin.tokenFile} (in ${localCredentialsFile()})${insecure ? '; PLAINTEXT (--insecure)' : ''}`, `  etcd         ${etcd.endpoint}`, `  nats         ${nats.endpoint}`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
+        [`Lethe is up (Ctrl-C stops everything):`, `  coordinator  ${address}  (written to ${addressFile()}: client verbs use it)`, `  credentials  CA ${security.pki.caFile}, admin token ${admin.tokenFile} (in ${localCredentialsFile()})${insecure ? '; PLAINTEXT (--insecure)' : ''}`, `  etcd         ${etcd.endpoint} (TLS, client certificate ${etcdClient.certFile})`, `  nats         ${nats.endpoint} (TLS, user lethe, password in ${natsPasswordFile})`, `  data         ${dir}`, `  workers      ${flags.workers}`, ''].join('\n'),
       );
       await untilSignal(logger, async () => {
         // Always stop everything: the servers too, even when stopping a child fails.

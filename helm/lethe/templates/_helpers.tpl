@@ -109,6 +109,7 @@ spec:
             - name: LETHE_WORKER_METRICS_LISTEN
               value: "0.0.0.0:{{ $root.Values.workers.metricsPort }}"
             {{- include "lethe.tlsEnv" (dict "root" $root "dir" "/etc/lethe/worker-tls") | nindent 12 }}
+            {{- include "lethe.backingEnv" (dict "root" $root) | nindent 12 }}
           ports:
             - {name: metrics, containerPort: {{ $root.Values.workers.metricsPort }}}
           readinessProbe:
@@ -133,12 +134,14 @@ spec:
             {{- if not $root.Values.security.insecure }}
             - {name: tls, mountPath: /etc/lethe/worker-tls, readOnly: true}
             {{- end }}
+            {{- include "lethe.backingMounts" (dict "root" $root) | nindent 12 }}
       volumes:
         - {name: tmp, emptyDir: {}}
         {{- if not $root.Values.security.insecure }}
         - name: tls
           secret: {secretName: {{ include "lethe.workerTlsSecret" $root | quote }}, defaultMode: 256}
         {{- end }}
+        {{- include "lethe.backingVolumes" (dict "root" $root) | nindent 8 }}
       {{- with $p.nodeSelector }}
       nodeSelector: {{- toYaml . | nindent 8 }}
       {{- end }}
@@ -178,5 +181,63 @@ spec:
 - {name: LETHE_TLS_CA_FILE, value: {{ printf "%s/ca.crt" .dir | quote }}}
 - {name: LETHE_TLS_CERT_FILE, value: {{ printf "%s/tls.crt" .dir | quote }}}
 - {name: LETHE_TLS_KEY_FILE, value: {{ printf "%s/tls.key" .dir | quote }}}
+{{- end }}
+{{- end -}}
+
+{{/* Whether Lethe talks to the bundled etcd/NATS over TLS with its client certificate (secure and bundled). */}}
+{{- define "lethe.backingTls" -}}
+{{- if and (not .Values.security.insecure) (or .Values.etcd.bundled .Values.nats.bundled .Values.security.tls.backingClientSecret) -}}true{{- end -}}
+{{- end -}}
+
+{{/* A Secret of the chart's TLS set: the value given, else cert-manager's, else fail with the reason. */}}
+{{- define "lethe.tlsSecret" -}}
+{{- $given := index .root.Values.security.tls .key -}}
+{{- if $given -}}
+{{ $given }}
+{{- else if .root.Values.security.certManager.enabled -}}
+{{ include "lethe.fullname" .root }}-{{ .suffix }}
+{{- else -}}
+{{ fail (printf "security.tls.%s is required when security.certManager.enabled is false (or set security.insecure)" .key) }}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the bundled NATS's password (key: password). */}}
+{{- define "lethe.natsPasswordSecret" -}}
+{{- .Values.security.natsPasswordSecret | default (printf "%s-nats-auth" (include "lethe.fullname" .)) -}}
+{{- end -}}
+
+{{/* Environment and mounts that connect Lethe to etcd and NATS securely (both pods kinds use it). */}}
+{{- define "lethe.backingEnv" -}}
+{{- if include "lethe.backingTls" .root }}
+- {name: LETHE_ETCD_CA_FILE, value: /etc/lethe/backing-tls/ca.crt}
+- {name: LETHE_ETCD_CERT_FILE, value: /etc/lethe/backing-tls/tls.crt}
+- {name: LETHE_ETCD_KEY_FILE, value: /etc/lethe/backing-tls/tls.key}
+- {name: LETHE_NATS_CA_FILE, value: /etc/lethe/backing-tls/ca.crt}
+- {name: LETHE_NATS_CERT_FILE, value: /etc/lethe/backing-tls/tls.crt}
+- {name: LETHE_NATS_KEY_FILE, value: /etc/lethe/backing-tls/tls.key}
+{{- end }}
+{{- if and (not .root.Values.security.insecure) (or .root.Values.nats.bundled .root.Values.security.natsPasswordSecret) }}
+- {name: LETHE_NATS_USER, value: lethe}
+- {name: LETHE_NATS_PASSWORD_FILE, value: /etc/lethe/nats-auth/password}
+{{- end }}
+{{- end -}}
+
+{{- define "lethe.backingMounts" -}}
+{{- if include "lethe.backingTls" .root }}
+- {name: backing-tls, mountPath: /etc/lethe/backing-tls, readOnly: true}
+{{- end }}
+{{- if and (not .root.Values.security.insecure) (or .root.Values.nats.bundled .root.Values.security.natsPasswordSecret) }}
+- {name: nats-auth, mountPath: /etc/lethe/nats-auth, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{- define "lethe.backingVolumes" -}}
+{{- if include "lethe.backingTls" .root }}
+- name: backing-tls
+  secret: {secretName: {{ include "lethe.tlsSecret" (dict "root" .root "key" "backingClientSecret" "suffix" "backing-client-tls") | quote }}, defaultMode: 256}
+{{- end }}
+{{- if and (not .root.Values.security.insecure) (or .root.Values.nats.bundled .root.Values.security.natsPasswordSecret) }}
+- name: nats-auth
+  secret: {secretName: {{ include "lethe.natsPasswordSecret" .root | quote }}, defaultMode: 256, items: [{key: password, path: password}]}
 {{- end }}
 {{- end -}}

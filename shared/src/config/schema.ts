@@ -10,6 +10,14 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** A file path, or empty for none. */
 const pathField = z.string().max(4096).default('');
 
+/** CA, certificate and key files of a connection to a backing service; empty: plaintext. */
+const backendTls = z
+  .object({ caFile: pathField, certFile: pathField, keyFile: pathField })
+  .strict()
+  .refine((t) => (t.certFile === '') === (t.keyFile === ''), 'certFile and keyFile go together')
+  .refine((t) => t.caFile !== '' || t.certFile === '', 'a client certificate needs caFile too')
+  .prefault({});
+
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 
 /** The one configuration schema of every Lethe process, with its defaults. */
@@ -22,12 +30,26 @@ export const ConfigSchema = z
         /** Every key Lethe writes lives under this prefix, so several deployments can share one etcd. */
         prefix: z.string().startsWith('/').default('/lethe/'),
         dialTimeoutMs: z.coerce.number().int().positive().default(3000),
+        /** TLS to etcd: its CA, and Lethe's client certificate when etcd runs with --client-cert-auth. */
+        tls: backendTls,
+        /** An etcd user (etcd auth enabled); its password in passwordFile. */
+        username: z.string().max(128).default(''),
+        passwordFile: pathField,
       })
       .strict()
+      .refine((e) => (e.username === '') === (e.passwordFile === ''), 'etcd.username and etcd.passwordFile go together')
       .prefault({}),
     nats: z
-      .object({ servers: z.array(hostPort).min(1).default(['127.0.0.1:4222']) })
+      .object({
+        servers: z.array(hostPort).min(1).default(['127.0.0.1:4222']),
+        /** TLS to NATS: its CA, and a client certificate if the server asks for one. */
+        tls: backendTls,
+        /** A NATS user; its password in passwordFile. */
+        user: z.string().max(128).default(''),
+        passwordFile: pathField,
+      })
       .strict()
+      .refine((n) => (n.user === '') === (n.passwordFile === ''), 'nats.user and nats.passwordFile go together')
       .prefault({}),
     coordinator: z
       .object({

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { EtcdAuth } from '../../security/backing-services.js';
 import { Etcd3, type IKeyValue, type IRequestOp, type ICompare, type Lease as EtcdLease } from 'etcd3';
 import { ErrorCode, LetheError } from '../../errors/errors.js';
 import { markRevisionEnds, type Compare, type KeyValue, type Lease, type StateStore, type TxnOp, type TxnRequest, type TxnResult, type WatchEvent, type WatchOptions } from '../../ports/state-store.js';
@@ -8,6 +10,8 @@ export interface EtcdStateStoreOptions {
   readonly dialTimeoutMs?: number;
   /** Deadline of each call: etcd without quorum hangs ~14 s before failing, so Lethe bounds every call. */
   readonly callTimeoutMs?: number;
+  /** TLS (CA, client certificate) and an etcd user, when etcd requires them. */
+  readonly auth?: EtcdAuth;
 }
 
 const buf = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -87,7 +91,16 @@ export class EtcdStateStore implements StateStore {
   private readonly leases = new Set<EtcdLease>();
 
   constructor(options: EtcdStateStoreOptions) {
-    this.client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: options.dialTimeoutMs ?? 3000 });
+    const auth = options.auth ?? {};
+    const tls = auth.tls;
+    this.client = new Etcd3({
+      hosts: [...options.endpoints],
+      dialTimeout: options.dialTimeoutMs ?? 3000,
+      ...(tls === undefined
+        ? {}
+        : { credentials: { rootCertificate: readFileSync(tls.caFile), ...(tls.certFile === undefined || tls.keyFile === undefined ? {} : { certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) }) } }),
+      ...(auth.username === undefined ? {} : { auth: { username: auth.username, password: auth.password ?? '' } }),
+    });
     this.callTimeoutMs = options.callTimeoutMs ?? 5000;
   }
 

@@ -1,3 +1,4 @@
+import { natsAuthOf } from '../../security/backing-services.js';
 import type { Config } from '../../config/schema.js';
 import { NatsJobQueue } from './nats-job-queue.js';
 
@@ -7,5 +8,5 @@ import { NatsJobQueue } from './nats-job-queue.js';
  * attempt limit (`jobs.maxAttempts`) is what fails it.
  */
 export function openJobQueue(config: Config): Promise<NatsJobQueue> {
-  return NatsJobQueue.connect({ servers: config.nats.servers, stream: config.jobs.stream, ackWaitMs: config.jobs.ackWaitMs, maxDeliver: config.jobs.maxAttempts * 10 });
+  return NatsJobQueue.connect({ servers: config.nats.servers, auth: natsAuthOf(config), stream: config.jobs.stream, ackWaitMs: config.jobs.ackWaitMs, maxDeliver: config.jobs.maxAttempts * 10 });
 }

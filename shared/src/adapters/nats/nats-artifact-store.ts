@@ -1,3 +1,5 @@
+import { natsConnectOptions } from './connect-options.js';
+import type { NatsAuth } from '../../security/backing-services.js';
 import { connect, type NatsConnection, type ObjectStore } from 'nats';
 import { ErrorCode, LetheError, invalidArgument } from '../../errors/errors.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
@@ -12,9 +14,9 @@ export class NatsArtifactStore implements ArtifactStore {
     private readonly os: ObjectStore,
   ) {}
 
-  static async connect(servers: readonly string[], bucket = 'lethe-artifacts'): Promise<NatsArtifactStore> {
+  static async connect(servers: readonly string[], auth: NatsAuth = {}, bucket = 'lethe-artifacts'): Promise<NatsArtifactStore> {
     try {
-      const nc = await connect({ servers: [...servers], name: 'lethe-artifacts', maxReconnectAttempts: -1 });
+      const nc = await connect(natsConnectOptions(servers, 'lethe-artifacts', auth));
       const os = await nc.jetstream().views.os(bucket);
       return new NatsArtifactStore(nc, os);
     } catch (e) {

@@ -1,3 +1,5 @@
+import { natsConnectOptions } from './connect-options.js';
+import type { NatsAuth } from '../../security/backing-services.js';
 import { connect, JSONCodec, RetentionPolicy, StorageType, type NatsConnection, type JetStreamClient } from 'nats';
 import { ErrorCode, LetheError } from '../../errors/errors.js';
 import type { BusEvent, EventBus, PublishOptions } from '../../ports/event-bus.js';
@@ -16,9 +18,9 @@ export class NatsEventBus implements EventBus {
     private readonly js: JetStreamClient,
   ) {}
 
-  static async connect(servers: readonly string[]): Promise<NatsEventBus> {
+  static async connect(servers: readonly string[], auth: NatsAuth = {}): Promise<NatsEventBus> {
     try {
-      const nc = await connect({ servers: [...servers], name: 'lethe-events', maxReconnectAttempts: -1 });
+      const nc = await connect(natsConnectOptions(servers, 'lethe-events', auth));
       const jsm = await nc.jetstreamManager();
       try {
         await jsm.streams.info(EVENTS_STREAM);

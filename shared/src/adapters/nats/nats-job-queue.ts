@@ -1,3 +1,5 @@
+import type { NatsAuth } from '../../security/backing-services.js';
+import { natsConnectOptions } from './connect-options.js';
 import { AckPolicy, connect, JSONCodec, nanos, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { ErrorCode, LetheError } from '../../errors/errors.js';
 import type { DeadLetter, JobMessage, JobQueue, JobQueueOptions } from '../../ports/job-queue.js';
@@ -8,6 +10,8 @@ export interface NatsJobQueueOptions extends JobQueueOptions {
   readonly servers: readonly string[];
   /** Stream and consumer names: one unfiltered consumer per work-queue stream. @default 'LETHE_JOBS' */
   readonly stream?: string;
+  /** TLS and user credentials for NATS. */
+  readonly auth?: NatsAuth;
 }
 
 /**
@@ -28,7 +32,7 @@ export class NatsJobQueue implements JobQueue {
   static async connect(o: NatsJobQueueOptions): Promise<NatsJobQueue> {
     const stream = o.stream ?? 'LETHE_JOBS';
     try {
-      const nc = await connect({ servers: [...o.servers], name: 'lethe-jobs', maxReconnectAttempts: -1 });
+      const nc = await connect(natsConnectOptions(o.servers, 'lethe-jobs', o.auth));
       const jsm = await nc.jetstreamManager();
       const ensure = async (name: string, subjects: string[], retention: RetentionPolicy): Promise<void> => {
         try {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -139,6 +139,11 @@ export interface EtcdServerOptions {
   readonly host?: string;
   /** Client port; a free one when absent. Restarting a member on its data dir needs the same port. */
   readonly port?: number;
+  /**
+   * TLS on the client port with the server's certificate, and client-certificate authentication: only clients with
+   * a certificate the CA signed may connect (--client-cert-auth).
+   */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
 }
 
 /**
@@ -169,14 +174,17 @@ async function startEtcdOnce(options: EtcdServerOptions): Promise<LocalServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lethe-etcd-'));
   const member = `lethe-${client}`;
   const fresh = !existsSync(join(dataDir, 'member-data'));
+  const scheme = options.tls === undefined ? 'http' : 'https';
+  const tls = options.tls === undefined ? [] : [['--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile, '--trusted-ca-file', options.tls.caFile, '--client-cert-auth']];
   return launch({
     name: 'etcd',
     command: findExecutable('etcd', options.binary ?? process.env['LETHE_ETCD_BIN']),
     args: [
       ['--name', member],
       ['--data-dir', join(dataDir, 'member-data')],
-      ['--listen-client-urls', `http://${host}:${client}`],
-      ['--advertise-client-urls', `http://${host}:${client}`],
+      ['--listen-client-urls', `${scheme}://${host}:${client}`],
+      ['--advertise-client-urls', `${scheme}://${host}:${client}`],
+      ...tls,
       ['--listen-peer-urls', `http://${host}:${peer}`],
       ['--initial-advertise-peer-urls', `http://${host}:${peer}`],
       ['--initial-cluster', `${member}=http://${host}:${peer}`],
@@ -190,7 +198,8 @@ async function startEtcdOnce(options: EtcdServerOptions): Promise<LocalServer> {
     port: client,
     dataDir,
     ownsDataDir,
-    ready: () => httpOk(`http://${host}:${client}/health`, (body) => body.includes('"health":"true"')),
+    // The metrics listener serves /health in plaintext, whatever the client port requires.
+    ready: () => httpOk(`http://${host}:${metrics}/health`, (body) => body.includes('"health":"true"')),
   }).catch((e: unknown) => {
     // A member that never started leaves nothing to keep: a retry on other ports starts clean.
     if (fresh) rmSync(join(dataDir, 'member-data'), { recursive: true, force: true });
@@ -206,6 +215,10 @@ export interface NatsServerOptions {
   readonly host?: string;
   /** Client port; a free one when absent (a restart on the same store needs the same port). */
   readonly port?: number;
+  /** TLS on the client port (clients verify the server against the CA; client certificates are not required). */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+  /** The one user allowed to connect; anyone may when absent. */
+  readonly user?: { readonly name: string; readonly password: string };
 }
 
 /** Starts nats-server with JetStream on free loopback ports. */
@@ -222,11 +235,24 @@ async function startNatsOnce(options: NatsServerOptions): Promise<LocalServer> {
   return launch({
     name: 'nats-server',
     command: findExecutable('nats-server', options.binary ?? process.env['LETHE_NATS_BIN']),
-    args: ['-a', host, '-p', String(port), '-m', String(monitor), '-js', '-sd', dataDir],
+    args: ['-a', host, '-p', String(port), '-m', String(monitor), '-js', '-sd', dataDir, ...natsSecurityArgs(options, dataDir)],
     host,
     port,
     dataDir,
     ownsDataDir,
     ready: () => httpOk(`http://${host}:${monitor}/healthz`),
   });
+}
+
+/** A config file (mode 0600, in the server's data dir) with TLS and the user: secrets stay off the command line. */
+function natsSecurityArgs(o: NatsServerOptions, dataDir: string): string[] {
+  if (o.tls === undefined && o.user === undefined) return [];
+  const q = (v: string): string => JSON.stringify(v);
+  const lines = [
+    ...(o.tls === undefined ? [] : [`tls { cert_file: ${q(o.tls.certFile)}, key_file: ${q(o.tls.keyFile)}, ca_file: ${q(o.tls.caFile)} }`]),
+    ...(o.user === undefined ? [] : [`authorization { users: [ { user: ${q(o.user.name)}, password: ${q(o.user.password)} } ] }`]),
+  ];
+  const file = join(dataDir, 'lethe-nats.conf');
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return ['-c', file];
 }
