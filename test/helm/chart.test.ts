@@ -123,6 +123,10 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
       expect(env.map((e) => e.name)).not.toContain('LETHE_INSECURE');
     }
     expect(pod(find(ms, 'Deployment', 'rel-lethe-coordinator'), 'volumes')).toContainEqual({ name: 'tls', secret: { secretName: 'rel-lethe-coordinator-tls', defaultMode: 0o400 } });
+    // Workers verify the coordinator as its Service even when a follower sends them to the leader's pod IP.
+    const workerEnv = pod(find(ms, 'Deployment', 'rel-lethe-worker-cpu'), 'containers.0.env') as { name: string; value?: string }[];
+    expect(workerEnv.find((e) => e.name === 'LETHE_WORKER_TLS_SERVER_NAME')?.value).toBe('rel-lethe-coordinator.ml.svc');
+    expect(dig(find(ms, 'Certificate', 'rel-lethe-coordinator-tls'), 'spec.dnsNames')).toContain('rel-lethe-coordinator.ml.svc');
     // Own Secrets instead of cert-manager; without either, rendering fails with the reason.
     const own = render('default', ['--set', 'security.certManager.enabled=false', '--set', 'security.tls.coordinatorSecret=c-tls', '--set', 'security.tls.workerSecret=w-tls', '--set', 'security.tokensSecret=tok', '--set', 'security.tls.etcdSecret=e', '--set', 'security.tls.natsSecret=n', '--set', 'security.tls.backingClientSecret=b']);
     expect(own.filter((m) => m.kind === 'Certificate')).toEqual([]);

@@ -24,6 +24,11 @@ export interface WorkerAgentOptions {
   readonly coordinators: readonly string[];
   /** TLS and the worker's identity: its client certificate (CN = this worker's id) or a worker token. */
   readonly credentials: ClientCredentials;
+  /**
+   * The name the coordinators' certificate is checked against, whatever address is dialled: a follower names the
+   * leader by its pod IP, which the certificate (issued for the Service) does not list. Absent: the address's host.
+   */
+  readonly tlsServerName?: string;
   readonly store: StateStore;
   /** etcd key prefix. @default '/lethe/' */
   readonly prefix?: string;
@@ -170,7 +175,7 @@ export class WorkerAgent {
   private session(target: string): Promise<{ reason: string; leader?: string }> {
     const { grpc } = loadLetheProtos();
     this.client?.close();
-    const client = new grpc.lethe.v1.WorkerProtocol(target, channelCredentials(this.o.credentials.transport));
+    const client = new grpc.lethe.v1.WorkerProtocol(target, channelCredentials(this.o.credentials.transport), this.o.tlsServerName === undefined ? {} : { 'grpc.ssl_target_name_override': this.o.tlsServerName });
     this.client = client;
     const meta = new Metadata();
     if (this.o.credentials.token !== undefined) meta.set('authorization', `Bearer ${this.o.credentials.token}`);

@@ -22,6 +22,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const artifacts = await openArtifactStore(config);
   const jobs = await openJobQueue(config);
   const transport = transportOf(config, 'client');
+  if ('insecure' in transport) logger.warn('PLAINTEXT: this worker talks to the coordinator without TLS (--insecure); its credential and the training data cross the network in the clear');
   const token = clientTokenOf(config);
   if (!('insecure' in transport) && transport.tls.certFile === undefined && token === undefined) {
     throw invalidArgument('a worker needs an identity: a client certificate (tls.certFile, tls.keyFile) or a worker token (auth.tokenFile)');
@@ -32,6 +33,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const id = options.id ?? (certName?.endsWith('*') === true ? `${certName.slice(0, -1)}${randomBytes(3).toString('hex')}` : certName);
   const agent = new WorkerAgent({
     credentials: { transport, ...(token === undefined ? {} : { token }) },
+    ...(config.worker.tlsServerName === '' ? {} : { tlsServerName: config.worker.tlsServerName }),
     jobs: { queue: jobs, artifacts: artifacts.store, trainer, takeoverMs: config.jobs.takeoverMs },
     ...(id === undefined ? {} : { id }),
     coordinators: options.coordinators,

@@ -38,7 +38,9 @@ export function clientCredentials(env: NodeJS.ProcessEnv = process.env): ClientC
     return { transport: { tls: { caFile: local.caFile } }, token };
   }
   const token = clientTokenOf(config, env);
-  return { transport: transportOf(config, 'client'), ...(token === undefined ? {} : { token }) };
+  const transport = transportOf(config, 'client');
+  if ('insecure' in transport) process.stderr.write('lethe: warning: PLAINTEXT (--insecure): the token and the data cross the network unencrypted\n');
+  return { transport, ...(token === undefined ? {} : { token }) };
 }
 
 /** Runs f with a client of the coordinator at `address`, closed afterwards. */

@@ -141,6 +141,30 @@ describe('access control: TLS, credentials and a role for every RPC', () => {
     expect(['UNAUTHENTICATED', 'UNAVAILABLE']).toContain(code);
   });
 
+  it('verifies the server against a configured name when dialling an address the certificate does not list (a leader by pod IP)', async () => {
+    const cert = await sec.local.pki.issue('svc-only', 'lethe-coordinator', { hosts: ['coordinator.lethe.svc'] });
+    const other = await Coordinator.start({
+      transport: { tls: { caFile: sec.local.pki.caFile, ...cert } },
+      auth: sec.local.server.auth,
+      store: new InMemoryStateBackend().client(),
+      events: new InMemoryEventBus(),
+      artifacts: new FsArtifactStore(join(dir, 'artifacts-svc')),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      listen: '127.0.0.1:0',
+      backend: 'cpu',
+    });
+    try {
+      const byIp = new LetheClient(other.address, sec.admin, 3_000);
+      await expect(byIp.listRuns()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      byIp.close();
+      const named = new LetheClient(other.address, sec.admin, 5_000, { 'grpc.ssl_target_name_override': 'coordinator.lethe.svc' });
+      expect((await named.listRuns()).runs).toEqual([]);
+      named.close();
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a client certificate of the cluster CA authenticates with the roles in its O values', async () => {
     const cert = await sec.local.pki.issue('ops-cert', 'ops@example', { roles: ['operator'] });
     const c = new LetheClient(coordinator.address, { transport: { tls: { caFile: sec.local.pki.caFile, ...cert } } }, 5_000);

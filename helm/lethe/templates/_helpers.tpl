@@ -109,6 +109,11 @@ spec:
             - name: LETHE_WORKER_METRICS_LISTEN
               value: "0.0.0.0:{{ $root.Values.workers.metricsPort }}"
             {{- include "lethe.tlsEnv" (dict "root" $root "dir" "/etc/lethe/worker-tls") | nindent 12 }}
+            {{- if not $root.Values.security.insecure }}
+            # A follower names the leader by pod IP; the certificate names the Service: verify against that.
+            - name: LETHE_WORKER_TLS_SERVER_NAME
+              value: {{ printf "%s-coordinator.%s.svc" (include "lethe.fullname" $root) $root.Release.Namespace | quote }}
+            {{- end }}
             {{- include "lethe.backingEnv" (dict "root" $root) | nindent 12 }}
           ports:
             - {name: metrics, containerPort: {{ $root.Values.workers.metricsPort }}}

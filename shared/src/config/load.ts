@@ -23,6 +23,7 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_COORDINATOR_LISTEN: { path: ['coordinator', 'listen'] },
   LETHE_WORKER_COORDINATOR: { path: ['worker', 'coordinator'] },
   LETHE_WORKER_SLOTS: { path: ['worker', 'slots'] },
+  LETHE_WORKER_TLS_SERVER_NAME: { path: ['worker', 'tlsServerName'] },
   LETHE_WORKER_BATCH_CAPACITY: { path: ['worker', 'batchCapacity'] },
   LETHE_BACKEND: { path: ['worker', 'backend'] },
   LETHE_WORKER_LEASE_TTL_SECONDS: { path: ['worker', 'leaseTtlSeconds'] },

@@ -93,6 +93,11 @@ export const ConfigSchema = z
          */
         batchCapacity: z.coerce.number().int().min(1).max(256).default(DEFAULT_BATCH_CAPACITY),
         backend: z.enum(BACKENDS).default('auto'),
+        /**
+         * The DNS name the coordinators' certificate is verified against whatever address is dialled (a follower
+         * names the leader by pod IP). Empty: the dialled host. The chart sets the coordinator Service's name.
+         */
+        tlsServerName: z.string().max(253).regex(/^[A-Za-z0-9.-]*$/, 'a DNS name').default(''),
         heartbeatMs: z.coerce.number().int().positive().default(2000),
         leaseTtlSeconds: z.coerce.number().int().min(2).default(10),
         /** host:port of the worker's Prometheus endpoint; empty: none. The chart sets 0.0.0.0:9465. */
