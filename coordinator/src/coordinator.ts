@@ -159,7 +159,8 @@ export class Coordinator {
       onStageResult: (outcome, seconds, samplePasses) => stageMetrics.onStageResult?.(outcome, seconds, samplePasses),
     });
     const runs = new RunService({ views, writer, logger, dataRoots: o.dataRoots ?? [], onCreated: () => scheduler.wake() });
-    const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (_run, cancels) => {
+    const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (run, cancels, touched) => {
+        scheduler.noteDeletion(run, touched);
         scheduler.cancel(cancels);
         scheduler.wake();
       },

@@ -211,6 +211,12 @@ export function demoCommand(): Command {
         );
         out('');
         out(t.toString());
+        // What the extra sample-passes bought: serving a clean model at once, with no retraining on the request path.
+        out(
+          `What S3T bought for its cost: right after each deletion it served a model that never saw the deleted samples ` +
+            `(${pct(accuracyAfterDeletions)} test accuracy, vs ${pct(accuracyBefore)} before; deletion p50 ${summary.deleteP50Ms.toFixed(1)} ms), ` +
+            `retraining in the background; SISA and full retraining are exact only once they have retrained (the model rows above are estimates from slice sizes, not measurements).`,
+        );
         if (flags.json === true) out(JSON.stringify(summary));
       } finally {
         bars.stop();

@@ -3,6 +3,7 @@ import { Metadata, type Client, type ChannelOptions, type ServiceError } from '@
 import { channelCredentials, type ClientCredentials } from '../../../shared/src/security/tls.js';
 
 export type { ClientCredentials };
+import type { RetrainingPolicy } from '../../../shared/src/gen/lethe/v1/RetrainingPolicy.js';
 import type { CreatedToken__Output } from '../../../shared/src/gen/lethe/v1/CreatedToken.js';
 import type { ListTokensResponse__Output } from '../../../shared/src/gen/lethe/v1/ListTokensResponse.js';
 import type { TokenInfo__Output } from '../../../shared/src/gen/lethe/v1/TokenInfo.js';
@@ -163,6 +164,10 @@ export class LetheClient {
     }
   }
 
+  /** Changes a live run's retraining policy (role operator). */
+  updateRetrainingPolicy(name: string, policy: RetrainingPolicy): Promise<Run__Output> {
+    return this.call<Run__Output>((m, o, cb) => this.runs.updateRetrainingPolicy({ name, policy }, m, o, cb), this.timeoutMs);
+  }
   createToken(subject: string, roles: string[], ttlSeconds = 0): Promise<CreatedToken__Output> {
     return this.call<CreatedToken__Output>((m, o, cb) => this.admin.createToken({ subject, roles, ttlSeconds }, m, o, cb), this.timeoutMs);
   }

@@ -32,7 +32,8 @@ export interface DeletionServiceDeps {
    * After a deletion commits: the in-flight tasks it made stale (to cancel on their workers) and a wake-up for the
    * scheduler, so retraining of the deactivated stages starts at once.
    */
-  readonly onDeleted?: (run: string, cancels: readonly StageCancel[]) => void;
+  /** After a deletion commits: the assignments it made stale, and the shards it touched. */
+  readonly onDeleted?: (run: string, cancels: readonly StageCancel[], taintedShards: readonly number[]) => void;
   /** Where the run's original model (approximate jobs) lives: a deletion purges it. */
   readonly artifacts?: ArtifactStore;
 }
@@ -336,7 +337,7 @@ export class DeletionService {
         }
         // Stale assignments are taken back at once; the scheduler's next pass drops them from the shard's record.
         for (const c of cancels) this.deps.logger.info({ run, shard: c.shard, stage: c.stage, worker: c.worker, taskId: c.taskId, reason: 'stale' }, 'assignment dropped');
-        this.deps.onDeleted?.(run, cancels);
+        this.deps.onDeleted?.(run, cancels, part.receipt.shards.map((x) => x.shard));
         return { record: part, revision };
       }
       if (head && p.requestId !== '') {

@@ -1,3 +1,5 @@
+import type { RetrainingPolicy as RetrainingPolicyProto, RetrainingPolicy__Output } from '../../../shared/src/gen/lethe/v1/RetrainingPolicy.js';
+import type { RetrainingPolicy } from '../../../shared/src/domain/retraining-policy.js';
 import protobuf from 'protobufjs';
 import { isAbsolute, join } from 'node:path';
 import { packageRoot } from '../../../shared/src/util/package-root.js';
@@ -98,7 +100,26 @@ export function runSpecFromProto(p: RunSpec__Output | null | undefined): unknown
     pretrainEpochs: p.pretrainEpochs,
     seed: p.seed,
     fallbackToBackbone: p.fallbackToBackbone ? true : undefined,
+    retraining: p.retraining === null ? undefined : retrainingPolicyFromProto(p.retraining),
   });
+}
+
+const POLICY_KINDS = { RETRAINING_POLICY_KIND_EAGER: 'eager', RETRAINING_POLICY_KIND_COALESCE: 'coalesce', RETRAINING_POLICY_KIND_CAPACITY: 'capacity' } as const;
+
+/** Proto RetrainingPolicy → the JSON form RetrainingPolicySchema validates (an unknown kind fails there). */
+export function retrainingPolicyFromProto(p: RetrainingPolicy__Output): Record<string, unknown> {
+  const windowMs = Number(p.windowMs);
+  return {
+    ...(p.kind === 'RETRAINING_POLICY_KIND_UNSPECIFIED' || (p.kind as unknown) === 0 ? {} : { kind: (POLICY_KINDS as Record<string, string>)[String(p.kind)] ?? `unknown value ${String(p.kind)}` }),
+    windowMs: Number.isSafeInteger(windowMs) ? windowMs : -1,
+    maxDeletions: p.maxDeletions,
+    minServingDepth: p.minServingDepth,
+  };
+}
+
+export function retrainingPolicyToProto(r: RetrainingPolicy): RetrainingPolicyProto {
+  const kind = (Object.entries(POLICY_KINDS).find(([, v]) => v === r.kind)?.[0] ?? 'RETRAINING_POLICY_KIND_EAGER') as NonNullable<RetrainingPolicyProto['kind']>;
+  return { kind, windowMs: String(r.windowMs), maxDeletions: r.maxDeletions, minServingDepth: r.minServingDepth };
 }
 
 export function runSpecToProto(s: RunSpec): RunSpecProto {
@@ -137,6 +158,7 @@ export function runSpecToProto(s: RunSpec): RunSpecProto {
     pretrainEpochs: s.pretrainEpochs,
     seed: s.seed,
     fallbackToBackbone: s.fallbackToBackbone,
+    retraining: retrainingPolicyToProto(s.retraining),
   };
 }
 

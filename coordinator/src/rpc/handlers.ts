@@ -42,7 +42,8 @@ import type { Callers } from '../security/auth-interceptor.js';
 import type { DeletionRateLimiter } from '../security/rate-limiter.js';
 import { mayAttachAs } from '../../../shared/src/domain/roles.js';
 import { tokenAdminHandlers } from './token-handlers.js';
-import { packAny, receiptToProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
+import { packAny, receiptToProto, retrainingPolicyFromProto, runSpecFromProto, runSpecToProto, timestamp } from './convert.js';
+import { RetrainingPolicySchema } from '../../../shared/src/domain/retraining-policy.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
 import { jobOperation, jobStateOf, jobToProto, methodName, structToJson } from './job-convert.js';
@@ -213,7 +214,7 @@ function runView(deps: HandlerDeps, run: string): Run {
             : 'RUN_STATE_TRAINING';
   return {
     name: record.name,
-    spec: runSpecToProto(record.spec),
+    spec: runSpecToProto({ ...record.spec, retraining: views.retraining(run, record.spec) }),
     state,
     salt: record.salt,
     shards,
@@ -251,6 +252,22 @@ function operationOf(deps: HandlerDeps, run: string): Operation {
 
 export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
   return {
+    UpdateRetrainingPolicy: unary(deps, 'UpdateRetrainingPolicy', async (req, call) => {
+      const run = runIdOf(deps.views, req.name, 'name');
+      if (req.policy === null) throw invalidArgument('policy is required', { field: 'policy' });
+      const parsed = RetrainingPolicySchema.safeParse(retrainingPolicyFromProto(req.policy));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = `policy.${issue?.path.join('.') ?? ''}`;
+        throw invalidArgument(`invalid retraining policy: ${field}: ${issue?.message ?? 'invalid'}`, { field });
+      }
+      await requireLeader(deps);
+      const by = deps.callers.of(call).name;
+      await deps.writer.write([], [{ key: deps.views.keys.retraining(run), value: JSON.stringify(parsed.data) }, auditPut(deps.views.keys, 'run.retraining', `runs/${run}`, { ...parsed.data, by })]);
+      deps.logger.info({ run, policy: parsed.data, by }, 'retraining policy changed');
+      deps.scheduler.wake();
+      return runView(deps, run);
+    }),
     DeleteRun: unary(deps, 'DeleteRun', async (req, call) => {
       await requireLeader(deps);
       await deps.runDeletion(runIdOf(deps.views, req.name, 'name'), deps.callers.of(call).name);

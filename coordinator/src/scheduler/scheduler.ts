@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { retrainNow, type PendingDeletions } from '../../../shared/src/domain/retraining-policy.js';
 import { SerialPass } from '../util/serial-pass.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import {
@@ -13,6 +14,7 @@ import {
   resultOutcome,
   retrainPlan,
   retryDelayMs,
+  serving as shardServing,
   MAX_STAGE_ATTEMPTS,
   type ShardEffect,
   type ShardRecord,
@@ -95,6 +97,12 @@ export const ASSIGNMENT_GRACE_MS = 10_000;
 export class Scheduler {
   private readonly passes: SerialPass;
   private readonly now: () => number;
+  /**
+   * Deletions each shard took since its retraining last started ("run/shard"), for the retraining policy. Kept in
+   * memory: a new leader starts without it and retrains what is pending at once (holding back is an optimisation,
+   * never a condition of exactness).
+   */
+  private readonly pending = new Map<string, PendingDeletions>();
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
@@ -126,6 +134,16 @@ export class Scheduler {
 
   private pick(): AttachedWorker | undefined {
     return this.deps.hub.available().find((w) => this.alive(w.id));
+  }
+
+  /** A deletion touched these shards: their retraining now waits on the run's policy. */
+  noteDeletion(run: string, shards: readonly number[]): void {
+    const now = this.now();
+    for (const shard of shards) {
+      const key = `${run}/${shard}`;
+      const p = this.pending.get(key);
+      this.pending.set(key, { sinceMs: p?.sinceMs ?? now, deletions: (p?.deletions ?? 0) + 1 });
+    }
   }
 
   /** Carries out cancel effects: the worker holding a taken-back task is told to stop it. */
@@ -255,16 +273,24 @@ export class Scheduler {
       const reaped = reap(current.value, (worker) => this.alive(worker));
       shards.push({ shard, current, record: reaped.record, effects: [...reaped.effects], sends: [] });
     }
-    const byStage = new Map<number, { s: PlannedShard; prefix: readonly number[] }[]>();
+    const policy = views.retraining(run, record.spec);
+    const byStage = new Map<number, { s: PlannedShard; prefix: readonly number[]; depth: number; sharing: number }[]>();
     for (const s of shards) {
-      for (const prefix of retrainPlan(s.record, record.orderings, nowMs)) {
+      const plan = retrainPlan(s.record, record.orderings, nowMs);
+      if (plan.length === 0) continue;
+      const depth = shardServing(s.record, s.shard, record.orderings).depth;
+      // Held back by the run's policy (coalescing deletions, or serving deep enough): the next pass looks again.
+      if (!retrainNow(policy, this.pending.get(`${run}/${s.shard}`), depth, nowMs).go) continue;
+      for (const prefix of plan) {
         const queue = byStage.get(prefix.length) ?? [];
-        queue.push({ s, prefix });
+        const key = stagePrefixKey(prefix, prefix.length);
+        queue.push({ s, prefix, depth, sharing: record.orderings.filter((o) => stagePrefixKey(o, prefix.length) === key).length });
         byStage.set(prefix.length, queue);
       }
     }
     for (const stage of [...byStage.keys()].sort((a, b) => a - b)) {
-      const queue = byStage.get(stage) ?? [];
+      // Priorities: shards serving shallowest first; within a shard, the stage that restores the most orderings.
+      const queue = (byStage.get(stage) ?? []).sort((a, b) => a.depth - b.depth || b.sharing - a.sharing || a.s.shard - b.s.shard);
       while (queue.length > 0) {
         const w = this.pick();
         if (w === undefined) break;
@@ -289,6 +315,8 @@ export class Scheduler {
       }
       for (const e of s.effects) if (e.type === 'cancel') this.deps.logger.info({ run, shard: s.shard, stage: e.key, worker: e.worker, reason: e.reason }, 'assignment dropped');
       this.cancelEffects(s.effects);
+      // Its retraining has started: deletions from now on are the next retraining's to cover.
+      if (s.sends.length > 0) this.pending.delete(`${run}/${s.shard}`);
       for (const send of s.sends) sent.push({ s, send, rev });
     }
     // A group's size counts the members whose shard write went through: the worker waits for exactly those.

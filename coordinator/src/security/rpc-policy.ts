@@ -10,6 +10,7 @@ export const RPC_POLICY: Readonly<Record<string, Role | 'public'>> = {
   '/lethe.v1.RunService/DeleteRun': 'operator',
   '/lethe.v1.RunService/GetRun': 'reader',
   '/lethe.v1.RunService/ListRuns': 'reader',
+  '/lethe.v1.RunService/UpdateRetrainingPolicy': 'operator',
 
   '/google.longrunning.Operations/GetOperation': 'reader',
   '/google.longrunning.Operations/ListOperations': 'reader',

@@ -49,6 +49,10 @@ export class Keys {
   runCancelled(run: string): string {
     return `${this.run(run)}cancelled`;
   }
+  /** The retraining policy an operator set on a live run (absent: the spec's). */
+  retraining(run: string): string {
+    return `${this.run(run)}retraining`;
+  }
   backbone(run: string): string {
     return `${this.run(run)}backbone`;
   }

@@ -1,3 +1,5 @@
+import { RetrainingPolicySchema, type RetrainingPolicy } from '../../../shared/src/domain/retraining-policy.js';
+import type { RunSpec } from '../../../shared/src/domain/run-spec.js';
 import type { ShardRecord } from '../../../shared/src/domain/shard-machine.js';
 import type { Keys } from './keys.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
@@ -76,6 +78,11 @@ export class RunViews {
 
   run(run: string): RunRecord | undefined {
     return this.mirror.json(this.keys.runSpec(run), (v) => RunRecordSchema.parse(v))?.value;
+  }
+
+  /** The retraining policy in force: the one an operator set on the live run, else the spec's. */
+  retraining(run: string, spec: RunSpec): RetrainingPolicy {
+    return this.mirror.json(this.keys.retraining(run), (v) => RetrainingPolicySchema.parse(v))?.value ?? spec.retraining;
   }
 
   backbone(run: string): { value: BackboneRecord; modRevision: number } | undefined {

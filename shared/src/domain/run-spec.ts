@@ -1,3 +1,4 @@
+import { RetrainingPolicySchema } from './retraining-policy.js';
 import { z } from 'zod';
 import { invalidArgument } from '../errors/errors.js';
 import { MAX_SHARDS, MAX_SLICES } from './placement.js';
@@ -65,6 +66,8 @@ export const RunSpecSchema = z
     pretrainEpochs: z.number().int().min(1).max(1000).default(10),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     fallbackToBackbone: z.boolean().default(false),
+    /** When deactivated stages are retrained; an operator may change it on a live run (UpdateRetrainingPolicy). */
+    retraining: RetrainingPolicySchema.prefault({}),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -24,6 +24,7 @@ import type { ListRunsRequest as _lethe_v1_ListRunsRequest, ListRunsRequest__Out
 import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__Output as _lethe_v1_ListRunsResponse__Output } from './lethe/v1/ListRunsResponse.js';
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from './lethe/v1/ModelSpec.js';
 import type { OrderingStatus as _lethe_v1_OrderingStatus, OrderingStatus__Output as _lethe_v1_OrderingStatus__Output } from './lethe/v1/OrderingStatus.js';
+import type { RetrainingPolicy as _lethe_v1_RetrainingPolicy, RetrainingPolicy__Output as _lethe_v1_RetrainingPolicy__Output } from './lethe/v1/RetrainingPolicy.js';
 import type { Run as _lethe_v1_Run, Run__Output as _lethe_v1_Run__Output } from './lethe/v1/Run.js';
 import type { RunServiceClient as _lethe_v1_RunServiceClient, RunServiceDefinition as _lethe_v1_RunServiceDefinition } from './lethe/v1/RunService.js';
 import type { RunSpec as _lethe_v1_RunSpec, RunSpec__Output as _lethe_v1_RunSpec__Output } from './lethe/v1/RunSpec.js';
@@ -32,6 +33,7 @@ import type { ShardStatus as _lethe_v1_ShardStatus, ShardStatus__Output as _leth
 import type { SliceRef as _lethe_v1_SliceRef, SliceRef__Output as _lethe_v1_SliceRef__Output } from './lethe/v1/SliceRef.js';
 import type { StageRef as _lethe_v1_StageRef, StageRef__Output as _lethe_v1_StageRef__Output } from './lethe/v1/StageRef.js';
 import type { StageStatus as _lethe_v1_StageStatus, StageStatus__Output as _lethe_v1_StageStatus__Output } from './lethe/v1/StageStatus.js';
+import type { UpdateRetrainingPolicyRequest as _lethe_v1_UpdateRetrainingPolicyRequest, UpdateRetrainingPolicyRequest__Output as _lethe_v1_UpdateRetrainingPolicyRequest__Output } from './lethe/v1/UpdateRetrainingPolicyRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -71,6 +73,8 @@ export interface ProtoGrpcType {
       ListRunsResponse: MessageTypeDefinition<_lethe_v1_ListRunsResponse, _lethe_v1_ListRunsResponse__Output>
       ModelSpec: MessageTypeDefinition<_lethe_v1_ModelSpec, _lethe_v1_ModelSpec__Output>
       OrderingStatus: MessageTypeDefinition<_lethe_v1_OrderingStatus, _lethe_v1_OrderingStatus__Output>
+      RetrainingPolicy: MessageTypeDefinition<_lethe_v1_RetrainingPolicy, _lethe_v1_RetrainingPolicy__Output>
+      RetrainingPolicyKind: EnumTypeDefinition
       Run: MessageTypeDefinition<_lethe_v1_Run, _lethe_v1_Run__Output>
       RunService: SubtypeConstructor<typeof grpc.Client, _lethe_v1_RunServiceClient> & { service: _lethe_v1_RunServiceDefinition }
       RunSpec: MessageTypeDefinition<_lethe_v1_RunSpec, _lethe_v1_RunSpec__Output>
@@ -83,6 +87,7 @@ export interface ProtoGrpcType {
       StageState: EnumTypeDefinition
       StageStatus: MessageTypeDefinition<_lethe_v1_StageStatus, _lethe_v1_StageStatus__Output>
       TaskKind: EnumTypeDefinition
+      UpdateRetrainingPolicyRequest: MessageTypeDefinition<_lethe_v1_UpdateRetrainingPolicyRequest, _lethe_v1_UpdateRetrainingPolicyRequest__Output>
     }
   }
 }

@@ -10,6 +10,7 @@ import type { ListRunsRequest as _lethe_v1_ListRunsRequest, ListRunsRequest__Out
 import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__Output as _lethe_v1_ListRunsResponse__Output } from '../../lethe/v1/ListRunsResponse.js';
 import type { Operation as _google_longrunning_Operation, Operation__Output as _google_longrunning_Operation__Output } from '../../google/longrunning/Operation.js';
 import type { Run as _lethe_v1_Run, Run__Output as _lethe_v1_Run__Output } from '../../lethe/v1/Run.js';
+import type { UpdateRetrainingPolicyRequest as _lethe_v1_UpdateRetrainingPolicyRequest, UpdateRetrainingPolicyRequest__Output as _lethe_v1_UpdateRetrainingPolicyRequest__Output } from '../../lethe/v1/UpdateRetrainingPolicyRequest.js';
 
 export interface RunServiceClient extends grpc.Client {
   CreateRun(argument: _lethe_v1_CreateRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_google_longrunning_Operation__Output>): grpc.ClientUnaryCall;
@@ -48,6 +49,15 @@ export interface RunServiceClient extends grpc.Client {
   listRuns(argument: _lethe_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   listRuns(argument: _lethe_v1_ListRunsRequest, callback: grpc.requestCallback<_lethe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   
+  UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -59,6 +69,8 @@ export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
   
   ListRuns: grpc.handleUnaryCall<_lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse>;
   
+  UpdateRetrainingPolicy: grpc.handleUnaryCall<_lethe_v1_UpdateRetrainingPolicyRequest__Output, _lethe_v1_Run>;
+  
 }
 
 export interface RunServiceDefinition extends grpc.ServiceDefinition {
@@ -66,4 +78,5 @@ export interface RunServiceDefinition extends grpc.ServiceDefinition {
   DeleteRun: MethodDefinition<_lethe_v1_DeleteRunRequest, _google_protobuf_Empty, _lethe_v1_DeleteRunRequest__Output, _google_protobuf_Empty__Output>
   GetRun: MethodDefinition<_lethe_v1_GetRunRequest, _lethe_v1_Run, _lethe_v1_GetRunRequest__Output, _lethe_v1_Run__Output>
   ListRuns: MethodDefinition<_lethe_v1_ListRunsRequest, _lethe_v1_ListRunsResponse, _lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse__Output>
+  UpdateRetrainingPolicy: MethodDefinition<_lethe_v1_UpdateRetrainingPolicyRequest, _lethe_v1_Run, _lethe_v1_UpdateRetrainingPolicyRequest__Output, _lethe_v1_Run__Output>
 }

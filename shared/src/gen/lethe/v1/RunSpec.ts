@@ -3,6 +3,7 @@
 import type { DatasetSpec as _lethe_v1_DatasetSpec, DatasetSpec__Output as _lethe_v1_DatasetSpec__Output } from '../../lethe/v1/DatasetSpec.js';
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from '../../lethe/v1/ModelSpec.js';
 import type { SelectionMethod as _lethe_v1_SelectionMethod, SelectionMethod__Output as _lethe_v1_SelectionMethod__Output } from '../../lethe/v1/SelectionMethod.js';
+import type { RetrainingPolicy as _lethe_v1_RetrainingPolicy, RetrainingPolicy__Output as _lethe_v1_RetrainingPolicy__Output } from '../../lethe/v1/RetrainingPolicy.js';
 
 export interface RunSpec {
   'dataset'?: (_lethe_v1_DatasetSpec | null);
@@ -17,6 +18,7 @@ export interface RunSpec {
   'seed'?: (number);
   'fallbackToBackbone'?: (boolean);
   'pretrainEpochs'?: (number);
+  'retraining'?: (_lethe_v1_RetrainingPolicy | null);
   '_horizon'?: "horizon";
   '_epochs'?: "epochs";
   '_seed'?: "seed";
@@ -36,6 +38,7 @@ export interface RunSpec__Output {
   'seed'?: (number);
   'fallbackToBackbone': (boolean);
   'pretrainEpochs'?: (number);
+  'retraining': (_lethe_v1_RetrainingPolicy__Output | null);
   '_horizon'?: "horizon";
   '_epochs'?: "epochs";
   '_seed'?: "seed";

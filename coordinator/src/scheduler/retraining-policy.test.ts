@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedCoordinator, type EmbeddedCoordinator } from '../../../test/support/embedded-coordinator.js';
+import { eventually } from '../../../test/support/eventually.js';
+import type { ScriptedWorker } from '../../../test/support/scripted-worker.js';
+import { loadDataset } from '../../../shared/src/ml/data/registry.js';
+import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
+import { LetheError } from '../../../shared/src/errors/errors.js';
+import type { RetrainingPolicy } from '../../../shared/src/gen/lethe/v1/RetrainingPolicy.js';
+
+const PREFIX = '/retraining-policy/';
+/** Two shards of one ordering over two slices: every shard serves at depth 2 when trained. */
+const dataset = { builtin: 'blobs', samples: 400, features: 4, classes: 2 };
+const spec = (retraining: RetrainingPolicy) => ({ dataset, shards: 2, slices: 2, budget: 1, retraining });
+
+/**
+ * Retraining policies through the real scheduler (embedded coordinator, a scripted worker over gRPC): when a
+ * deactivated stage is handed out is the policy's choice; the deactivation itself is immediate whatever it is.
+ */
+describe('retraining policies: eager, coalesce, capacity, and priorities', () => {
+  let cluster: EmbeddedCoordinator;
+  let w: ScriptedWorker;
+  const answered = new Set<string>();
+  const users = loadDataset(parseRunSpec({ dataset, shards: 2, slices: 2, budget: 1 }).dataset);
+  const userIds = Array.from(users.split.user, (r) => users.ids[r] as string);
+
+  beforeAll(async () => {
+    cluster = await startEmbeddedCoordinator(PREFIX);
+    w = await cluster.worker('w-policy', { slots: 8 });
+  });
+  afterAll(async () => {
+    w.close();
+    await cluster.close();
+  });
+
+  /** Answers every assignment of `run` honestly until it serves. */
+  async function trainAll(run: string): Promise<void> {
+    await eventually(`${run} serving`, 20_000, async () => {
+      for (const a of w.assignments) {
+        if (answered.has(a.taskId + a.epoch) || (a.stage?.run ?? a.pretrain?.run) !== `runs/${run}`) continue;
+        answered.add(a.taskId + a.epoch);
+        await w.result(a, true);
+      }
+      return (await cluster.client.getRun(`runs/${run}`)).state === 'RUN_STATE_SERVING';
+    });
+  }
+  /** User ids of `run` by shard and slice. */
+  async function idsAt(run: string, shard: number, slice: number, n: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of userIds) {
+      const loc = await cluster.client.whereIs(`runs/${run}`, id);
+      if (loc.shard === shard && loc.slice === slice) out.push(id);
+      if (out.length === n) break;
+    }
+    return out;
+  }
+  /** The stage assignments of `run` that arrive within `ms` after `from` assignments had been seen. */
+  async function assignedWithin(run: string, from: number, ms: number): Promise<number[]> {
+    await new Promise((r) => setTimeout(r, ms));
+    return w.assignments.slice(from).filter((a) => a.stage?.run === `runs/${run}`).map((a) => a.stage?.stage?.shard ?? -1);
+  }
+  const slices = async (run: string, shard: number): Promise<number[]> => (await cluster.client.getRun(`runs/${run}`)).shards[shard]?.orderings[0]?.stages.map((s) => s.trainedOn.at(-1)?.slice ?? -1) ?? [];
+
+  it('coalesce: deletions wait out the window, then one retraining covers them; enough deletions go at once', async () => {
+    await cluster.client.createRun({ requestId: '', runId: 'coalesced', spec: spec({ kind: 'RETRAINING_POLICY_KIND_COALESCE', windowMs: '1500', maxDeletions: 3, minServingDepth: 0 }) });
+    await trainAll('coalesced');
+    const [first, second] = await idsAt('coalesced', 0, (await slices('coalesced', 0))[0] as number, 2);
+    let seen = w.assignments.length;
+    const receipt = await cluster.client.deleteSamples('', 'runs/coalesced', [first as string]);
+    // Deactivated at once (the receipt), but not retrained within the window...
+    expect(receipt.serving.find((s) => s.shard === 0)?.depth).toBe(0);
+    await cluster.client.deleteSamples('', 'runs/coalesced', [second as string]);
+    expect(await assignedWithin('coalesced', seen, 900)).toEqual([]);
+    // ...and once the window has passed, one retraining for both deletions.
+    await eventually('retraining after the window', 5_000, () => Promise.resolve(w.assignments.slice(seen).some((a) => a.stage?.run === 'runs/coalesced') || undefined));
+    const retrain = w.assignments.slice(seen).filter((a) => a.stage?.run === 'runs/coalesced');
+    expect(retrain.map((a) => [a.stage?.stage?.shard, a.stage?.excludedSampleIds.length])).toEqual([[0, 2]]);
+    await trainAll('coalesced');
+
+    // Three deletions reach max_deletions: retraining starts without waiting for the window.
+    seen = w.assignments.length;
+    const three = await idsAt('coalesced', 1, (await slices('coalesced', 1))[0] as number, 3);
+    for (const id of three) await cluster.client.deleteSamples('', 'runs/coalesced', [id]);
+    expect(await assignedWithin('coalesced', seen, 700)).toEqual([1]);
+    await trainAll('coalesced');
+  });
+
+  it('capacity: a shard still serving deep enough is not retrained; one below the threshold is; the policy changes live', async () => {
+    await cluster.client.createRun({ requestId: '', runId: 'capacity', spec: spec({ kind: 'RETRAINING_POLICY_KIND_EAGER', windowMs: '0', maxDeletions: 0, minServingDepth: 0 }) });
+    await trainAll('capacity');
+    // Bad policies are refused with the field; nothing changes.
+    for (const bad of [{ kind: 'RETRAINING_POLICY_KIND_CAPACITY' as const, minServingDepth: 0 }, { kind: 'RETRAINING_POLICY_KIND_COALESCE' as const }, { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, windowMs: '-5' }]) {
+      const code = await cluster.client.updateRetrainingPolicy('runs/capacity', bad).then(() => 'OK', (e: unknown) => (e instanceof LetheError ? e.code : String(e)));
+      expect(code, JSON.stringify(bad)).toBe('INVALID_ARGUMENT');
+    }
+    const updated = await cluster.client.updateRetrainingPolicy('runs/capacity', { kind: 'RETRAINING_POLICY_KIND_CAPACITY', minServingDepth: 1 });
+    expect(updated.spec?.retraining).toMatchObject({ kind: 'RETRAINING_POLICY_KIND_CAPACITY', minServingDepth: 1 });
+    const order = await slices('capacity', 0);
+    // A deletion in the last slice of the ordering: the shard still serves at depth 1, so it waits.
+    let seen = w.assignments.length;
+    const [late] = await idsAt('capacity', 0, order[1] as number, 1);
+    expect((await cluster.client.deleteSamples('', 'runs/capacity', [late as string])).serving.find((s) => s.shard === 0)?.depth).toBe(1);
+    expect(await assignedWithin('capacity', seen, 1200)).toEqual([]);
+    // A deletion in the first slice: the shard is dead (depth 0 < 1), so it is retrained now.
+    seen = w.assignments.length;
+    const [early] = await idsAt('capacity', 0, order[0] as number, 1);
+    await cluster.client.deleteSamples('', 'runs/capacity', [early as string]);
+    await eventually('retraining of the dead shard', 5_000, () => Promise.resolve(w.assignments.slice(seen).some((a) => a.stage?.run === 'runs/capacity') || undefined));
+    await trainAll('capacity');
+  });
+
+  it('priorities: with one free slot, the shard serving shallowest is retrained first', async () => {
+    const single = await cluster.worker('w-single', { slots: 1, batchCapacity: 1 });
+    w.close();
+    await eventually('w-policy gone', 5_000, async () => (await cluster.client.listWorkers()).workers.every((x) => x.name !== 'workers/w-policy' || x.state === 'WORKER_STATE_LOST') || undefined);
+    await cluster.client.createRun({ requestId: '', runId: 'priority', spec: spec({ kind: 'RETRAINING_POLICY_KIND_EAGER', windowMs: '0', maxDeletions: 0, minServingDepth: 0 }) });
+    w = single;
+    await trainAll('priority');
+    const [late] = await idsAt('priority', 0, (await slices('priority', 0))[1] as number, 1);
+    const [early] = await idsAt('priority', 1, (await slices('priority', 1))[0] as number, 1);
+    const seen = w.assignments.length;
+    // Shard 0 keeps depth 1, shard 1 is dead: shard 1's stage goes first although shard 0 sorts before it.
+    await cluster.client.deleteSamples('', 'runs/priority', [late as string, early as string]);
+    const first = await eventually('an assignment', 5_000, () => Promise.resolve(w.assignments.slice(seen).find((a) => a.stage?.run === 'runs/priority')));
+    expect(first.stage?.stage?.shard).toBe(1);
+  });
+});

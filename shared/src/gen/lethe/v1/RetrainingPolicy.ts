@@ -1,0 +1,18 @@
+// Original file: lethe/v1/runs.proto
+
+import type { RetrainingPolicyKind as _lethe_v1_RetrainingPolicyKind, RetrainingPolicyKind__Output as _lethe_v1_RetrainingPolicyKind__Output } from '../../lethe/v1/RetrainingPolicyKind.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface RetrainingPolicy {
+  'kind'?: (_lethe_v1_RetrainingPolicyKind);
+  'windowMs'?: (number | string | Long);
+  'maxDeletions'?: (number);
+  'minServingDepth'?: (number);
+}
+
+export interface RetrainingPolicy__Output {
+  'kind': (_lethe_v1_RetrainingPolicyKind__Output);
+  'windowMs': (string);
+  'maxDeletions': (number);
+  'minServingDepth': (number);
+}
