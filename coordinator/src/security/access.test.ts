@@ -18,6 +18,7 @@ import { LocalPki } from '../../../shared/src/security/local-pki.js';
 import type { StateStore } from '../../../shared/src/ports/state-store.js';
 import { testSecurity, type TestSecurity } from '../../../shared/src/testing/test-security.js';
 import { eventually } from '../../../test/support/eventually.js';
+import { startInProcessCoordinator, type InProcessCoordinator } from '../../../test/support/in-process.js';
 import { RPC_POLICY } from './rpc-policy.js';
 
 type Kind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
@@ -56,6 +57,7 @@ function probe(address: string, creds: ChannelCredentials, token: string | undef
 const PREFIX = '/access/';
 
 describe('access control: TLS, credentials and a role for every RPC', () => {
+  let lethe: InProcessCoordinator;
   let coordinator: Coordinator;
   let sec: TestSecurity;
   let store: StateStore;
@@ -72,22 +74,12 @@ describe('access control: TLS, credentials and a role for every RPC', () => {
     jwks = { privateKey, jwksFile };
     const backend = new InMemoryStateBackend();
     store = backend.client();
-    coordinator = await Coordinator.start({
-      ...sec.local.server,
-      auth: { ...sec.local.server.auth, jwt: { jwksFile, issuer: 'https://issuer.test', audience: 'lethe' } },
-      store: backend.client(),
-      events: new InMemoryEventBus(),
-      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
-      prefix: PREFIX,
-      backend: 'cpu',
-    });
-    await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
+    lethe = await startInProcessCoordinator(backend.client(), { auth: { ...sec.local.server.auth, jwt: { jwksFile, issuer: 'https://issuer.test', audience: 'lethe' } }, prefix: PREFIX });
+    coordinator = lethe.coordinator;
     for (const r of ROLES) byRole.set(r, r === 'worker' ? await sec.worker('access-worker') : await sec.as(r));
   });
   afterAll(async () => {
-    await coordinator.stop();
+    await lethe.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,16 +4,13 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../coordinator.js';
+import type { Coordinator } from '../coordinator.js';
 import { LetheClient } from '../client/lethe-client.js';
 import { InMemoryStateBackend } from '../../../shared/src/testing/in-memory-state-store.js';
-import { InMemoryEventBus } from '../../../shared/src/testing/in-memory-event-bus.js';
-import { FsArtifactStore } from '../../../shared/src/adapters/fs/fs-artifact-store.js';
-import { createLogger } from '../../../shared/src/log/logger.js';
 import { LetheError } from '../../../shared/src/errors/errors.js';
 import { channelCredentials } from '../../../shared/src/security/tls.js';
 import { testSecurity, type TestSecurity } from '../../../shared/src/testing/test-security.js';
-import { eventually } from '../../../test/support/eventually.js';
+import { startInProcessCoordinator, type InProcessCoordinator } from '../../../test/support/in-process.js';
 
 const DEADLINE_MS = 3_000;
 /** Statuses a garbage request may end with: every one a typed answer (never UNKNOWN, never a dropped connection). */
@@ -25,6 +22,7 @@ const TYPED = new Set<status>([status.OK, status.INVALID_ARGUMENT, status.NOT_FO
  * status, never crash or stall, and stay within a memory bound.
  */
 describe('API fuzzing with authentication on (bounded, loopback)', () => {
+  let lethe: InProcessCoordinator;
   let coordinator: Coordinator;
   let sec: TestSecurity;
   let raw: Client;
@@ -34,19 +32,12 @@ describe('API fuzzing with authentication on (bounded, loopback)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lethe-fuzz-'));
     sec = await testSecurity();
-    coordinator = await Coordinator.start({
-      ...sec.local.server,
-      store: new InMemoryStateBackend().client(),
-      events: new InMemoryEventBus(),
-      artifacts: new FsArtifactStore(join(dir, 'artifacts')),
-      logger: createLogger({ service: 'test', level: 'silent' }),
-      listen: '127.0.0.1:0',
+    lethe = await startInProcessCoordinator(new InMemoryStateBackend().client(), {
       prefix: '/fuzz/',
-      backend: 'cpu',
       dataRoots: [dir],
       deletionLimits: { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 },
     });
-    await eventually('leader', 10_000, () => Promise.resolve(coordinator.isLeader));
+    coordinator = lethe.coordinator;
     client = new LetheClient(coordinator.address, sec.admin, DEADLINE_MS);
     await client.createRun({ requestId: '', runId: 'fuzz', spec: { dataset: { builtin: 'blobs', samples: 300, features: 4, classes: 2 }, shards: 2, slices: 2, budget: 2 } });
     raw = new Client(coordinator.address, channelCredentials(sec.admin.transport));
@@ -54,7 +45,7 @@ describe('API fuzzing with authentication on (bounded, loopback)', () => {
   afterAll(async () => {
     raw.close();
     client.close();
-    await coordinator.stop();
+    await lethe.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 
