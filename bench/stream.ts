@@ -1,0 +1,294 @@
+/**
+ * bench:stream — a live run under a Poisson stream of single-id deletions. S3T under each retraining policy, SISA
+ * (B = 1, the same policies) and full retraining (one model; while it retrains, the exact answer is the backbone
+ * fallback) each train MNIST on the same embedded cluster (in-memory twins of etcd and NATS, the same worker
+ * threads), then take deletions at rate λ for a fixed wall time while served test accuracy is sampled through
+ * Predict(min_revision). Prints a table per rate and writes an HTML report with SVG plots under reports/.
+ *
+ *   npm run bench:stream [-- --quick] [-- --json]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { Coordinator } from '../coordinator/src/coordinator.js';
+import { LetheClient } from '../coordinator/src/client/lethe-client.js';
+import { WorkerAgent } from '../worker/src/agent.js';
+import { TaskExecutor } from '../worker/src/task-executor.js';
+import { FsArtifactStore } from '../shared/src/adapters/fs/fs-artifact-store.js';
+import { InMemoryStateBackend } from '../shared/src/testing/in-memory-state-store.js';
+import { InMemoryEventBus } from '../shared/src/testing/in-memory-event-bus.js';
+import { createLogger } from '../shared/src/log/logger.js';
+import { selectBackend } from '../shared/src/ml/backend.js';
+import { ThreadPoolTrainer } from '../shared/src/ml/trainer.js';
+import { loadDataset } from '../shared/src/ml/data/registry.js';
+import { gatherRows } from '../shared/src/ml/data/dataset.js';
+import { createRng, shuffleInPlace, type Rng } from '../shared/src/domain/rng.js';
+import { parseRunSpec } from '../shared/src/domain/run-spec.js';
+import { quantile } from '../shared/src/util/stats.js';
+import type { RetrainingPolicy } from '../shared/src/gen/lethe/v1/RetrainingPolicy.js';
+import type { ClientCredentials } from '../shared/src/security/tls.js';
+import { testSecurity } from '../shared/src/testing/test-security.js';
+import { emit, fmt, hasFlag, table } from './lib/report.js';
+
+const quick = hasFlag('--quick');
+const asJson = hasFlag('--json');
+const WORKERS = 2;
+/** Wall time of the stream per (system, rate), and how often served accuracy is sampled. */
+const STREAM_MS = quick ? 15_000 : 60_000;
+const SAMPLE_MS = quick ? 1_000 : 2_000;
+/** After the stream, how long deletions may still take to be retrained before they count as not retrained. */
+const DRAIN_MS = quick ? 10_000 : 60_000;
+const RATES_PER_MIN = quick ? [6, 30, 120] : [6, 30, 120];
+const DATASET = { builtin: 'mnist' as const, stride: quick ? 6 : 2 };
+const EPOCHS = quick ? 2 : 3;
+const TEST_ROWS = quick ? 500 : 1000;
+
+const log = (msg: string): void => {
+  if (!asJson) process.stderr.write(`${msg}\n`);
+};
+
+const policies: Record<string, RetrainingPolicy> = {
+  eager: { kind: 'RETRAINING_POLICY_KIND_EAGER' },
+  coalesce: { kind: 'RETRAINING_POLICY_KIND_COALESCE', windowMs: String(Math.round(STREAM_MS / 4)), maxDeletions: 8 },
+  capacity: { kind: 'RETRAINING_POLICY_KIND_CAPACITY', minServingDepth: 2 },
+};
+interface System {
+  readonly name: string;
+  readonly policy: string;
+  readonly shards: number;
+  readonly slices: number;
+  readonly budget: number;
+}
+/** --quick measures eager and coalesce only (capacity needs the full run's longer streams to show anything). */
+const POLICIES = quick ? ['eager', 'coalesce'] : Object.keys(policies);
+const SYSTEMS: System[] = [
+  ...POLICIES.map((policy) => ({ name: 'S3T', policy, shards: 4, slices: 4, budget: 4 })),
+  ...POLICIES.map((policy) => ({ name: 'SISA', policy, shards: 4, slices: 4, budget: 1 })),
+  { name: 'full', policy: 'eager', shards: 1, slices: 1, budget: 1 },
+];
+
+const backend = await selectBackend({ forced: 'wasm' });
+const dir = mkdtempSync(join(tmpdir(), 'lethe-bench-stream-'));
+const state = new InMemoryStateBackend();
+const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
+const logger = createLogger({ service: 'bench', level: 'error' });
+const security = await testSecurity();
+const coordinator = await Coordinator.start({
+  ...security.local.server,
+  deletionLimits: { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 },
+  store: state.client(),
+  events: new InMemoryEventBus(),
+  artifacts,
+  logger,
+  listen: '127.0.0.1:0',
+  backend: 'wasm',
+});
+for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
+const trainers = Array.from({ length: WORKERS }, () => new ThreadPoolTrainer({ threads: 1, backend: backend.name }));
+const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`stream-w${i}`)));
+const agents = trainers.map(
+  (trainer, i) =>
+    new WorkerAgent({ id: `stream-w${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, batchCapacity: 16, logger }),
+);
+for (const a of agents) await a.start();
+const client = new LetheClient(coordinator.address, security.admin, 120_000);
+
+const spec0 = parseRunSpec({ dataset: DATASET, shards: 1, slices: 1, budget: 1 });
+const data = loadDataset(spec0.dataset);
+const testRows = shuffleInPlace(Array.from(data.split.test), createRng(3)).slice(0, TEST_ROWS);
+const test = gatherRows(data, testRows);
+const userIds = Array.from(data.split.user, (r) => data.ids[r] as string);
+
+async function accuracy(run: string, minRevision: string): Promise<number> {
+  const p = await client.predict(`runs/${run}`, [testRows.length, ...data.inputShape], test.x, minRevision);
+  let correct = 0;
+  p.predictedClasses.forEach((c, j) => (correct += c === test.y[j] ? 1 : 0));
+  return correct / testRows.length;
+}
+
+/** Exponential gaps: a Poisson stream of rate λ per minute. */
+function gapMs(lambdaPerMin: number, rng: Rng): number {
+  return (-Math.log(1 - rng.float()) / lambdaPerMin) * 60_000;
+}
+
+interface Result {
+  name: string;
+  policy: string;
+  timeWeightedAccuracy: number;
+  minAccuracy: number;
+  noDeletionAccuracy: number;
+  notLiveFraction: number;
+  samplePassesPerDeletion: number;
+  retrainedP50Ms: number;
+  retrainedP99Ms: number;
+  notRetrained: number;
+  ackP99Ms: number;
+  deletions: number;
+  curve: { t: number; accuracy: number }[];
+}
+
+let runCounter = 0;
+async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
+  const run = `stream-${++runCounter}`;
+  const op = await client.createRun({
+    requestId: '',
+    runId: run,
+    spec: {
+      dataset: DATASET,
+      model: { hiddenUnits: 128, convStem: true },
+      shards: sys.shards,
+      slices: sys.slices,
+      budget: sys.budget,
+      epochs: EPOCHS,
+      pretrainEpochs: quick ? 3 : 5,
+      seed: 1,
+      fallbackToBackbone: true,
+      retraining: policies[sys.policy] as RetrainingPolicy,
+    },
+  });
+  await client.waitForOperation(op.name, 30 * 60_000);
+  const before = await client.getRun(`runs/${run}`);
+  const noDeletionAccuracy = await accuracy(run, before.revision);
+  const rng = createRng(runCounter * 7919);
+  const victims = shuffleInPlace([...userIds], rng);
+  const acks: { name: string; at: number }[] = [];
+  const ackMs: number[] = [];
+  const curve: { t: number; accuracy: number }[] = [];
+  let latestRevision = before.revision;
+  let liveShardMs = 0;
+  let shardMs = 0;
+  const start = Date.now();
+  const end = start + STREAM_MS;
+  let stop = false;
+  // The stream: one single-id deletion per arrival, each awaited (the ack latency is what a caller sees).
+  const stream = (async () => {
+    let next = start + gapMs(lambdaPerMin, rng);
+    let i = 0;
+    while (!stop) {
+      const wait = next - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, end - Date.now())));
+      if (Date.now() >= end) break;
+      const t0 = performance.now();
+      const r = await client.deleteSamples('', `runs/${run}`, [victims[i++] as string]);
+      ackMs.push(performance.now() - t0);
+      acks.push({ name: r.name, at: Date.now() });
+      latestRevision = r.revision;
+      next += gapMs(lambdaPerMin, rng);
+    }
+  })();
+  // The sampler: served accuracy (reading the latest deletion) and which shards are live.
+  let last = start;
+  while (Date.now() < end) {
+    const acc = await accuracy(run, latestRevision);
+    const view = await client.getRun(`runs/${run}`);
+    const now = Date.now();
+    curve.push({ t: (now - start) / 1000, accuracy: acc });
+    const live = view.shards.filter((s) => s.serving?.live === true).length;
+    liveShardMs += live * (now - last);
+    shardMs += view.shards.length * (now - last);
+    last = now;
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(SAMPLE_MS, end - Date.now()))));
+  }
+  stop = true;
+  await stream;
+  // Time-weighted accuracy: each sample holds until the next one.
+  let weighted = 0;
+  for (let k = 0; k < curve.length; k++) {
+    const from = (curve[k] as { t: number }).t;
+    const to = k + 1 < curve.length ? (curve[k + 1] as { t: number }).t : STREAM_MS / 1000;
+    weighted += (curve[k] as { accuracy: number }).accuracy * Math.max(0, to - from);
+  }
+  const span = Math.max(1e-9, STREAM_MS / 1000 - (curve[0]?.t ?? 0));
+  // Deletion → retrained: wait a bounded time for the last ones; the rest count as not retrained.
+  const drainEnd = Date.now() + DRAIN_MS;
+  let retrainedMs: number[] = [];
+  let notRetrained = acks.length;
+  for (;;) {
+    const ds = await Promise.all(acks.map((a) => client.getDeletion(a.name)));
+    retrainedMs = [];
+    notRetrained = 0;
+    ds.forEach((d, k) => {
+      const t = d.retrainCompleteTime;
+      if (t === null) notRetrained++;
+      else retrainedMs.push(Number(t.seconds) * 1000 + t.nanos / 1e6 - (acks[k] as { at: number }).at);
+    });
+    if (notRetrained === 0 || Date.now() > drainEnd) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const after = await client.getRun(`runs/${run}`);
+  const passes = Number(after.trainSamplePasses) - Number(before.trainSamplePasses);
+  // The next system starts on an idle cluster: this run stops training.
+  await client.cancelOperation(`operations/runs/${run}`);
+  return {
+    name: sys.name,
+    policy: sys.policy,
+    timeWeightedAccuracy: weighted / span,
+    minAccuracy: Math.min(...curve.map((c) => c.accuracy)),
+    noDeletionAccuracy,
+    notLiveFraction: shardMs === 0 ? 0 : 1 - liveShardMs / shardMs,
+    samplePassesPerDeletion: acks.length === 0 ? 0 : passes / acks.length,
+    retrainedP50Ms: retrainedMs.length === 0 ? Number.NaN : quantile(retrainedMs, 0.5),
+    retrainedP99Ms: retrainedMs.length === 0 ? Number.NaN : quantile(retrainedMs, 0.99),
+    notRetrained,
+    ackP99Ms: ackMs.length === 0 ? Number.NaN : quantile(ackMs, 0.99),
+    deletions: acks.length,
+    curve,
+  };
+}
+
+async function svg(spec: vl.TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const out = await view.toSVG();
+  view.finalize();
+  return out;
+}
+
+const rates: { lambdaPerMin: number; systems: Result[] }[] = [];
+try {
+  for (const lambdaPerMin of RATES_PER_MIN) {
+    const systems: Result[] = [];
+    for (const sys of SYSTEMS) {
+      log(`λ = ${lambdaPerMin}/min: ${sys.name} (${sys.policy}) ...`);
+      systems.push(await measure(sys, lambdaPerMin));
+    }
+    rates.push({ lambdaPerMin, systems });
+  }
+  const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+  const text = rates
+    .map((r) =>
+      [
+        `λ = ${r.lambdaPerMin} deletions/min, ${STREAM_MS / 1000} s stream, ${backend.name}, ${WORKERS} single-slot workers (MNIST every ${DATASET.stride}th image, ${EPOCHS} epochs)`,
+        table(
+          ['system', 'policy', 'deletions', 'acc. time-weighted', 'min acc.', 'no-deletion acc.', 'not live', 'sample-passes / deletion', 'retrained p50 / p99 (s)', 'not retrained', 'ack p99 (ms)'],
+          r.systems.map((s) => [s.name, s.policy, String(s.deletions), pct(s.timeWeightedAccuracy), pct(s.minAccuracy), pct(s.noDeletionAccuracy), pct(s.notLiveFraction), Math.round(s.samplePassesPerDeletion), `${fmt(s.retrainedP50Ms / 1000, 1)} / ${fmt(s.retrainedP99Ms / 1000, 1)}`, String(s.notRetrained), s.ackP99Ms]),
+        ),
+      ].join('\n'),
+    )
+    .join('\n\n');
+  const top = rates[rates.length - 1];
+  const curves = await svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `served test accuracy over time at λ = ${top?.lambdaPerMin ?? 0}/min`,
+    width: 640,
+    data: { values: (top?.systems ?? []).flatMap((s) => s.curve.map((c) => ({ system: `${s.name} ${s.policy}`, t: c.t, accuracy: 100 * c.accuracy }))) },
+    mark: { type: 'line', interpolate: 'step-after' },
+    encoding: { x: { field: 't', type: 'quantitative', title: 's' }, y: { field: 'accuracy', type: 'quantitative', title: '%' }, color: { field: 'system', type: 'nominal' } },
+  });
+  const byRate = rates.flatMap((r) => r.systems.map((s) => ({ lambda: r.lambdaPerMin, system: `${s.name} ${s.policy}`, accuracy: 100 * s.timeWeightedAccuracy, passes: s.samplePassesPerDeletion })));
+  const accVsRate = await svg({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'time-weighted served accuracy against λ', width: 480, data: { values: byRate }, mark: { type: 'line', point: true }, encoding: { x: { field: 'lambda', type: 'quantitative', title: 'deletions / min', scale: { type: 'log' } }, y: { field: 'accuracy', type: 'quantitative', title: '%', scale: { zero: false } }, color: { field: 'system', type: 'nominal' } } });
+  const costVsRate = await svg({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'sample-passes per deletion against λ', width: 480, data: { values: byRate }, mark: { type: 'line', point: true }, encoding: { x: { field: 'lambda', type: 'quantitative', title: 'deletions / min', scale: { type: 'log' } }, y: { field: 'passes', type: 'quantitative', title: 'sample-passes / deletion' }, color: { field: 'system', type: 'nominal' } } });
+  mkdirSync('reports', { recursive: true });
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  writeFileSync(join('reports', 'stream.html'), `<!doctype html><meta charset="utf-8"><title>Lethe bench:stream</title><h1>Retraining under a deletion stream</h1>${curves}${accVsRate}${costVsRate}<pre>${esc(text)}</pre>`);
+  const json = { rates: rates.map((r) => ({ lambdaPerMin: r.lambdaPerMin, systems: r.systems.map(({ curve: _curve, ...s }) => s) })) };
+  emit(`${text}\n\nreport: reports/stream.html`, json, asJson);
+} finally {
+  client.close();
+  for (const a of agents) await a.stop(2000);
+  for (const t of trainers) await t.close();
+  await coordinator.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
