@@ -6,6 +6,7 @@
  * Predict(min_revision). Prints a table per rate and writes an HTML report with SVG plots under reports/.
  *
  *   npm run bench:stream [-- --quick] [-- --json]
+ *     [-- --stride N --epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity]  (override the setting)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,19 +31,23 @@ import { quantile } from '../shared/src/util/stats.js';
 import type { RetrainingPolicy } from '../shared/src/gen/lethe/v1/RetrainingPolicy.js';
 import type { ClientCredentials } from '../shared/src/security/tls.js';
 import { testSecurity } from '../shared/src/testing/test-security.js';
-import { emit, fmt, hasFlag, table } from './lib/report.js';
+import { emit, flagValue, fmt, hasFlag, numberFlag, table } from './lib/report.js';
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
 const WORKERS = 2;
 /** Wall time of the stream per (system, rate), and how often served accuracy is sampled. */
-const STREAM_MS = quick ? 15_000 : 60_000;
+const STREAM_MS = numberFlag('--stream-s', quick ? 15 : 60) * 1000;
 const SAMPLE_MS = quick ? 1_000 : 2_000;
 /** After the stream, how long deletions may still take to be retrained before they count as not retrained. */
 const DRAIN_MS = quick ? 10_000 : 60_000;
-const RATES_PER_MIN = quick ? [6, 30, 120] : [6, 30, 120];
-const DATASET = { builtin: 'mnist' as const, stride: quick ? 6 : 2 };
-const EPOCHS = quick ? 2 : 3;
+const RATES_PER_MIN = (flagValue('--rates') ?? '6,30,120').split(',').map((r) => {
+  const n = Number(r);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--rates needs positive numbers (deletions per minute), got ${JSON.stringify(r)}`);
+  return n;
+});
+const DATASET = { builtin: 'mnist' as const, stride: numberFlag('--stride', quick ? 6 : 2) };
+const EPOCHS = numberFlag('--epochs', quick ? 2 : 3);
 const TEST_ROWS = quick ? 500 : 1000;
 
 const log = (msg: string): void => {
@@ -62,7 +67,8 @@ interface System {
   readonly budget: number;
 }
 /** --quick measures eager and coalesce only (capacity needs the full run's longer streams to show anything). */
-const POLICIES = quick ? ['eager', 'coalesce'] : Object.keys(policies);
+const POLICIES = (flagValue('--policies') ?? (quick ? 'eager,coalesce' : Object.keys(policies).join(','))).split(',');
+for (const p of POLICIES) if (!(p in policies)) throw new Error(`--policies: unknown policy ${JSON.stringify(p)} (eager, coalesce, capacity)`);
 const SYSTEMS: System[] = [
   ...POLICIES.map((policy) => ({ name: 'S3T', policy, shards: 4, slices: 4, budget: 4 })),
   ...POLICIES.map((policy) => ({ name: 'SISA', policy, shards: 4, slices: 4, budget: 1 })),

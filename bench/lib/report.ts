@@ -22,3 +22,18 @@ export function emit(text: string, json: unknown, asJson: boolean): void {
 export function hasFlag(name: string): boolean {
   return process.argv.includes(name);
 }
+
+/** The value after `--name` on the command line, if given. */
+export function flagValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+/** A positive number from `--name`, or the default; anything else stops the benchmark with the reason. */
+export function numberFlag(name: string, fallback: number): number {
+  const raw = flagValue(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}

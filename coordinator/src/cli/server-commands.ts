@@ -124,22 +124,22 @@ export function upCommand(): Command {
       const logger = createLogger({ service: 'up', level: 'info' });
       const dir = flags.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lethe-up-')) : resolve(flags.dataDir);
       for (const sub of ['etcd', 'nats', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
-      // Stock limits (128 ops per transaction), hourly compaction of old revisions, and a 2 GiB quota: what a
-      // production etcd runs with, so a local cluster fails where production would.
       // Secure by default: a local CA (kept in the data dir) for TLS everywhere. etcd accepts only clients with a
-      // certificate of that CA; NATS only its one user over TLS.
+      // certificate of that CA (Lethe's); NATS only its one user over TLS. The servers use the coordinator's
+      // certificate (localhost, 127.0.0.1).
       const security = await LocalSecurity.create(join(dir, 'security'));
-      const backing = await security.pki.issue('backing-server', 'localhost', { hosts: ['localhost', '127.0.0.1'] });
       const etcdClient = await security.pki.issue('etcd-client', 'lethe');
       const natsPassword = randomBytes(24).toString('base64url');
       const natsPasswordFile = join(dir, 'security', 'nats-password');
       writeFileSync(natsPasswordFile, `${natsPassword}\n`, { mode: 0o600 });
-      const serverTls = { caFile: security.pki.caFile, ...backing };
+      const serverTls = { caFile: security.pki.caFile, ...security.serverCert };
+      // Stock limits (128 ops per transaction), hourly compaction of old revisions, and a 2 GiB quota: what a
+      // production etcd runs with, so a local cluster fails where production would.
       const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd'), autoCompactionRetention: '1', quotaBackendBytes: 2 * 1024 ** 3, tls: serverTls });
       const nats = await startNatsServer({ storeDir: join(dir, 'nats'), tls: serverTls, user: { name: 'lethe', password: natsPassword } });
       const port = await freePort();
       const self = selfCommand();
-      // Secure by default: a local CA (kept in the data dir), TLS, a certificate per worker, an admin token.
+      // --insecure: plaintext gRPC between Lethe's processes (etcd and NATS keep TLS); credentials still required.
       const insecure = process.env['LETHE_INSECURE'] === 'true';
       const admin = await security.mint('admin', ['admin']);
       const env = {
