@@ -9,8 +9,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * Runs a benchmark's --quick --json variant and returns the JSON object on its last line. Asynchronously: a test
  * process blocked for minutes in spawnSync misses vitest's own RPC deadlines.
  */
-async function bench(script: string): Promise<unknown> {
-  const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+async function bench(script: string, extra: string[] = []): Promise<unknown> {
+  const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--quick', '--json', ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as unknown;
 }
@@ -59,6 +59,20 @@ describe('benchmarks (--quick)', () => {
     expect(out.rssMb).toBeGreaterThan(0);
     // The one size that does not depend on the machine: what a single-id deletion writes to etcd.
     expect(out.bytesPerDeletion).toBeLessThanOrEqual(2048);
+  });
+
+  it('bench:stream streams deletions into live runs of S3T, SISA and full retraining and reports each (a tiny setting)', async () => {
+    const out = (await bench('bench/stream.ts', ['--stride', '20', '--stream-s', '3', '--rates', '240', '--policies', 'eager'])) as {
+      rates: { lambdaPerMin: number; systems: Record<string, unknown>[] }[];
+    };
+    expect(out.rates.map((r) => r.lambdaPerMin)).toEqual([240]);
+    const systems = out.rates[0]?.systems ?? [];
+    expect(systems.map((s) => `${String(s['name'])} ${String(s['policy'])}`)).toEqual(['S3T eager', 'SISA eager', 'full eager']);
+    for (const s of systems) {
+      for (const key of ['timeWeightedAccuracy', 'minAccuracy', 'notLiveFraction', 'samplePassesPerDeletion', 'ackP99Ms']) expect(typeof s[key], key).toBe('number');
+      expect(s['timeWeightedAccuracy']).toBeGreaterThan(0.3);
+      expect(s['deletions']).toBeGreaterThan(0);
+    }
   });
 
   it('bench:unlearn runs every method as jobs for both scenarios on both datasets, with the gap to Retrain', async () => {
