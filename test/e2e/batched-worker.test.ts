@@ -2,21 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../../coordinator/src/coordinator.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
-import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
 import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
-import { createLogger } from '../../shared/src/log/logger.js';
-import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import { getStage, trainedIds } from '../../shared/src/ml/run-model.js';
 import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
-import { WorkerAgent } from '../../worker/src/agent.js';
-import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { eventually } from '../support/eventually.js';
-import { testSecurity } from '../../shared/src/testing/test-security.js';
+import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
 
 const PREFIX = '/batched/';
 // 4 shards × 2 orderings: 8 stage-1 tasks are ready at once, one group for a worker of capacity 8.
@@ -26,32 +20,33 @@ describe('a real worker trains groups of stages in one computation, with a delet
   const dir = mkdtempSync(join(tmpdir(), 'lethe-batched-'));
   const backend = new InMemoryStateBackend();
   const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
-  const logger = createLogger({ service: 'test', level: 'silent' });
-  const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
-  const executor = new TaskExecutor({ artifacts, trainer });
   /** The size of every group the worker trained. */
   const groups: number[] = [];
-  const stageGroup = executor.stageGroup.bind(executor);
-  executor.stageGroup = (tasks, onProgress, signals) => {
-    groups.push(tasks.length);
-    return stageGroup(tasks, onProgress, signals);
-  };
-  let coordinator: Coordinator;
+  let lethe: InProcessCoordinator;
+  let worker: InProcessWorker;
   let client: LetheClient;
-  let agent: WorkerAgent;
 
   beforeAll(async () => {
-    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'wasm' });
-    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 15_000);
-    agent = new WorkerAgent({ id: 'bw', credentials: await (await testSecurity()).worker('bw'), coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor, backend: 'wasm', slots: 1, batchCapacity: 8, logger });
-    await agent.start();
+    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, backend: 'wasm', clientTimeoutMs: 15_000 });
+    client = lethe.client;
+    worker = await startInProcessWorker(lethe, backend.client(), {
+      id: 'bw',
+      prefix: PREFIX,
+      artifacts,
+      backend: 'wasm',
+      batchCapacity: 8,
+      beforeStart: (executor) => {
+        const stageGroup = executor.stageGroup.bind(executor);
+        executor.stageGroup = (tasks, onProgress, signals) => {
+          groups.push(tasks.length);
+          return stageGroup(tasks, onProgress, signals);
+        };
+      },
+    });
   }, 60_000);
   afterAll(async () => {
-    await agent.stop(1000);
-    client.close();
-    await coordinator.stop();
-    await trainer.close();
+    await worker.close();
+    await lethe.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,21 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coordinator } from '../../coordinator/src/coordinator.js';
-import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { jsonToStruct } from '../../coordinator/src/rpc/job-convert.js';
 import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
-import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
 import { InMemoryJobQueue } from '../../shared/src/testing/in-memory-job-queue.js';
 import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
-import { createLogger } from '../../shared/src/log/logger.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
-import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import { decodeArtifact } from '../../shared/src/ml/artifact-codec.js';
-import { WorkerAgent } from '../../worker/src/agent.js';
-import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { eventually } from '../support/eventually.js';
-import { testSecurity } from '../../shared/src/testing/test-security.js';
+import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
 
 const PREFIX = '/rundel/';
 const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 8, classes: 3 }, shards: 2, slices: 2, budget: 2, epochs: 2, pretrainEpochs: 2, model: { hidden: 16, loraRank: 2 } };
@@ -26,25 +20,19 @@ describe('DeleteRun: a run\'s state and every artifact trained for it go; the id
   const backend = new InMemoryStateBackend();
   const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
   const queue = new InMemoryJobQueue({ ackWaitMs: 2000, maxDeliver: 30 });
-  const logger = createLogger({ service: 'test', level: 'silent' });
-  const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'cpu' });
-  let coordinator: Coordinator;
+  let lethe: InProcessCoordinator;
+  let worker: InProcessWorker;
   let client: LetheClient;
-  let agent: WorkerAgent;
   const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof LetheError ? e.code : 'other'));
 
   beforeAll(async () => {
-    coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, store: backend.client(), events: new InMemoryEventBus(), artifacts, logger, listen: '127.0.0.1:0', prefix: PREFIX, backend: 'cpu', jobs: queue });
-    await eventually('leader', 15_000, () => Promise.resolve(coordinator.isLeader));
-    client = new LetheClient(coordinator.address, (await testSecurity()).admin, 15_000);
-    agent = new WorkerAgent({ id: 'rd-w', credentials: await (await testSecurity()).worker('rd-w'), coordinators: [coordinator.address], store: backend.client(), prefix: PREFIX, executor: new TaskExecutor({ artifacts, trainer }), backend: 'cpu', slots: 1, logger, jobs: { queue, artifacts, trainer } });
-    await agent.start();
+    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, jobs: queue, clientTimeoutMs: 15_000 });
+    client = lethe.client;
+    worker = await startInProcessWorker(lethe, backend.client(), { id: 'rd-w', prefix: PREFIX, artifacts, backend: 'cpu', jobs: queue });
   }, 60_000);
   afterAll(async () => {
-    await agent.stop(1000);
-    client.close();
-    await coordinator.stop();
-    await trainer.close();
+    await worker.close();
+    await lethe.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 

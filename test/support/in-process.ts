@@ -9,6 +9,11 @@ import { createLogger } from '../../shared/src/log/logger.js';
 import type { StateStore } from '../../shared/src/ports/state-store.js';
 import { eventually } from './eventually.js';
 import { testSecurity } from '../../shared/src/testing/test-security.js';
+import { WorkerAgent } from '../../worker/src/agent.js';
+import { TaskExecutor } from '../../worker/src/task-executor.js';
+import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
+import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
+import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 
 /** A coordinator in this process, leading, with a client and a temporary directory; `dispose` stops all of it. */
 export interface InProcessCoordinator {
@@ -46,6 +51,45 @@ export async function startInProcessCoordinator(store: StateStore, over: Partial
       client.close();
       await coordinator.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real worker in this process: its own training thread, attached to `lethe` with a worker certificate. */
+export interface InProcessWorker {
+  readonly agent: WorkerAgent;
+  readonly executor: TaskExecutor;
+  close(): Promise<void>;
+}
+
+export async function startInProcessWorker(
+  lethe: InProcessCoordinator,
+  store: StateStore,
+  o: { id: string; prefix: string; artifacts: ArtifactStore; backend: 'cpu' | 'wasm'; batchCapacity?: number; jobs?: JobQueue; beforeStart?: (executor: TaskExecutor) => void },
+): Promise<InProcessWorker> {
+  const trainer = new ThreadPoolTrainer({ threads: 1, backend: o.backend });
+  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer });
+  o.beforeStart?.(executor);
+  const agent = new WorkerAgent({
+    id: o.id,
+    credentials: await (await testSecurity()).worker(o.id),
+    coordinators: [lethe.coordinator.address],
+    store,
+    prefix: o.prefix,
+    executor,
+    backend: o.backend,
+    slots: 1,
+    ...(o.batchCapacity === undefined ? {} : { batchCapacity: o.batchCapacity }),
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    ...(o.jobs === undefined ? {} : { jobs: { queue: o.jobs, artifacts: o.artifacts, trainer } }),
+  });
+  await agent.start();
+  return {
+    agent,
+    executor,
+    close: async () => {
+      await agent.stop(1000);
+      await trainer.close();
     },
   };
 }
