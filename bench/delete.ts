@@ -19,10 +19,8 @@ import { LetheClient } from '../coordinator/src/client/lethe-client.js';
 import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 import { bareDeletionTxn } from './lib/bare-txn.js';
+import { UNLIMITED_DELETIONS } from '../coordinator/src/security/rate-limiter.js';
 import { testSecurity } from '../shared/src/testing/test-security.js';
-
-/** The benchmark measures latency, not the per-caller limits: they are lifted. */
-const BENCH_LIMITS = { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 };
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -39,7 +37,7 @@ const store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const bareStore = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const events = await NatsEventBus.connect([nats.endpoint]);
 const logger = createLogger({ service: 'bench', level: 'error' });
-const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, deletionLimits: BENCH_LIMITS, store, events, artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger, listen: '127.0.0.1:0', backend: 'wasm' });
+const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, deletionLimits: UNLIMITED_DELETIONS, store, events, artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger, listen: '127.0.0.1:0', backend: 'wasm' });
 const client = new LetheClient(coordinator.address, (await testSecurity()).admin);
 for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
 

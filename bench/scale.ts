@@ -22,10 +22,8 @@ import { parseRunSpec } from '../shared/src/domain/run-spec.js';
 import { quantile } from '../shared/src/util/stats.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 import { bareDeletionTxn } from './lib/bare-txn.js';
+import { UNLIMITED_DELETIONS } from '../coordinator/src/security/rate-limiter.js';
 import { testSecurity } from '../shared/src/testing/test-security.js';
-
-/** The benchmark measures latency, not the per-caller limits: they are lifted. */
-const BENCH_LIMITS = { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 };
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -44,7 +42,7 @@ const etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') }); // stock lim
 const store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const bareStore = new EtcdStateStore({ endpoints: [etcd.endpoint] });
 const prefix = '/lethe/';
-const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, deletionLimits: BENCH_LIMITS, store, events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger: createLogger({ service: 'bench', level: 'error' }), listen: '127.0.0.1:0', prefix, backend: 'wasm' });
+const coordinator = await Coordinator.start({ ...(await testSecurity()).local.server, deletionLimits: UNLIMITED_DELETIONS, store, events: new InMemoryEventBus(), artifacts: new FsArtifactStore(join(dir, 'artifacts')), logger: createLogger({ service: 'bench', level: 'error' }), listen: '127.0.0.1:0', prefix, backend: 'wasm' });
 const client = new LetheClient(coordinator.address, (await testSecurity()).admin, 120_000);
 for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
 

@@ -11,9 +11,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import { Coordinator } from '../coordinator/src/coordinator.js';
+import { UNLIMITED_DELETIONS } from '../coordinator/src/security/rate-limiter.js';
 import { LetheClient } from '../coordinator/src/client/lethe-client.js';
 import { WorkerAgent } from '../worker/src/agent.js';
 import { TaskExecutor } from '../worker/src/task-executor.js';
@@ -31,6 +30,7 @@ import { quantile } from '../shared/src/util/stats.js';
 import type { RetrainingPolicy } from '../shared/src/gen/lethe/v1/RetrainingPolicy.js';
 import type { ClientCredentials } from '../shared/src/security/tls.js';
 import { testSecurity } from '../shared/src/testing/test-security.js';
+import { escapeHtml, svg } from './lib/html.js';
 import { emit, flagValue, fmt, hasFlag, numberFlag, table } from './lib/report.js';
 
 const quick = hasFlag('--quick');
@@ -83,7 +83,7 @@ const logger = createLogger({ service: 'bench', level: 'error' });
 const security = await testSecurity();
 const coordinator = await Coordinator.start({
   ...security.local.server,
-  deletionLimits: { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 },
+  deletionLimits: UNLIMITED_DELETIONS,
   store: state.client(),
   events: new InMemoryEventBus(),
   artifacts,
@@ -244,13 +244,6 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
   };
 }
 
-async function svg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const out = await view.toSVG();
-  view.finalize();
-  return out;
-}
-
 const rates: { lambdaPerMin: number; systems: Result[] }[] = [];
 try {
   for (const lambdaPerMin of RATES_PER_MIN) {
@@ -286,8 +279,7 @@ try {
   const accVsRate = await svg({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'time-weighted served accuracy against λ', width: 480, data: { values: byRate }, mark: { type: 'line', point: true }, encoding: { x: { field: 'lambda', type: 'quantitative', title: 'deletions / min', scale: { type: 'log' } }, y: { field: 'accuracy', type: 'quantitative', title: '%', scale: { zero: false } }, color: { field: 'system', type: 'nominal' } } });
   const costVsRate = await svg({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'sample-passes per deletion against λ', width: 480, data: { values: byRate }, mark: { type: 'line', point: true }, encoding: { x: { field: 'lambda', type: 'quantitative', title: 'deletions / min', scale: { type: 'log' } }, y: { field: 'passes', type: 'quantitative', title: 'sample-passes / deletion' }, color: { field: 'system', type: 'nominal' } } });
   mkdirSync('reports', { recursive: true });
-  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  writeFileSync(join('reports', 'stream.html'), `<!doctype html><meta charset="utf-8"><title>Lethe bench:stream</title><h1>Retraining under a deletion stream</h1>${curves}${accVsRate}${costVsRate}<pre>${esc(text)}</pre>`);
+  writeFileSync(join('reports', 'stream.html'), `<!doctype html><meta charset="utf-8"><title>Lethe bench:stream</title><h1>Retraining under a deletion stream</h1>${curves}${accVsRate}${costVsRate}<pre>${escapeHtml(text)}</pre>`);
   const json = { rates: rates.map((r) => ({ lambdaPerMin: r.lambdaPerMin, systems: r.systems.map(({ curve: _curve, ...s }) => s) })) };
   emit(`${text}\n\nreport: reports/stream.html`, json, asJson);
 } finally {

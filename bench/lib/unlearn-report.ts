@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { escapeHtml as esc, svg } from './html.js';
 import type { ReportLine } from '../../coordinator/src/jobs/job-report.js';
 
 type Figures = Pick<ReportLine, 'method' | 'ua' | 'ra' | 'ta' | 'mia' | 'seconds' | 'samplePasses' | 'avgGap'>;
@@ -12,15 +11,6 @@ export interface UnlearnReport {
   readonly quick: boolean;
 }
 
-/** Renders a vega-lite spec to SVG in Node (no browser). */
-async function svg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const out = await view.toSVG();
-  view.finalize();
-  return out;
-}
-
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** One HTML page: per scenario a metric chart and a table; then avg. gap against RTE; then parallelism. */
 export async function htmlReport(r: UnlearnReport): Promise<string> {

@@ -10,6 +10,7 @@ import { InMemoryStateBackend } from '../../../shared/src/testing/in-memory-stat
 import { LetheError } from '../../../shared/src/errors/errors.js';
 import { channelCredentials } from '../../../shared/src/security/tls.js';
 import { testSecurity, type TestSecurity } from '../../../shared/src/testing/test-security.js';
+import { UNLIMITED_DELETIONS } from './rate-limiter.js';
 import { startInProcessCoordinator, type InProcessCoordinator } from '../../../test/support/in-process.js';
 
 const DEADLINE_MS = 3_000;
@@ -35,7 +36,7 @@ describe('API fuzzing with authentication on (bounded, loopback)', () => {
     lethe = await startInProcessCoordinator(new InMemoryStateBackend().client(), {
       prefix: '/fuzz/',
       dataRoots: [dir],
-      deletionLimits: { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 },
+      deletionLimits: UNLIMITED_DELETIONS,
     });
     coordinator = lethe.coordinator;
     client = new LetheClient(coordinator.address, sec.admin, DEADLINE_MS);

@@ -12,6 +12,9 @@ export interface DeletionLimits {
 /** The defaults of `coordinator.deletionLimits` (shared/src/config/schema.ts). */
 export const DEFAULT_DELETION_LIMITS: DeletionLimits = { requestsPerSecond: 100, requestBurst: 500, idsPerSecond: 50_000, idBurst: 200_000, maxIdsPerRequest: 100_000 };
 
+/** Limits no caller reaches: for benchmarks that measure latency, and fuzzing that measures refusals of other kinds. */
+export const UNLIMITED_DELETIONS: DeletionLimits = { requestsPerSecond: 1e6, requestBurst: 1e6, idsPerSecond: 1e8, idBurst: 1e8, maxIdsPerRequest: 100_000 };
+
 /** Callers tracked at most: an idle caller's buckets are full, so forgetting the oldest loses nothing. */
 const MAX_CALLERS = 10_000;
 
