@@ -76,11 +76,16 @@ describe('retraining policies: eager, coalesce, capacity, and priorities', () =>
     expect(retrain.map((a) => [a.stage?.stage?.shard, a.stage?.excludedSampleIds.length])).toEqual([[0, 2]]);
     await trainAll('coalesced');
 
-    // Three deletions reach max_deletions: retraining starts without waiting for the window.
+    // Three deletions reach max_deletions: retraining starts without waiting for the window (a minute now, so
+    // only the count can have triggered it, however busy the machine).
+    await cluster.client.updateRetrainingPolicy('runs/coalesced', { kind: 'RETRAINING_POLICY_KIND_COALESCE', windowMs: '60000', maxDeletions: 3 });
     seen = w.assignments.length;
     const three = await idsAt('coalesced', 1, (await slices('coalesced', 1))[0] as number, 3);
-    for (const id of three) await cluster.client.deleteSamples('', 'runs/coalesced', [id]);
-    expect(await assignedWithin('coalesced', seen, 700)).toEqual([1]);
+    for (const id of three.slice(0, 2)) await cluster.client.deleteSamples('', 'runs/coalesced', [id]);
+    expect(await assignedWithin('coalesced', seen, 900)).toEqual([]);
+    await cluster.client.deleteSamples('', 'runs/coalesced', [three[2] as string]);
+    const counted = await eventually('retraining on the third deletion', 10_000, () => Promise.resolve(w.assignments.slice(seen).filter((a) => a.stage?.run === 'runs/coalesced').map((a) => a.stage?.stage?.shard)).then((x) => (x.length > 0 ? x : undefined)));
+    expect(counted).toEqual([1]);
     await trainAll('coalesced');
   });
 
