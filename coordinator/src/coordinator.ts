@@ -139,7 +139,8 @@ export class Coordinator {
     });
     const server = new Server({ interceptors: [authInterceptor(authenticator, callers, logger.child({ component: 'auth' }))] });
     if ('insecure' in o.transport) logger.warn('PLAINTEXT: the API and the worker protocol run without TLS (--insecure); credentials and data cross the network in the clear');
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync(o.listen, serverCredentials(o.transport), (e, p) => (e ? reject(e) : resolve(p))));
+    const credentials = await serverCredentials(o.transport);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync(o.listen, credentials, (e, p) => (e ? reject(e) : resolve(p))));
     const host = o.listen.slice(0, o.listen.lastIndexOf(':'));
     const address = o.advertise ?? `${host === '0.0.0.0' || host === '' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
     const election = new LeaderElection({ store: o.store, key: keys.leader(), id, address, ttlSeconds: o.leaderTtlSeconds ?? 5, logger });

@@ -41,9 +41,10 @@ const CERT_REFRESH_MS = 60_000;
 /**
  * The coordinator's listener: TLS with the server certificate, asking clients for a certificate (workers present
  * one) without requiring it (API callers may use tokens instead). A client certificate only counts once it verified
- * against the CA; files are re-read every minute.
+ * against the CA; files are re-read every minute. Resolves once the files are loaded: grpc-js reads them
+ * asynchronously, and a listener bound before that refuses its first handshakes.
  */
-export function serverCredentials(t: Transport): ServerCredentials {
+export async function serverCredentials(t: Transport): Promise<ServerCredentials> {
   if ('insecure' in t) return ServerCredentials.createInsecure();
   if (t.tls.certFile === undefined || t.tls.keyFile === undefined) throw new Error('a TLS listener needs a certificate and key file');
   // Fail at start-up, with the path, if a file is missing or unreadable, not on the first handshake.
@@ -54,6 +55,20 @@ export function serverCredentials(t: Transport): ServerCredentials {
     privateKeyFile: t.tls.keyFile,
     refreshIntervalMs: CERT_REFRESH_MS,
   });
+  // Listeners that stay attached: the provider then keeps its loaded certificates and hands them to the server at
+  // once when it binds.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.all([
+        new Promise<void>((resolve) => provider.addCaCertificateListener((u) => u !== null && resolve())),
+        new Promise<void>((resolve) => provider.addIdentityCertificateListener((u) => u !== null && resolve())),
+      ]),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`TLS files not loaded within 10 s: ${t.tls.caFile}, ${t.tls.certFile ?? ''}, ${t.tls.keyFile ?? ''}`)), 10_000))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
   return experimental.createCertificateProviderServerCredentials(provider, provider, false);
 }
 
