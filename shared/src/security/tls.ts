@@ -55,19 +55,31 @@ export async function serverCredentials(t: Transport): Promise<ServerCredentials
     privateKeyFile: t.tls.keyFile,
     refreshIntervalMs: CERT_REFRESH_MS,
   });
-  // Listeners that stay attached: the provider then keeps its loaded certificates and hands them to the server at
-  // once when it binds.
+  // Wait for the first load, then let go: the provider keeps what it loaded (fresh for a refresh interval) and hands
+  // it to the server as soon as the server binds and listens; the server's own listeners end with its shutdown.
   let timer: NodeJS.Timeout | undefined;
+  let caLoaded = (): void => undefined;
+  let identityLoaded = (): void => undefined;
+  const onCa = (u: unknown): void => void (u !== null && caLoaded());
+  const onIdentity = (u: unknown): void => void (u !== null && identityLoaded());
   try {
     await Promise.race([
       Promise.all([
-        new Promise<void>((resolve) => provider.addCaCertificateListener((u) => u !== null && resolve())),
-        new Promise<void>((resolve) => provider.addIdentityCertificateListener((u) => u !== null && resolve())),
+        new Promise<void>((resolve) => {
+          caLoaded = resolve;
+          provider.addCaCertificateListener(onCa);
+        }),
+        new Promise<void>((resolve) => {
+          identityLoaded = resolve;
+          provider.addIdentityCertificateListener(onIdentity);
+        }),
       ]),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`TLS files not loaded within 10 s: ${t.tls.caFile}, ${t.tls.certFile ?? ''}, ${t.tls.keyFile ?? ''}`)), 10_000))),
     ]);
   } finally {
     clearTimeout(timer);
+    provider.removeCaCertificateListener(onCa);
+    provider.removeIdentityCertificateListener(onIdentity);
   }
   return experimental.createCertificateProviderServerCredentials(provider, provider, false);
 }
