@@ -12,7 +12,7 @@ import type { StateStore } from '../../../shared/src/ports/state-store.js';
 import { decodeArtifact, encodeSampleList } from '../../../shared/src/ml/artifact-codec.js';
 import { trainedIds } from '../../../shared/src/ml/run-model.js';
 import { jobRows, type ForgetSelector } from '../../../shared/src/ml/unlearning/forget-set.js';
-import { findMethod, parseMethodParams } from '../../../shared/src/ml/unlearning/registry.js';
+import { checkTask, findMethod, parseMethodParams } from '../../../shared/src/ml/unlearning/registry.js';
 import {
   JOB_STATES,
   JobSpecSchema,
@@ -122,6 +122,7 @@ export class JobService {
     // named model's training ids).
     const samples = runSamples(run, record.salt, record.spec);
     const d = samples.dataset;
+    checkTask(method, d.task);
     const isTrain = (row: number): boolean => {
       const id = d.ids[row] as string;
       return (trainIds === undefined ? samples.userRows.has(row) : trainIds.has(id)) && !excluded.has(sampleIdDigest(record.sampleIdKey, id));

@@ -81,7 +81,17 @@ export function jsonToStruct(o: Readonly<Record<string, unknown>>): Struct {
 
 function metricsToProto(m: JobMetrics | null, extra: { seconds?: number; samplePasses?: number } = {}): UnlearningMetrics | null {
   if (m === null) return null;
-  return { unlearningAccuracy: m.ua, retainAccuracy: m.ra, testAccuracy: m.ta, miaEfficacy: m.mia, miaShadowAccuracy: m.miaShadowAccuracy, seconds: extra.seconds ?? 0, samplePasses: String(extra.samplePasses ?? 0) };
+  const r = m.regression;
+  return {
+    unlearningAccuracy: m.ua,
+    retainAccuracy: m.ra,
+    testAccuracy: m.ta,
+    miaEfficacy: m.mia,
+    miaShadowAccuracy: m.miaShadowAccuracy,
+    seconds: extra.seconds ?? 0,
+    samplePasses: String(extra.samplePasses ?? 0),
+    ...(r === undefined ? {} : { forgetMae: r.forgetMae, retainMae: r.retainMae, testMae: r.testMae, forgetMse: r.forgetMse, retainMse: r.retainMse, testMse: r.testMse }),
+  };
 }
 
 export function jobToProto(j: JobView): UnlearningJob {

@@ -16,8 +16,11 @@ export const MAX_COLUMN_LENGTH = 128;
 /** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
 export const DatasetSpecSchema = z
   .object({
-    /** `fashion-mnist` needs Debian's dataset-fashion-mnist package; it keeps its own test split (testFraction unused). */
-    builtin: z.enum(['mnist', 'fashion-mnist', 'blobs']).optional(),
+    /**
+     * `fashion-mnist` needs Debian's dataset-fashion-mnist package; it keeps its own test split (testFraction unused).
+     * `boston-housing` and `cps-wages-1985` are regression tables (the dataset decides the task; stride unused).
+     */
+    builtin: z.enum(['mnist', 'fashion-mnist', 'blobs', 'boston-housing', 'cps-wages-1985']).optional(),
     uri: z.string().min(1).max(MAX_URI_LENGTH).optional(),
     /** sha256 of the file (files only): set by CreateRun, checked by every process that reads the file. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),

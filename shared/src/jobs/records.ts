@@ -72,7 +72,16 @@ export const JobSpecSchema = z.object({
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 
-const MetricsSchema = z.object({ ua: z.number(), ra: z.number(), ta: z.number(), mia: z.number(), miaShadowAccuracy: z.number() });
+const RegressionMetricsSchema = z.object({
+  forgetMae: z.number(),
+  retainMae: z.number(),
+  testMae: z.number(),
+  forgetMse: z.number(),
+  retainMse: z.number(),
+  testMse: z.number(),
+});
+/** Classification: UA/RA/TA and the confidence MIA; regression: UA/RA/TA are 0, `regression` holds the errors and `mia` the loss-feature attack. */
+const MetricsSchema = z.object({ ua: z.number(), ra: z.number(), ta: z.number(), mia: z.number(), miaShadowAccuracy: z.number(), regression: RegressionMetricsSchema.optional() });
 
 export const JobStatusSchema = z.object({
   state: z.enum(JOB_STATES),

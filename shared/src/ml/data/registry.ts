@@ -4,6 +4,7 @@ import { loadFileDataset } from './file-dataset.js';
 import { loadMnist } from './mnist.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { blobsIndex, makeBlobs } from './synthetic.js';
+import { loadBostonHousing, loadCpsWages } from './regression-data.js';
 
 const cache = new Map<string, Dataset>();
 
@@ -20,6 +21,8 @@ export function loadDataset(spec: DatasetSpec): Dataset {
 function read(spec: DatasetSpec): Dataset {
   if (spec.builtin === 'mnist') return loadMnist({ publicFraction: spec.publicFraction, testFraction: spec.testFraction, stride: spec.stride });
   if (spec.builtin === 'fashion-mnist') return loadFashionMnist({ publicFraction: spec.publicFraction, stride: spec.stride });
+  if (spec.builtin === 'boston-housing') return loadBostonHousing({ publicFraction: spec.publicFraction, testFraction: spec.testFraction });
+  if (spec.builtin === 'cps-wages-1985') return loadCpsWages({ publicFraction: spec.publicFraction, testFraction: spec.testFraction });
   if (spec.builtin === 'blobs') {
     return makeBlobs({
       samples: spec.samples,

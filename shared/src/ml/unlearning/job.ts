@@ -6,8 +6,9 @@ import type { WeightSet } from '../weights.js';
 import { disposeSet, labelledSet, type LabelledSet } from './data.js';
 import type { MethodContext, Recipe } from './method.js';
 import { evaluateSuite, type SuiteMetrics } from './metrics.js';
+import { evaluateRegression } from './regression-metrics.js';
 import { disposeParams, netOf, paramsFromWeights, paramsToWeights } from './net.js';
-import { findMethod, parseMethodParams } from './registry.js';
+import { checkTask, findMethod, parseMethodParams } from './registry.js';
 
 export interface RowsData {
   readonly x: Float32Array;
@@ -107,9 +108,24 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
   };
 }
 
+/** The task's suite: Unlearn-Sparse's for classification, DRU's cohort errors and loss attack for regression. */
+async function evaluateModel(net: OpenedJob['ctx']['net'], params: Parameters<typeof evaluateSuite>[1], sets: Parameters<typeof evaluateSuite>[2], seed: number): Promise<SuiteMetrics> {
+  if (net.config.task === 'classification') return evaluateSuite(net, params, sets);
+  const r = await evaluateRegression(net, params, sets, seed);
+  return {
+    ua: 0,
+    ra: 0,
+    ta: 0,
+    mia: r.mia,
+    miaShadowAccuracy: r.miaShadowAccuracy,
+    regression: { forgetMae: r.forgetMae, retainMae: r.retainMae, testMae: r.testMae, forgetMse: r.forgetMse, retainMse: r.retainMse, testMse: r.testMse },
+  };
+}
+
 export async function runUnlearnJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgress) => void, signal?: AbortSignal): Promise<UnlearnJobOutput> {
   const method = findMethod(input.method);
   if (method === undefined) throw new LetheError(ErrorCode.INVALID_ARGUMENT, `unknown unlearning method ${JSON.stringify(input.method)}`);
+  checkTask(method, input.config.task);
   const params = parseMethodParams(method, input.params);
   const job = openJob(input, onProgress, signal);
   const { ctx } = job;
@@ -127,8 +143,8 @@ export async function runUnlearnJob(input: UnlearnJobInput, onProgress?: (p: Unl
     const evalStarted = performance.now();
     if (input.evaluate) {
       onProgress?.({ fraction: 1, loss: Number.NaN, phase: 'evaluating' });
-      metrics = await evaluateSuite(net, unlearned, { forget, retain, test });
-      originalMetrics = await evaluateSuite(net, original, { forget, retain, test });
+      metrics = await evaluateModel(net, unlearned, { forget, retain, test }, input.seed);
+      originalMetrics = await evaluateModel(net, original, { forget, retain, test }, input.seed);
     }
     return {
       params: await paramsToWeights(unlearned),

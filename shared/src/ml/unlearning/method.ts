@@ -54,8 +54,10 @@ export interface UnlearningMethod<P extends object = Record<string, unknown>> {
   readonly name: string;
   readonly title: string;
   readonly paper: string;
-  /** False only for label-free methods. */
+  /** False only for label-free methods: they run on a forget set submitted without labels. */
   readonly needsLabels: boolean;
+  /** The model tasks it unlearns; both when unset. */
+  readonly tasks?: readonly ('classification' | 'regression')[];
   readonly schema: z.ZodType<P, Record<string, unknown>>;
   run(ctx: MethodContext, params: P): Promise<MethodResult>;
 }

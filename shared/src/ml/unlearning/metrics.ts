@@ -61,6 +61,8 @@ export interface SuiteMetrics {
   readonly mia: number;
   /** Balanced accuracy of the shadow attack on its own training data: near 50 % means the attack sees nothing. */
   readonly miaShadowAccuracy: number;
+  /** Regression models: cohort errors (UA, RA and TA are then 0, and `mia` is the loss-feature attack). */
+  readonly regression?: { forgetMae: number; retainMae: number; testMae: number; forgetMse: number; retainMse: number; testMse: number };
 }
 
 export async function evaluateSuite(net: Net, params: Params, sets: { forget: LabelledSet; retain: LabelledSet; test: LabelledSet }): Promise<SuiteMetrics> {

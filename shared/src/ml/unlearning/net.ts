@@ -1,6 +1,6 @@
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../tf.js';
 import type { ModelConfig } from '../model-config.js';
-import { forwardFrom, initAdapter, type Adapter, type Backbone } from '../model.js';
+import { block, forwardFrom, headLogits, initAdapter, type Adapter, type Backbone } from '../model.js';
 import { toTensor, toWeightSet, type WeightSet } from '../weights.js';
 
 /**
@@ -38,6 +38,26 @@ export function logitsOf(net: Net, params: Params, h: Tensor2D): Tensor2D {
     net.blocks.map((k) => [k, { a: need(params, adapterKey(k, 'a')) as Tensor2D, b: need(params, adapterKey(k, 'b')) as Tensor2D }]),
   );
   return forwardFrom(net.config, net.backbone, net.fromBlock, h, adapters, { w: need(params, 'head.w') as Tensor2D, b: need(params, 'head.b') as Tensor1D });
+}
+
+/**
+ * The forward pass with its taps: every adapter block's output (the last one is the embedding the head reads,
+ * what LAF and concept inference work on) and the logits.
+ */
+export function forwardTaps(net: Net, params: Params, h: Tensor2D): { logits: Tensor2D; activations: Tensor2D[]; embedding: Tensor2D } {
+  const activations: Tensor2D[] = [];
+  let out = h;
+  for (let k = net.fromBlock; k < net.config.blocks; k++) {
+    const adapter = net.blocks.includes(k) ? { a: need(params, adapterKey(k, 'a')) as Tensor2D, b: need(params, adapterKey(k, 'b')) as Tensor2D } : undefined;
+    out = block(net.config, net.backbone, k, out, adapter);
+    activations.push(out);
+  }
+  return { logits: headLogits({ w: need(params, 'head.w') as Tensor2D, b: need(params, 'head.b') as Tensor1D }, out), activations, embedding: out };
+}
+
+/** The embedding (input of the head) of frozen block inputs `h`. */
+export function embeddingOf(net: Net, params: Params, h: Tensor2D): Tensor2D {
+  return forwardTaps(net, params, h).embedding;
 }
 
 /** Adapters as the S3T full baseline initialises them (seeded, B = 0), with the pretrained head. */

@@ -1,6 +1,8 @@
-import { invalidArgument } from '../../errors/errors.js';
+import { ErrorCode, LetheError, invalidArgument } from '../../errors/errors.js';
 import type { UnlearningMethod } from './method.js';
+import { blindspotMethod } from './methods/blindspot.js';
 import { fineTuneMethod } from './methods/fine-tune.js';
+import { gaussianFineTuneMethod } from './methods/gaussian-ft.js';
 import { gradientAscentMethod } from './methods/gradient-ascent.js';
 import { influenceMethod } from './methods/influence.js';
 import { l1SparseMethod } from './methods/l1-sparse.js';
@@ -11,7 +13,7 @@ import { ssdMethod } from './methods/ssd.js';
 
 type AnyMethod = UnlearningMethod<object>;
 
-const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod].map(
+const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, gaussianFineTuneMethod, blindspotMethod].map(
   (m) => m as unknown as AnyMethod,
 );
 const byName = new Map<string, AnyMethod>(base.map((m) => [m.name, m]));
@@ -47,4 +49,11 @@ export function parseMethodParams(method: AnyMethod, params: unknown): Record<st
     throw invalidArgument(`${method.name}: invalid ${field}: ${(issue?.message ?? 'invalid').slice(0, 200)}${unknownKeys}`, { field });
   }
   return r.data as Record<string, unknown>;
+}
+
+/** A method unlearns only the tasks it names: FAILED_PRECONDITION for another model's task, naming both. */
+export function checkTask(method: AnyMethod, task: 'classification' | 'regression'): void {
+  if (method.tasks !== undefined && !method.tasks.includes(task)) {
+    throw new LetheError(ErrorCode.FAILED_PRECONDITION, `method ${method.name} unlearns ${method.tasks.join(' or ')} models; this model is ${task}`, { details: { field: 'method' } });
+  }
 }

@@ -13,6 +13,9 @@ export interface UnlearningMetrics {
   'testMse'?: (number | string);
   'samplePasses'?: (number | string | Long);
   'miaShadowAccuracy'?: (number | string);
+  'forgetMae'?: (number | string);
+  'retainMae'?: (number | string);
+  'testMae'?: (number | string);
 }
 
 export interface UnlearningMetrics__Output {
@@ -26,4 +29,7 @@ export interface UnlearningMetrics__Output {
   'testMse': (number);
   'samplePasses': (string);
   'miaShadowAccuracy': (number);
+  'forgetMae': (number);
+  'retainMae': (number);
+  'testMae': (number);
 }
