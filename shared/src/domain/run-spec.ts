@@ -51,6 +51,11 @@ export const RunModelSchema = z
     learningRate: z.number().positive().max(1).default(0.003),
     batchSize: z.number().int().min(1).max(65536).default(64),
     regressionLoss: z.enum(['mse', 'l1']).default('mse'),
+    /**
+     * IAU's gradient-restriction penalty α for the run's original model (the one approximate jobs unlearn from, and
+     * Retrain's recipe): 0 trains it plainly. S3T stages never use it.
+     */
+    gradientRestriction: z.number().min(0).max(1).default(0),
   })
   .strict();
 

@@ -290,6 +290,8 @@ export interface FullJobInput {
    * trained model: what lets an SSD job on this model skip the pass over D (Foster et al.'s precomputation).
    */
   readonly importanceBatchSize?: number;
+  /** IAU's gradient-restriction penalty α on the training loss (0 or absent: plain training). */
+  readonly gradientRestriction?: number;
 }
 
 export interface FullJobOutput {
@@ -325,6 +327,7 @@ export async function runFullJob(input: FullJobInput): Promise<FullJobOutput> {
       epochs: input.epochs,
       seed: deriveSeed(input.seed, 'full'),
       matMul: input.fastDense === false ? plainMatMul : denseMatMul,
+      ...(input.gradientRestriction === undefined || input.gradientRestriction === 0 ? {} : { gradientRestriction: { alpha: input.gradientRestriction, mode: 'exact' as const } }),
     });
     let importanceWeights: WeightSet | undefined;
     if (input.importanceBatchSize !== undefined) {

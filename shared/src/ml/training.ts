@@ -2,6 +2,7 @@ import { ErrorCode, LetheError } from '../errors/errors.js';
 import { createRng, shuffleInPlace } from '../domain/rng.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from './tf.js';
 import type { MatMul } from './dense.js';
+import { restrictedGradients, twiceDifferentiableLoss, type GradientRestriction } from './gradient-restriction.js';
 import type { ModelConfig } from './model-config.js';
 import {
   forward,
@@ -34,6 +35,8 @@ export interface FitOptions {
   readonly loss: (batch: Tensor1D) => tf.Scalar;
   readonly signal?: AbortSignal;
   readonly onEpoch?: (p: TrainProgress) => void;
+  /** Train on IAU's gradient-restricted loss instead (the loss reported is then L + α·Σ‖∇_k L‖). */
+  readonly gradientRestriction?: GradientRestriction;
 }
 
 export interface FitResult {
@@ -62,7 +65,15 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       for (let start = 0; start < o.rows; start += o.batchSize) {
         if (o.signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled', { cause: o.signal.reason });
         const idx = tf.tensor1d(order.slice(start, start + o.batchSize), 'int32');
-        const cost = tf.tidy(() => optimizer.minimize(() => o.loss(idx), true, [...o.variables]) ?? tf.scalar(Number.NaN));
+        const gr = o.gradientRestriction;
+        const cost =
+          gr === undefined || gr.alpha === 0
+            ? tf.tidy(() => optimizer.minimize(() => o.loss(idx), true, [...o.variables]) ?? tf.scalar(Number.NaN))
+            : tf.tidy(() => {
+                const r = restrictedGradients(() => o.loss(idx), o.variables, gr);
+                optimizer.applyGradients(o.variables.map((v, i) => ({ name: v.name, tensor: r.grads[i] as Tensor })));
+                return r.value;
+              });
         idx.dispose();
         const next = tf.add<tf.Scalar>(lossSum, cost);
         tf.dispose([lossSum, cost]);
@@ -168,6 +179,7 @@ export interface StageTrainingInput {
   readonly matMul?: MatMul;
   readonly signal?: AbortSignal;
   readonly onEpoch?: (p: TrainProgress) => void;
+  readonly gradientRestriction?: GradientRestriction;
 }
 
 export interface StageTrainingResult {
@@ -209,9 +221,10 @@ export async function trainStage(o: StageTrainingInput): Promise<StageTrainingRe
       learningRate: o.config.learningRate,
       seed: o.seed,
       loss: (idx) =>
-        lossOf(o.config, forwardFrom(o.config, o.backbone, fromBlock, tf.gather(o.blockInput, idx), adapters, head, opts), tf.gather(o.labels, idx)),
+        (o.gradientRestriction === undefined ? lossOf : twiceDifferentiableLoss)(o.config, forwardFrom(o.config, o.backbone, fromBlock, tf.gather(o.blockInput, idx), adapters, head, opts), tf.gather(o.labels, idx)),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       ...(o.onEpoch === undefined ? {} : { onEpoch: o.onEpoch }),
+      ...(o.gradientRestriction === undefined ? {} : { gradientRestriction: o.gradientRestriction }),
     });
     const trained = new Map<number, Adapter>();
     for (const [block, v] of adapterVars) trained.set(block, { a: tf.clone(v.a) as Tensor2D, b: tf.clone(v.b) as Tensor2D });

@@ -66,7 +66,7 @@ async function originalModel(deps: JobInputDeps, spec: JobSpec, d: Dataset, conf
   }
   const runSpec = parseRunSpec(JSON.parse(spec.run.specJson));
   const { x, y } = gatherRows(d, trainRows);
-  const full = await deps.trainer.trainFull({ config, backbone: backbone.backbone, pretrainedHead: backbone.head, x, y, epochs: runSpec.epochs, seed: runSpec.seed, importanceBatchSize: IMPORTANCE_BATCH });
+  const full = await deps.trainer.trainFull({ config, backbone: backbone.backbone, pretrainedHead: backbone.head, x, y, epochs: runSpec.epochs, seed: runSpec.seed, importanceBatchSize: IMPORTANCE_BATCH, gradientRestriction: runSpec.model.gradientRestriction });
   const params = originalWeights(full);
   const ids = trainRows.map((r) => d.ids[r] as string);
   const digest = await putModel(
@@ -117,7 +117,7 @@ export async function prepareJob(deps: JobInputDeps, spec: JobSpec): Promise<Pre
       backbone: backbone.backbone,
       pretrainedHead: backbone.head,
       original: original.params,
-      recipe: { epochs: runSpec.epochs, batchSize: config.batchSize, learningRate: config.learningRate, seed: runSpec.seed },
+      recipe: { epochs: runSpec.epochs, batchSize: config.batchSize, learningRate: config.learningRate, seed: runSpec.seed, gradientRestriction: runSpec.model.gradientRestriction },
       method: spec.method,
       params: spec.parameters,
       seed: spec.seed,

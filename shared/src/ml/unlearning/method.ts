@@ -10,6 +10,8 @@ export interface Recipe {
   readonly learningRate: number;
   /** The seed the original's adapters and shuffles derive from (Retrain starts from the same initialisation). */
   readonly seed: number;
+  /** IAU's gradient-restriction α the original trained with (Retrain repeats it); absent or 0: none. */
+  readonly gradientRestriction?: number;
 }
 
 export interface MethodContext {

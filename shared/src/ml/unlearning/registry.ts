@@ -4,6 +4,7 @@ import { blindspotMethod } from './methods/blindspot.js';
 import { fineTuneMethod } from './methods/fine-tune.js';
 import { gaussianFineTuneMethod } from './methods/gaussian-ft.js';
 import { gradientAscentMethod } from './methods/gradient-ascent.js';
+import { iauMethod } from './methods/iau.js';
 import { influenceMethod } from './methods/influence.js';
 import { l1SparseMethod } from './methods/l1-sparse.js';
 import { ompMethod } from './methods/omp.js';
@@ -13,7 +14,7 @@ import { ssdMethod } from './methods/ssd.js';
 
 type AnyMethod = UnlearningMethod<object>;
 
-const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, gaussianFineTuneMethod, blindspotMethod].map(
+const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, iauMethod, gaussianFineTuneMethod, blindspotMethod].map(
   (m) => m as unknown as AnyMethod,
 );
 const byName = new Map<string, AnyMethod>(base.map((m) => [m.name, m]));

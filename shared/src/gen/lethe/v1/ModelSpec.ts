@@ -11,11 +11,13 @@ export interface ModelSpec {
   'learningRate'?: (number | string);
   'batchSize'?: (number);
   'regressionLoss'?: (string);
+  'gradientRestriction'?: (number | string);
   '_hiddenUnits'?: "hiddenUnits";
   '_blocks'?: "blocks";
   '_loraRank'?: "loraRank";
   '_learningRate'?: "learningRate";
   '_batchSize'?: "batchSize";
+  '_gradientRestriction'?: "gradientRestriction";
 }
 
 export interface ModelSpec__Output {
@@ -27,9 +29,11 @@ export interface ModelSpec__Output {
   'learningRate'?: (number);
   'batchSize'?: (number);
   'regressionLoss': (string);
+  'gradientRestriction'?: (number);
   '_hiddenUnits'?: "hiddenUnits";
   '_blocks'?: "blocks";
   '_loraRank'?: "loraRank";
   '_learningRate'?: "learningRate";
   '_batchSize'?: "batchSize";
+  '_gradientRestriction'?: "gradientRestriction";
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { deriveSeed } from '../../../domain/rng.js';
-import { tf, type Tensor } from '../../tf.js';
+import { tf, type Tensor, type Tensor2D } from '../../tf.js';
+import { twiceDifferentiableLoss } from '../../gradient-restriction.js';
 import { fit } from '../../training.js';
 import type { LabelledSet } from '../data.js';
 import type { MethodContext, UnlearningMethod } from '../method.js';
-import { initialParams, variablesOf, type Params } from '../net.js';
+import { initialParams, logitsOf, variablesOf, type Params } from '../net.js';
 import { release, setLoss } from './common.js';
 
 /** Retrain has no knobs: it is the original's recipe on D_r, by definition. */
@@ -31,6 +32,7 @@ export async function trainFromInit(
   const seed = deriveSeed(ctx.recipe.seed, 'full');
   const init = start ?? initialParams(ctx.net, ctx.pretrainedHead, seed);
   const vars = variablesOf(init, 'unlearn', ctx.masks);
+  const gr = ctx.recipe.gradientRestriction ?? 0;
   if (start === undefined) tf.dispose(Object.values(init));
   try {
     const r = await fit({
@@ -40,9 +42,13 @@ export async function trainFromInit(
       batchSize: ctx.recipe.batchSize,
       learningRate: ctx.recipe.learningRate,
       seed,
-      loss: (idx) => setLoss(ctx.net, masked(vars, ctx.masks), set, idx),
+      loss: (idx) =>
+        gr === 0
+          ? setLoss(ctx.net, masked(vars, ctx.masks), set, idx)
+          : twiceDifferentiableLoss(ctx.net.config, logitsOf(ctx.net, masked(vars, ctx.masks), tf.gather<Tensor2D>(set.h, idx)), tf.gather(set.y, idx)),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       onEpoch: (e) => progress(e.fraction, e.loss),
+      ...(gr === 0 ? {} : { gradientRestriction: { alpha: gr, mode: 'exact' as const } }),
     });
     return { params: release(vars), samplePasses: r.samplePasses };
   } finally {
