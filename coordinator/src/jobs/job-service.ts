@@ -109,6 +109,7 @@ export class JobService {
     if (parametersJson.length > MAX_PARAMETERS_BYTES) throw invalidArgument(`parameters take ${parametersJson.length} bytes; at most ${MAX_PARAMETERS_BYTES}`, { field: 'parameters' });
     const parameters = parseMethodParams(method, input.parameters ?? {});
     const forget = this.forgetOf(input.forget);
+    if (method.forgets === 'class' && forget.kind !== 'class') throw invalidArgument(`method ${method.name} forgets whole classes: give forget.class_label, not sample ids`, { field: 'forget' });
     const model = requireBoundedString('model', input.model, 256, 1);
     const { run, modelArtifact, trainIds } = await this.resolveModel(model);
     const record = this.deps.views.run(run);

@@ -57,3 +57,35 @@ export function blobsIndex(o: BlobsOptions): DatasetIndex {
     ...(o.regression === true ? {} : { labels: Float32Array.from({ length: o.samples }, (_, i) => i % C) }),
   };
 }
+
+/**
+ * Concepts-8: 8 classes made of 12 binary latent concepts (2–3 per class, some shared between classes), x = A·z +
+ * noise. A sample shows each concept of its class with probability 0.9 and any other with 0.05, so concepts and
+ * classes are not the same thing. Gives ground truth for concept ranking and donor choice (class unlearning tests).
+ */
+export const CONCEPTS_OF_CLASS: readonly (readonly number[])[] = [[0, 1], [1, 2], [3, 4], [4, 5, 6], [7, 8], [8, 9], [10, 11], [0, 5, 10]];
+export const CONCEPT_COUNT = 12;
+
+export function makeConceptData(o: { samples: number; features?: number; seed?: number; noise?: number }): Dataset & { readonly z: Uint8Array } {
+  const D = o.features ?? 24;
+  const C = CONCEPTS_OF_CLASS.length;
+  const rng = createRng(o.seed ?? 1);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
+  const A = Array.from({ length: CONCEPT_COUNT }, () => Array.from({ length: D }, () => gauss()));
+  const x = new Float32Array(o.samples * D);
+  const y = new Float32Array(o.samples);
+  const z = new Uint8Array(o.samples * CONCEPT_COUNT);
+  for (let i = 0; i < o.samples; i++) {
+    const c = i % C;
+    const own = new Set(CONCEPTS_OF_CLASS[c]);
+    for (let k = 0; k < CONCEPT_COUNT; k++) z[i * CONCEPT_COUNT + k] = rng.float() < (own.has(k) ? 0.9 : 0.05) ? 1 : 0;
+    for (let j = 0; j < D; j++) {
+      let v = (o.noise ?? 0.3) * gauss();
+      for (let k = 0; k < CONCEPT_COUNT; k++) if (z[i * CONCEPT_COUNT + k] === 1) v += A[k]?.[j] ?? 0;
+      x[i * D + j] = v;
+    }
+    y[i] = c;
+  }
+  const { labels: _labels, ...index } = blobsIndex({ samples: o.samples, features: D, classes: C });
+  return { ...index, name: 'concepts-8', x, y, z };
+}

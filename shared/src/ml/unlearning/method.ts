@@ -58,6 +58,8 @@ export interface UnlearningMethod<P extends object = Record<string, unknown>> {
   readonly paper: string;
   /** False only for label-free methods: they run on a forget set submitted without labels. */
   readonly needsLabels: boolean;
+  /** `class`: forgets whole classes only (a forget set of ids is refused at submit). Any forget set when unset. */
+  readonly forgets?: 'class';
   /** The model tasks it unlearns; both when unset. */
   readonly tasks?: readonly ('classification' | 'regression')[];
   readonly schema: z.ZodType<P, Record<string, unknown>>;

@@ -1,6 +1,7 @@
 import { ErrorCode, LetheError, invalidArgument } from '../../errors/errors.js';
 import type { UnlearningMethod } from './method.js';
 import { blindspotMethod } from './methods/blindspot.js';
+import { classPoisoningMethod } from './methods/class-poisoning.js';
 import { fineTuneMethod } from './methods/fine-tune.js';
 import { gaussianFineTuneMethod } from './methods/gaussian-ft.js';
 import { gradientAscentMethod } from './methods/gradient-ascent.js';
@@ -14,7 +15,7 @@ import { ssdMethod } from './methods/ssd.js';
 
 type AnyMethod = UnlearningMethod<object>;
 
-const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, iauMethod, gaussianFineTuneMethod, blindspotMethod].map(
+const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, iauMethod, classPoisoningMethod, gaussianFineTuneMethod, blindspotMethod].map(
   (m) => m as unknown as AnyMethod,
 );
 const byName = new Map<string, AnyMethod>(base.map((m) => [m.name, m]));
