@@ -163,7 +163,13 @@ describe.each([
   it('refuses bad submissions with INVALID_ARGUMENT (or NOT_FOUND) naming the field', async () => {
     const testId = dataset.ids[dataset.split.test[0] as number] as string;
     expect(await codeOf(submit({ method: 'UNLEARNING_METHOD_UNSPECIFIED' }))).toMatch(/^INVALID_ARGUMENT method/);
-    expect(await codeOf(submit({ method: 'UNLEARNING_METHOD_LAF' }))).toMatch(/^UNIMPLEMENTED/);
+    // Without labels: only label-free methods, and never a class selector.
+    expect(await codeOf(submit({ forget: { sampleIds: { ids: [userId(0)] }, unlabelled: true } }))).toMatch(/^INVALID_ARGUMENT .*ssd needs labels.*label-free methods: laf/);
+    expect(await codeOf(submit({ method: 'UNLEARNING_METHOD_LAF', forget: { classLabel: 1, unlabelled: true } }))).toMatch(/^INVALID_ARGUMENT forget.unlabelled/);
+    // Class poisoning forgets whole classes; the regression methods refuse a classification run.
+    expect(await codeOf(submit({ method: 'UNLEARNING_METHOD_CLASS_POISONING', forget: { sampleIds: { ids: [userId(0)] } } }))).toMatch(/^INVALID_ARGUMENT .*whole classes/);
+    expect(await codeOf(submit({ method: 'UNLEARNING_METHOD_BLINDSPOT' }))).toMatch(/^FAILED_PRECONDITION .*blindspot unlearns regression models; this model is classification/);
+    expect(await codeOf(submit({ method: 'UNLEARNING_METHOD_LAF', parameters: jsonToStruct({ tau: 0 }) }))).toMatch(/^INVALID_ARGUMENT .*parameters.tau/);
     expect(await codeOf(submit({ parameters: jsonToStruct({ alpha: -1 }) }))).toMatch(/^INVALID_ARGUMENT .*parameters\.alpha/);
     expect(await codeOf(submit({ parameters: jsonToStruct({ nonsense: 1 }) }))).toMatch(/^INVALID_ARGUMENT .*nonsense/);
     expect(await codeOf(submit({ forget: null }))).toMatch(/^INVALID_ARGUMENT forget/);
@@ -176,6 +182,16 @@ describe.each([
     expect(await codeOf(submit({ requestId: 'has space' }))).toMatch(/^INVALID_ARGUMENT request_id/);
     expect(await codeOf(client.getJob('jobs/nope'))).toMatch(/^INVALID_ARGUMENT name/);
     expect(await codeOf(client.getJob('jobs/j0000000000000000'))).toMatch(/^NOT_FOUND/);
+  });
+
+  it('runs a label-free job on a forget set submitted without labels', async () => {
+    const ids = [0, 1, 2, 3, 4, 5, 6, 7].map(userId);
+    const name = await submit({ method: 'UNLEARNING_METHOD_LAF', forget: { sampleIds: { ids }, unlabelled: true }, parameters: jsonToStruct({ epochs: 1, minSteps: 2, vaeEpochs: 1 }) });
+    await eventually('LAF job succeeded', 60_000, async () => (await stateOf(name)) === 'JOB_STATE_SUCCEEDED');
+    const j = await client.getJob(name);
+    expect(j.forget?.unlabelled).toBe(true);
+    expect(Number(j.forgetCount)).toBe(8);
+    expect(j.metrics).not.toBeNull();
   });
 
   it('cancels a running job: the computation stops and the slot is free again', async () => {

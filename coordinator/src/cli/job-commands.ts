@@ -41,12 +41,17 @@ function printJob(j: UnlearningJob__Output): void {
     ['state', `${stateOf(j)}${j.failure === '' ? '' : `: ${j.failure}`}`],
     ['progress', `${(100 * j.progress).toFixed(0)} % ${j.phase}`],
     ['attempt', `${j.attempt}${j.preemptions > 0 ? ` (${j.preemptions} handed back)` : ''}${j.workerId === '' ? '' : ` on ${j.workerId}`}`],
-    ['forget', `${j.forget?.classLabel !== undefined && j.forget.selector === 'classLabel' ? `class ${j.forget.classLabel}` : 'samples'} (${j.forgetCount})`],
+    ['forget', `${j.forget?.classLabel !== undefined && j.forget.selector === 'classLabel' ? `class ${j.forget.classLabel}` : 'samples'} (${j.forgetCount})${j.forget?.unlabelled === true ? ', without labels' : ''}`],
     ['parameters', JSON.stringify(j.parameters === null ? {} : structToJson(j.parameters))],
   );
   if (m !== null) {
     t.push(['UA / RA / TA / MIA', `${pct(m.unlearningAccuracy)} / ${pct(m.retainAccuracy)} / ${pct(m.testAccuracy)} / ${pct(m.miaEfficacy)}`]);
     if (o !== null) t.push(['original', `${pct(o.unlearningAccuracy)} / ${pct(o.retainAccuracy)} / ${pct(o.testAccuracy)} / ${pct(o.miaEfficacy)}`]);
+    // Regression jobs: errors in the dataset's (standardised) target units.
+    if (m.forgetMae !== 0 || m.retainMae !== 0) {
+      t.push(['MAE forget / retain / test', `${m.forgetMae.toFixed(3)} / ${m.retainMae.toFixed(3)} / ${m.testMae.toFixed(3)}`]);
+      if (o !== null) t.push(['original MAE', `${o.forgetMae.toFixed(3)} / ${o.retainMae.toFixed(3)} / ${o.testMae.toFixed(3)}`]);
+    }
     t.push(['RTE', `${m.seconds.toFixed(2)} s, ${m.samplePasses} sample-passes`], ['result', j.resultArtifact]);
   }
   process.stdout.write(`${t.toString()}\n`);
@@ -60,16 +65,17 @@ function submitCommand(): Command {
     .option('--forget-class <label>', 'forget a whole class', (v) => Number(v))
     .option('--forget-ids <ids>', 'comma-separated sample ids to forget')
     .option('--forget-file <file>', 'a file of sample ids to forget, one per line')
+    .option('--unlabelled', 'the forget set comes without labels (label-free methods only, e.g. laf)')
     .option('--param <k=v>', 'a method parameter (repeatable)', parseParam, {})
     .option('--request-id <id>', 'idempotency key (a UUID by default)')
     .option('--wait', 'wait for the job, with a progress bar, and print its result')
     .option('--json', 'print the job as JSON')
     .option(...COORDINATOR_OPTION)
-    .action(async (flags: { method: string; model: string; forgetClass?: number; forgetIds?: string; forgetFile?: string; param: Record<string, unknown>; requestId?: string; wait?: boolean; json?: boolean; coordinator: string }) => {
+    .action(async (flags: { method: string; model: string; forgetClass?: number; forgetIds?: string; forgetFile?: string; unlabelled?: boolean; param: Record<string, unknown>; requestId?: string; wait?: boolean; json?: boolean; coordinator: string }) => {
       const selectors = [flags.forgetClass, flags.forgetIds, flags.forgetFile].filter((x) => x !== undefined).length;
       if (selectors !== 1) throw new InvalidArgumentError('give exactly one of --forget-class, --forget-ids, --forget-file');
       const ids = flags.forgetIds !== undefined ? flags.forgetIds.split(',') : flags.forgetFile !== undefined ? readFileSync(flags.forgetFile, 'utf8').split(/\r?\n/) : [];
-      const forget = flags.forgetClass !== undefined ? { classLabel: flags.forgetClass } : { sampleIds: { ids: ids.map((s) => s.trim()).filter((s) => s !== '') } };
+      const forget = { ...(flags.forgetClass !== undefined ? { classLabel: flags.forgetClass } : { sampleIds: { ids: ids.map((s) => s.trim()).filter((s) => s !== '') } }), unlabelled: flags.unlabelled === true };
       const c = cliClient(flags.coordinator);
       try {
         const op = await c.submitJob({ requestId: flags.requestId ?? randomUUID(), method: methodEnum(flags.method) as 'UNLEARNING_METHOD_SSD', model: flags.model, forget, parameters: jsonToStruct(flags.param) });

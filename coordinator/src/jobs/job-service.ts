@@ -12,7 +12,7 @@ import type { StateStore } from '../../../shared/src/ports/state-store.js';
 import { decodeArtifact, encodeSampleList } from '../../../shared/src/ml/artifact-codec.js';
 import { trainedIds } from '../../../shared/src/ml/run-model.js';
 import { jobRows, type ForgetSelector } from '../../../shared/src/ml/unlearning/forget-set.js';
-import { checkTask, findMethod, parseMethodParams } from '../../../shared/src/ml/unlearning/registry.js';
+import { checkTask, findMethod, labelFreeMethods, parseMethodParams } from '../../../shared/src/ml/unlearning/registry.js';
 import {
   JOB_STATES,
   JobSpecSchema,
@@ -44,7 +44,7 @@ export interface SubmitJobInput {
   readonly requestId: unknown;
   readonly method: string;
   readonly model: unknown;
-  readonly forget: { readonly classLabel?: number; readonly ids?: readonly unknown[] } | null;
+  readonly forget: { readonly classLabel?: number; readonly ids?: readonly unknown[]; readonly unlabelled?: boolean } | null;
   readonly parameters: unknown;
   /** The authenticated caller, recorded in the audit log. */
   readonly by?: string;
@@ -110,6 +110,11 @@ export class JobService {
     const parameters = parseMethodParams(method, input.parameters ?? {});
     const forget = this.forgetOf(input.forget);
     if (method.forgets === 'class' && forget.kind !== 'class') throw invalidArgument(`method ${method.name} forgets whole classes: give forget.class_label, not sample ids`, { field: 'forget' });
+    const unlabelled = input.forget?.unlabelled === true;
+    if (unlabelled && forget.kind === 'class') throw invalidArgument('forget.unlabelled: a class_label is a label; give sample ids', { field: 'forget.unlabelled' });
+    if (unlabelled && method.needsLabels) {
+      throw invalidArgument(`method ${method.name} needs labels and forget.unlabelled is set; label-free methods: ${labelFreeMethods().join(', ')}`, { field: 'forget.unlabelled' });
+    }
     const model = requireBoundedString('model', input.model, 256, 1);
     const { run, modelArtifact, trainIds } = await this.resolveModel(model);
     const record = this.deps.views.run(run);
@@ -145,7 +150,7 @@ export class JobService {
 
     // Ids go to the artifact store as one content-addressed list (a 100,000-id set would not fit an etcd value).
     const stored: StoredForget = forget.kind === 'class' ? forget : { kind: 'ids', list: await this.deps.artifacts.put(encodeSampleList([...new Set(forget.ids)])) };
-    const fingerprint = createHash('sha256').update(JSON.stringify({ method: method.name, model, forget: stored, parameters })).digest('hex');
+    const fingerprint = createHash('sha256').update(JSON.stringify({ method: method.name, model, forget: stored, unlabelled, parameters })).digest('hex');
     const id = `j${randomBytes(8).toString('hex')}`;
     const spec: JobSpec = JobSpecSchema.parse({
       id,
@@ -157,6 +162,7 @@ export class JobService {
       ...(modelArtifact === undefined ? {} : { modelArtifact }),
       run: { name: run, specJson: JSON.stringify(record.spec), backboneArtifact: backbone.digest, sampleIdKey: record.sampleIdKey, excluded: [...excluded].sort(), revision: snapshotRevision },
       forget: stored,
+      forgetUnlabelled: unlabelled,
       forgetCount: rows.forget.length,
       // One seed per model and forget set, whatever the method: jobs compared on a scenario shuffle alike (ℓ1-sparse
       // against FT differs by its ℓ1 term only), and a resubmission reproduces its figures.

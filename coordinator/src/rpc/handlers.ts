@@ -485,8 +485,8 @@ export function jobHandlers(deps: HandlerDeps): UnlearningJobServiceHandlers {
           forget === null || forget.selector === undefined
             ? null
             : forget.selector === 'classLabel'
-              ? { classLabel: forget.classLabel as number }
-              : { ids: forget.sampleIds?.ids ?? [] },
+              ? { classLabel: forget.classLabel as number, unlabelled: forget.unlabelled }
+              : { ids: forget.sampleIds?.ids ?? [], unlabelled: forget.unlabelled },
         parameters: req.parameters === null ? {} : structToJson(req.parameters),
       });
       return jobOperation(view);

@@ -117,7 +117,7 @@ export function jobToProto(j: JobView): UnlearningJob {
     createTime: timestamp(spec.createTime),
     ...(end === null ? {} : { endTime: end }),
     parameters: jsonToStruct(spec.parameters),
-    forget: spec.forget.kind === 'class' ? { classLabel: spec.forget.label } : { sampleIds: { ids: [] } },
+    forget: spec.forget.kind === 'class' ? { classLabel: spec.forget.label } : { sampleIds: { ids: [] }, unlabelled: spec.forgetUnlabelled },
     forgetList: spec.forget.kind === 'ids' ? spec.forget.list : '',
     forgetCount: String(spec.forgetCount),
     diagnostics: jsonToStruct({ ...status.diagnostics, oneOffSeconds: status.oneOffSeconds, evaluationSeconds: status.evaluationSeconds }),

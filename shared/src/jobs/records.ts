@@ -63,6 +63,8 @@ export const JobSpecSchema = z.object({
   modelArtifact: z.string().optional(),
   run: JobRunSnapshotSchema,
   forget: ForgetSchema,
+  /** Submitted without labels: the method gets the forget rows' features only. */
+  forgetUnlabelled: z.boolean().default(false),
   forgetCount: z.number().int().positive(),
   seed: z.number().int().min(0),
   /** Runs that may end without a result (worker died) before the job fails: the queue's max_deliver. */

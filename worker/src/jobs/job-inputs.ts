@@ -125,6 +125,7 @@ export async function prepareJob(deps: JobInputDeps, spec: JobSpec): Promise<Pre
       retain: gatherRows(d, rows.retain),
       test: gatherRows(d, rows.test),
       evaluate: spec.evaluate,
+      forgetLabelsWithheld: spec.forgetUnlabelled,
       ...(original.importance === null ? {} : { originalImportance: original.importance }),
     },
     dataset: d,

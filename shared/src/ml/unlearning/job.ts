@@ -35,6 +35,8 @@ export interface UnlearnJobInput {
   readonly originalImportance?: { readonly batchSize: number; readonly weights: WeightSet };
   /** Compute the metric suite for θ_u and θ_o after the method (not counted in RTE). */
   readonly evaluate: boolean;
+  /** The forget set was submitted without labels: the method sees its rows with labels erased (all 0). */
+  readonly forgetLabelsWithheld?: boolean;
 }
 
 export interface UnlearnJobProgress {
@@ -78,6 +80,8 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
   const net = netOf(input.config, backbone);
   const original = paramsFromWeights(input.original);
   const forget = toSet(input.config, backbone, net.fromBlock, input.forget);
+  // What the method sees of D_f: without labels when they were withheld (evaluation keeps the dataset's).
+  const forgetSeen = input.forgetLabelsWithheld === true ? labelledSet(forget.h, tf.zerosLike(forget.y)) : forget;
   const retain = toSet(input.config, backbone, net.fromBlock, input.retain);
   const test = toSet(input.config, backbone, net.fromBlock, input.test);
   const importance = input.originalImportance === undefined ? undefined : paramsFromWeights(input.originalImportance.weights);
@@ -87,7 +91,7 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
     original,
     pretrainedHead: head,
     recipe: input.recipe,
-    forget,
+    forget: forgetSeen,
     retain,
     classes: input.config.outputs,
     seed: input.seed,
@@ -101,6 +105,7 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
       disposeParams(original);
       if (importance !== undefined) disposeParams(importance);
       disposeSet(forget);
+      if (forgetSeen !== forget) forgetSeen.y.dispose();
       disposeSet(retain);
       disposeSet(test);
       disposeAll(backbone, head);
@@ -126,6 +131,7 @@ export async function runUnlearnJob(input: UnlearnJobInput, onProgress?: (p: Unl
   const method = findMethod(input.method);
   if (method === undefined) throw new LetheError(ErrorCode.INVALID_ARGUMENT, `unknown unlearning method ${JSON.stringify(input.method)}`);
   checkTask(method, input.config.task);
+  if (input.forgetLabelsWithheld === true && method.needsLabels) throw new LetheError(ErrorCode.INVALID_ARGUMENT, `method ${method.name} needs labels; this forget set came without them`);
   const params = parseMethodParams(method, input.params);
   const job = openJob(input, onProgress, signal);
   const { ctx } = job;

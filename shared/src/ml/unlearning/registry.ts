@@ -8,6 +8,7 @@ import { gradientAscentMethod } from './methods/gradient-ascent.js';
 import { iauMethod } from './methods/iau.js';
 import { influenceMethod } from './methods/influence.js';
 import { l1SparseMethod } from './methods/l1-sparse.js';
+import { lafMethod } from './methods/laf.js';
 import { ompMethod } from './methods/omp.js';
 import { randomLabelMethod } from './methods/random-label.js';
 import { retrainMethod } from './methods/retrain.js';
@@ -15,7 +16,7 @@ import { ssdMethod } from './methods/ssd.js';
 
 type AnyMethod = UnlearningMethod<object>;
 
-const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, iauMethod, classPoisoningMethod, gaussianFineTuneMethod, blindspotMethod].map(
+const base: AnyMethod[] = [retrainMethod, fineTuneMethod, gradientAscentMethod, randomLabelMethod, ssdMethod, l1SparseMethod, influenceMethod, iauMethod, lafMethod, classPoisoningMethod, gaussianFineTuneMethod, blindspotMethod].map(
   (m) => m as unknown as AnyMethod,
 );
 const byName = new Map<string, AnyMethod>(base.map((m) => [m.name, m]));
@@ -31,6 +32,11 @@ export const METHODS: readonly AnyMethod[] = [...base, omp];
 
 export function methodNames(): string[] {
   return METHODS.map((m) => m.name);
+}
+
+/** The methods that never read a label: what a forget set submitted without labels may run. */
+export function labelFreeMethods(): string[] {
+  return METHODS.filter((m) => !m.needsLabels).map((m) => m.name);
 }
 
 export function findMethod(name: string): AnyMethod | undefined {
