@@ -1,9 +1,15 @@
 /**
  * bench:unlearn — every approximate unlearning method as jobs through the real job path (coordinator, work queue,
- * workers with their own training threads; the embedded twins of etcd and NATS), for class-wise forgetting (a
- * whole class) and random forgetting (10 % of the user data) on MNIST and Fashion-MNIST. Prints the Unlearn-Sparse
- * table (UA, RA, TA, MIA-efficacy, RTE, avg. gap to Retrain), measures 4 jobs on 2 single-slot workers against the
- * same 4 one after another, and writes an HTML report with SVG plots under reports/.
+ * workers with their own training threads; the embedded twins of etcd and NATS):
+ * - classification methods on class-wise forgetting (a whole class) and random forgetting (10 % of the user data)
+ *   on MNIST and Fashion-MNIST: the Unlearn-Sparse table (UA, RA, TA, MIA-efficacy, RTE, avg. gap to Retrain);
+ *   class poisoning runs on the class-wise scenarios only, LAF gets its random-removal forget set without labels;
+ * - IAU on an original trained with gradient restriction against IAU on the plain one (MNIST, random forgetting);
+ * - the regression methods (DRU's Blindspot and Gaussian fine-tuning, with FT and Retrain) on Boston house prices
+ *   (forget the top 30 % of prices) and CPS 1985 (forget the youngest 30 %): cohort errors, Wasserstein distance to
+ *   Retrain, the loss-feature MIA and the Anamnesis Index;
+ * measures 4 jobs on 2 single-slot workers against the same 4 one after another, and writes an HTML report with
+ * SVG plots under reports/.
  *
  *   npm run bench:unlearn [-- --quick] [-- --json]
  */
@@ -13,6 +19,7 @@ import { join } from 'node:path';
 import { Coordinator } from '../coordinator/src/coordinator.js';
 import { LetheClient } from '../coordinator/src/client/lethe-client.js';
 import { jsonToStruct, methodEnum } from '../coordinator/src/rpc/job-convert.js';
+import { runSpecToProto } from '../coordinator/src/rpc/convert.js';
 import { withGaps, type ReportRow } from '../coordinator/src/jobs/job-report.js';
 import { WorkerAgent } from '../worker/src/agent.js';
 import { TaskExecutor } from '../worker/src/task-executor.js';
@@ -32,6 +39,8 @@ import type { UnlearningJob__Output } from '../shared/src/gen/lethe/v1/Unlearnin
 import type { SubmitUnlearningJobRequest } from '../shared/src/gen/lethe/v1/SubmitUnlearningJobRequest.js';
 import { emit, fmt, hasFlag, table } from './lib/report.js';
 import { htmlReport } from './lib/unlearn-report.js';
+import { regressionFigures, type RegressionFigures } from './lib/regression-eval.js';
+import { modelConfigFor } from '../shared/src/ml/run-model.js';
 import type { ClientCredentials } from '../shared/src/security/tls.js';
 import { testSecurity } from '../shared/src/testing/test-security.js';
 
@@ -46,6 +55,19 @@ const DATASETS = [
   { name: 'fashion-mnist', dataset: { builtin: 'fashion-mnist' as const, stride: quick ? 15 : 6 }, forgetClass: 3 },
 ];
 const FORGET_FRACTION = 0.1;
+/** IAU's paper default α for the gradient-restricted original. */
+const GR_ALPHA = 0.005;
+const REGRESSION = [
+  { name: 'boston-housing', cohort: 'top 30 % of prices', top: true },
+  { name: 'cps-wages-1985', cohort: 'youngest 30 %', top: false },
+] as const;
+const REGRESSION_METHODS = ['ft', 'gaussian-ft', 'blindspot'];
+
+const CLASSIFICATION_METHODS = METHODS.filter((m) => m.name !== 'retrain' && (m.tasks?.includes('classification') ?? true));
+/** Class poisoning forgets whole classes only. */
+const methodsFor = (kind: 'class' | 'random'): typeof CLASSIFICATION_METHODS => CLASSIFICATION_METHODS.filter((m) => kind === 'class' || m.forgets !== 'class');
+/** Per-scenario settings the papers themselves give: LAF's τ is 5 for random removal (20, its default, for classes). */
+const paramsFor = (method: string, kind: 'class' | 'random'): Record<string, unknown> => (method === 'laf' && kind === 'random' ? { tau: 5 } : {});
 
 const log = (msg: string): void => {
   if (!asJson) process.stderr.write(`${msg}\n`);
@@ -120,15 +142,25 @@ for (const ds of DATASETS) {
   const randomIds = randomForgetIds(d, user, FORGET_FRACTION, createRng(11));
   for (const kind of ['class', 'random'] as const) {
     const forget = kind === 'class' ? { classLabel: ds.forgetClass } : { sampleIds: { ids: randomIds } };
-    log(`${ds.name} ${kind}: ${METHODS.length} jobs on ${WORKERS} workers…`);
+    log(`${ds.name} ${kind}: ${methodsFor(kind).length + 1} jobs on ${WORKERS} workers…`);
     // Retrain first, alone: it also trains (and records) the run's original model, whose cost is no method's.
     // Request ids name the jobs, and a job's seed derives from its request id: the same bench, the same figures.
     const [retrain] = await runJobs([{ requestId: `${runId}-${kind}-retrain`, method: methodEnum('retrain') as never, model: `runs/${runId}`, forget }]);
-    const others = await runJobs(METHODS.filter((m) => m.name !== 'retrain').map((m) => ({ requestId: `${runId}-${kind}-${m.name}`, method: methodEnum(m.name) as never, model: `runs/${runId}`, forget, parameters: jsonToStruct({}) })));
+    // A label-free method gets the random forget set without labels, as a caller who has none would send it.
+    const others = await runJobs(
+      methodsFor(kind).map((m) => ({
+        requestId: `${runId}-${kind}-${m.name}`,
+        method: methodEnum(m.name) as never,
+        model: `runs/${runId}`,
+        forget: kind === 'random' && !m.needsLabels ? { ...forget, unlabelled: true } : forget,
+        parameters: jsonToStruct(paramsFor(m.name, kind)),
+      })),
+    );
     const jobs = [retrain as UnlearningJob__Output, ...others];
+    const names = ['retrain', ...methodsFor(kind).map((m) => m.name)];
     const rows: ReportRow[] = jobs.map((j, i) => {
       const m = j.metrics as NonNullable<UnlearningJob__Output['metrics']>;
-      return { job: j.name, method: i === 0 ? 'retrain' : (METHODS.filter((x) => x.name !== 'retrain')[i - 1]?.name ?? '?'), model: j.model, scenario: `${ds.name}/${kind}`, ua: m.unlearningAccuracy, ra: m.retainAccuracy, ta: m.testAccuracy, mia: m.miaEfficacy, seconds: m.seconds, samplePasses: Number(m.samplePasses) };
+      return { job: j.name, method: names[i] ?? '?', model: j.model, scenario: `${ds.name}/${kind}`, ua: m.unlearningAccuracy, ra: m.retainAccuracy, ta: m.testAccuracy, mia: m.miaEfficacy, seconds: m.seconds, samplePasses: Number(m.samplePasses) };
     });
     const o = (retrain as UnlearningJob__Output).originalMetrics as NonNullable<UnlearningJob__Output['metrics']>;
     scenarios.push({
@@ -154,6 +186,97 @@ for (const ds of DATASETS) {
   }
 }
 
+async function trainRun(runId: string, spec: RunSpecInput): Promise<void> {
+  await client.createRun({ requestId: '', runId, spec: runSpecToProto(parseRunSpec(spec)) });
+  for (;;) {
+    if ((await client.getOperation(`operations/runs/${runId}`)).done === true) return;
+    await sleep(500);
+  }
+}
+
+const figuresOf = (j: UnlearningJob__Output, method: string): MethodFigures => {
+  const m = j.metrics as NonNullable<UnlearningJob__Output['metrics']>;
+  return { method, ua: m.unlearningAccuracy, ra: m.retainAccuracy, ta: m.testAccuracy, mia: m.miaEfficacy, seconds: m.seconds, samplePasses: Number(m.samplePasses), avgGap: null };
+};
+
+// IAU's claim (gradient restriction makes its one step a better approximation): the same random forget set on an
+// MNIST original trained with α = 0.005, against the plain original's scenario above.
+const mnist = DATASETS[0] as (typeof DATASETS)[number];
+const grSpec: RunSpecInput = { dataset: mnist.dataset, shards: 1, slices: 1, budget: 1, epochs: EPOCHS, pretrainEpochs: quick ? 3 : 5, seed: 7, model: { gradientRestriction: GR_ALPHA } };
+log(`mnist: training a run whose original uses gradient restriction (α = ${GR_ALPHA})…`);
+await trainRun('bench-mnist-gr', grSpec);
+const grIds = randomForgetIds(loadDataset(parseRunSpec(grSpec).dataset), Array.from(loadDataset(parseRunSpec(grSpec).dataset).split.user), FORGET_FRACTION, createRng(11));
+const [grRetrain, grIau] = await runJobs(['retrain', 'iau'].map((m) => ({ requestId: `bench-mnist-gr-${m}`, method: methodEnum(m) as never, model: 'runs/bench-mnist-gr', forget: { sampleIds: { ids: grIds } }, parameters: jsonToStruct({}) })));
+const plainScenario = scenarios.find((s) => s.dataset === 'mnist' && s.kind === 'random') as Scenario;
+const grRows = withGaps(
+  [[grRetrain, 'retrain'], [grIau, 'iau']].map(([j, method]) => {
+    const f = figuresOf(j as UnlearningJob__Output, method as string);
+    return { job: '', model: '', scenario: 'gr', ...f };
+  }),
+);
+const grOriginal = (grRetrain as UnlearningJob__Output).originalMetrics as NonNullable<UnlearningJob__Output['metrics']>;
+const iauGr = {
+  alpha: GR_ALPHA,
+  plain: { original: plainScenario.original, iau: plainScenario.methods.find((m) => m.method === 'iau') as MethodFigures, retrain: plainScenario.methods.find((m) => m.method === 'retrain') as MethodFigures },
+  restricted: {
+    original: { ua: grOriginal.unlearningAccuracy, ra: grOriginal.retainAccuracy, ta: grOriginal.testAccuracy, mia: grOriginal.miaEfficacy, miaShadowAccuracy: grOriginal.miaShadowAccuracy },
+    iau: { ...figuresOf(grIau as UnlearningJob__Output, 'iau'), avgGap: grRows[1]?.avgGap ?? null },
+    retrain: { ...figuresOf(grRetrain as UnlearningJob__Output, 'retrain'), avgGap: 0 },
+  },
+};
+
+// Deep Regression Unlearning on the regression tables: forget a target range, as DRU forgets ages ≤ 30.
+interface RegressionScenario {
+  dataset: string;
+  cohort: string;
+  forgetCount: number;
+  original: RegressionFigures & { mia: number };
+  methods: (RegressionFigures & { method: string; mia: number; seconds: number; samplePasses: number })[];
+}
+const regression: RegressionScenario[] = [];
+for (const r of REGRESSION) {
+  const runId = `bench-${r.name}`;
+  const spec: RunSpecInput = { dataset: { builtin: r.name, task: 'regression' }, shards: 1, slices: 1, budget: 1, epochs: quick ? 30 : 60, pretrainEpochs: 30, seed: 7, model: { hidden: 64, batchSize: 32, regressionLoss: 'l1' } };
+  log(`${r.name}: training the run…`);
+  await trainRun(runId, spec);
+  const parsed = parseRunSpec(spec);
+  const d = loadDataset(parsed.dataset);
+  const user = Array.from(d.split.user);
+  const sorted = user.map((row) => d.y[row] as number).sort((a, b) => a - b);
+  const threshold = r.top ? (sorted[Math.floor(0.7 * sorted.length)] as number) : (sorted[Math.floor(0.3 * sorted.length)] as number);
+  const inCohort = (row: number): boolean => (r.top ? (d.y[row] as number) >= threshold : (d.y[row] as number) <= threshold);
+  const forgetRows = user.filter(inCohort);
+  const forget = { sampleIds: { ids: forgetRows.map((row) => d.ids[row] as string) } };
+  log(`${r.name} (${r.cohort}): ${REGRESSION_METHODS.length + 1} jobs…`);
+  const [retrain] = await runJobs([{ requestId: `${runId}-retrain`, method: methodEnum('retrain') as never, model: `runs/${runId}`, forget }]);
+  const others = await runJobs(REGRESSION_METHODS.map((m) => ({ requestId: `${runId}-${m}`, method: methodEnum(m) as never, model: `runs/${runId}`, forget, parameters: jsonToStruct({}) })));
+  const rj = retrain as UnlearningJob__Output;
+  const all = [rj, ...others];
+  const figures = await regressionFigures({
+    artifacts,
+    dataset: d,
+    config: modelConfigFor(parsed, d),
+    original: rj.originalArtifact,
+    retrained: rj.resultArtifact,
+    methods: Object.fromEntries(all.map((j, i) => [i === 0 ? 'retrain' : (REGRESSION_METHODS[i - 1] as string), j.resultArtifact])),
+    forgetRows,
+    retainRows: user.filter((row) => !inCohort(row)),
+    inCohort,
+    seed: 7,
+  });
+  regression.push({
+    dataset: r.name,
+    cohort: r.cohort,
+    forgetCount: forgetRows.length,
+    original: { ...figures.original, mia: (rj.originalMetrics as NonNullable<UnlearningJob__Output['metrics']>).miaEfficacy },
+    methods: all.map((j, i) => {
+      const method = i === 0 ? 'retrain' : (REGRESSION_METHODS[i - 1] as string);
+      const m = j.metrics as NonNullable<UnlearningJob__Output['metrics']>;
+      return { method, ...(figures.methods[method] as RegressionFigures), mia: m.miaEfficacy, seconds: m.seconds, samplePasses: Number(m.samplePasses) };
+    }),
+  });
+}
+
 const lines: string[] = [];
 for (const s of scenarios) {
   // §9.3's vacuity check: an attack that cannot tell D_r from D_test on the original says nothing about D_f.
@@ -161,15 +284,38 @@ for (const s of scenarios) {
   lines.push(`${s.dataset}, ${s.kind} forgetting (${s.forgetCount} samples; original UA ${fmt(s.original.ua, 1)} RA ${fmt(s.original.ra, 1)} TA ${fmt(s.original.ta, 1)} MIA ${fmt(s.original.mia, 1)}; attack shadow accuracy ${fmt(s.original.miaShadowAccuracy, 1)} %${conclusive ? '' : ': below 60 %, MIA inconclusive'})`);
   lines.push(table(['method', 'UA %', 'RA %', 'TA %', 'MIA %', 'RTE s', 'sample-passes', 'avg. gap'], s.methods.map((m) => [m.method, fmt(m.ua, 1), fmt(m.ra, 1), fmt(m.ta, 1), fmt(m.mia, 1), fmt(m.seconds, 2), m.samplePasses, m.avgGap === null ? '' : fmt(m.avgGap, 2)])));
 }
+lines.push(
+  `IAU on MNIST random forgetting: plain original vs one trained with gradient restriction (α = ${GR_ALPHA})`,
+  table(
+    ['original', 'model', 'UA %', 'RA %', 'TA %', 'MIA %', 'avg. gap to its Retrain'],
+    (['plain', 'restricted'] as const).flatMap((k) => [
+      [k, 'original', fmt(iauGr[k].original.ua, 1), fmt(iauGr[k].original.ra, 1), fmt(iauGr[k].original.ta, 1), fmt(iauGr[k].original.mia, 1), ''],
+      [k, 'iau', fmt(iauGr[k].iau.ua, 1), fmt(iauGr[k].iau.ra, 1), fmt(iauGr[k].iau.ta, 1), fmt(iauGr[k].iau.mia, 1), iauGr[k].iau.avgGap === null ? '' : fmt(iauGr[k].iau.avgGap, 2)],
+      [k, 'retrain', fmt(iauGr[k].retrain.ua, 1), fmt(iauGr[k].retrain.ra, 1), fmt(iauGr[k].retrain.ta, 1), fmt(iauGr[k].retrain.mia, 1), '0'],
+    ]),
+  ),
+);
+for (const r of regression) {
+  lines.push(`${r.dataset}: forget the ${r.cohort} (${r.forgetCount} samples); errors in target standard deviations; W = Wasserstein distance of D_f predictions to Retrain's; MIA = % of D_f the loss attack calls non-members; AIN = relearn time / Retrain's (– : Retrain did not relearn within 10 epochs, no reference)`);
+  lines.push(
+    table(
+      ['model', 'forget-test MAE', 'retain-test MAE', 'W', 'MIA %', 'AIN', 'RTE s', 'sample-passes'],
+      [
+        ['original', fmt(r.original.forgetTestMae, 3), fmt(r.original.retainTestMae, 3), fmt(r.original.wasserstein, 3), fmt(r.original.mia, 1), '', '', ''],
+        ...r.methods.map((m) => [m.method, fmt(m.forgetTestMae, 3), fmt(m.retainTestMae, 3), fmt(m.wasserstein, 3), fmt(m.mia, 1), m.method === 'retrain' ? '' : m.ain === null ? '–' : fmt(m.ain, 2), fmt(m.seconds, 2), m.samplePasses]),
+      ],
+    ),
+  );
+}
 if (parallel !== undefined) lines.push(`parallelism: 4 FT jobs one after another ${fmt(parallel.sequentialSeconds, 1)} s; at once on ${WORKERS} single-slot workers ${fmt(parallel.parallelSeconds, 1)} s; ratio ${fmt(parallel.ratio, 2)} (target ≤ 0.65)`);
 lines.push(`backend ${backend.name}; original recipe ${EPOCHS} epochs; ${quick ? 'quick' : 'full'} run`);
 mkdirSync('reports', { recursive: true });
 const file = join('reports', `unlearn-${new Date().toISOString().replace(/[:.]/g, '-')}.html`);
-writeFileSync(file, await htmlReport({ scenarios, parallel: parallel ?? null, backend: backend.name, epochs: EPOCHS, quick }));
+writeFileSync(file, await htmlReport({ scenarios, iauGr, regression, parallel: parallel ?? null, backend: backend.name, epochs: EPOCHS, quick }));
 lines.push(`report: ${file}`);
 emit(
   lines.join('\n'),
-  { scenarios: scenarios.map((s) => ({ dataset: s.dataset, kind: s.kind, forgetCount: s.forgetCount, original: s.original, miaConclusive: s.original.miaShadowAccuracy >= 60, methods: s.methods })), parallel: parallel ?? null, epochs: EPOCHS, backend: backend.name },
+  { scenarios: scenarios.map((s) => ({ dataset: s.dataset, kind: s.kind, forgetCount: s.forgetCount, original: s.original, miaConclusive: s.original.miaShadowAccuracy >= 60, methods: s.methods })), iauGr, regression, parallel: parallel ?? null, epochs: EPOCHS, backend: backend.name },
   asJson,
 );
 

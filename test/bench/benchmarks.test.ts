@@ -75,19 +75,40 @@ describe('benchmarks (--quick)', () => {
     }
   });
 
-  it('bench:unlearn runs every method as jobs for both scenarios on both datasets, with the gap to Retrain', async () => {
-    const out = await bench('bench/unlearn.ts') as { scenarios: { dataset: string; kind: string; methods: { method: string; ua: number; seconds: number; samplePasses: number; avgGap: number | null }[] }[]; parallel: { ratio: number } };
+  it('bench:unlearn runs every method as jobs for its scenarios, with the gap to Retrain, IAU on a GR original and DRU on the regression tables', async () => {
+    type Row = { method: string; ua: number; ra: number; seconds: number; samplePasses: number; avgGap: number | null };
+    type Reg = { method: string; wasserstein: number; retainTestMae: number; forgetTestMae: number };
+    const out = (await bench('bench/unlearn.ts')) as {
+      scenarios: { dataset: string; kind: string; original: { ra: number }; methods: Row[] }[];
+      iauGr: { restricted: { iau: Row }; plain: { iau: Row } };
+      regression: { dataset: string; original: Reg; methods: Reg[] }[];
+      parallel: { ratio: number };
+    };
     expect(out.scenarios.map((s) => `${s.dataset}/${s.kind}`)).toEqual(['mnist/class', 'mnist/random', 'fashion-mnist/class', 'fashion-mnist/random']);
+    const classification = ['ft', 'ga', 'iau', 'iu', 'l1-sparse', 'laf', 'omp', 'retrain', 'rl', 'ssd'];
     for (const s of out.scenarios) {
-      expect(s.methods.map((m) => m.method).sort()).toEqual(['ft', 'ga', 'iu', 'l1-sparse', 'omp', 'retrain', 'rl', 'ssd']);
+      expect(s.methods.map((m) => m.method).sort()).toEqual(s.kind === 'class' ? ['class-poisoning', ...classification].sort() : classification);
       for (const m of s.methods) {
         expect(m.samplePasses).toBeGreaterThan(0);
         expect(m.avgGap).not.toBeNull();
       }
       expect(s.methods.find((m) => m.method === 'retrain')?.avgGap).toBe(0);
     }
-    // Retrain forgets a whole class completely: its model never saw one.
-    expect(out.scenarios[0]?.methods.find((m) => m.method === 'retrain')?.ua).toBe(100);
+    // Retrain forgets a whole class completely: its model never saw one; so does class poisoning, keeping RA.
+    const mnistClass = out.scenarios[0] as (typeof out.scenarios)[number];
+    expect(mnistClass.methods.find((m) => m.method === 'retrain')?.ua).toBe(100);
+    const cidp = mnistClass.methods.find((m) => m.method === 'class-poisoning') as Row;
+    expect(cidp.ua).toBeGreaterThanOrEqual(90);
+    expect(mnistClass.original.ra - cidp.ra).toBeLessThanOrEqual(5);
+    expect(out.iauGr.restricted.iau.samplePasses).toBeGreaterThan(0);
+    expect(out.iauGr.plain.iau.avgGap).not.toBeNull();
+    expect(out.regression.map((r) => r.dataset)).toEqual(['boston-housing', 'cps-wages-1985']);
+    for (const r of out.regression) {
+      expect(r.methods.map((m) => m.method)).toEqual(['retrain', 'ft', 'gaussian-ft', 'blindspot']);
+      const blindspot = r.methods.find((m) => m.method === 'blindspot') as Reg;
+      // DRU's acceptance: Blindspot's forget-set predictions are closer to Retrain's than the original's.
+      expect(blindspot.wasserstein).toBeLessThan(r.original.wasserstein);
+    }
     expect(out.parallel.ratio).toBeGreaterThan(0);
   });
 });

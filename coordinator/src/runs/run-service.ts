@@ -65,7 +65,7 @@ export class RunService {
     const samples = runSamples(id, salt, located);
     // A file dataset is named by its content from now on: workers refuse a file that changed.
     const spec = samples.dataset.contentDigest === undefined ? located : { ...located, dataset: { ...located.dataset, sha256: samples.dataset.contentDigest } };
-    if (samples.dataset.task !== spec.dataset.task) throw invalidArgument(`dataset task mismatch`, { field: 'dataset.task' });
+    if (samples.dataset.task !== spec.dataset.task) throw invalidArgument(`dataset.task is ${spec.dataset.task}, but ${samples.dataset.name} is a ${samples.dataset.task} dataset`, { field: 'dataset.task' });
     const orderings =
       spec.selection === 'cyclic'
         ? cyclicSelect(spec.slices, spec.budget)

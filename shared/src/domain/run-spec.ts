@@ -18,7 +18,7 @@ export const DatasetSpecSchema = z
   .object({
     /**
      * `fashion-mnist` needs Debian's dataset-fashion-mnist package; it keeps its own test split (testFraction unused).
-     * `boston-housing` and `cps-wages-1985` are regression tables (the dataset decides the task; stride unused).
+     * `boston-housing` and `cps-wages-1985` are regression tables (task must be `regression`; stride unused).
      */
     builtin: z.enum(['mnist', 'fashion-mnist', 'blobs', 'boston-housing', 'cps-wages-1985']).optional(),
     uri: z.string().min(1).max(MAX_URI_LENGTH).optional(),

@@ -195,16 +195,20 @@ export async function relearnSteps(net: Net, params: Params, o: RelearnOptions):
 /**
  * The Anamnesis Index: rt(θ_u) / rt(θ_*), relearn times to (1 + α)·L(θ_o; forget-val), α = 0.05. ≈ 1 is ideal,
  * ≪ 1 means the forgotten cohort comes back fast (information left), > 1 over-unlearning. A model that never
- * relearns within the bound counts the bound (steps of maxEpochs epochs) plus one.
+ * relearns within the bound counts the bound (steps of maxEpochs epochs) plus one; when Retrain itself does not,
+ * there is no reference and `ain` is null.
  */
 export async function anamnesisIndex(
   net: Net,
   models: { original: Params; unlearned: Params; retrained: Params },
   o: Omit<RelearnOptions, 'targetLoss'> & { alpha?: number },
-): Promise<{ ain: number; unlearnedSteps: number; retrainedSteps: number; targetLoss: number }> {
+): Promise<{ ain: number | null; unlearnedSteps: number; retrainedSteps: number; unlearnedReached: boolean; retrainedReached: boolean; targetLoss: number }> {
   const targetLoss = (1 + (o.alpha ?? 0.05)) * (await setLossValue(net, models.original, o.forgetVal));
   const bound = Math.ceil(o.train.n / (o.batchSize ?? 256)) * (o.maxEpochs ?? 10) + 1;
-  const u = (await relearnSteps(net, models.unlearned, { ...o, targetLoss })) ?? bound;
-  const r = (await relearnSteps(net, models.retrained, { ...o, targetLoss })) ?? bound;
-  return { ain: r === 0 ? (u === 0 ? 1 : Number.POSITIVE_INFINITY) : u / r, unlearnedSteps: u, retrainedSteps: r, targetLoss };
+  const uSteps = await relearnSteps(net, models.unlearned, { ...o, targetLoss });
+  const rSteps = await relearnSteps(net, models.retrained, { ...o, targetLoss });
+  const u = uSteps ?? bound;
+  const r = rSteps ?? bound;
+  const ain = rSteps === null ? null : r === 0 ? (u === 0 ? 1 : Number.POSITIVE_INFINITY) : u / r;
+  return { ain, unlearnedSteps: u, retrainedSteps: r, unlearnedReached: uSteps !== null, retrainedReached: rSteps !== null, targetLoss };
 }

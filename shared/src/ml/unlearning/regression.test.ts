@@ -173,6 +173,7 @@ describe('Deep Regression Unlearning on Boston house prices (forget the top 30 %
     const after = await Promise.all(Object.values(models['blindspot'] as Params).map((t: Tensor) => t.data()));
     expect(after).toEqual(before);
     expect(ain.retrainedSteps).toBeGreaterThan(0);
+    expect(ain.retrainedReached).toBe(true);
     expect(ain.ain).toBeGreaterThan(0);
     // The original reaches its own target at once.
     const self = await anamnesisIndex(job.ctx.net, { original: original(), unlearned: original(), retrained: models['retrain'] as Params }, { train, forgetVal: cohorts.sets.forget, seed: 1 });
