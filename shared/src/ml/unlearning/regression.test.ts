@@ -169,14 +169,14 @@ describe('Deep Regression Unlearning on Boston house prices (forget the top 30 %
   it('the Anamnesis Index relearns on copies: the models are left as they were', async () => {
     const before = await Promise.all(Object.values(models['blindspot'] as Params).map((t: Tensor) => t.data()));
     const train = concatSets(job.sets.retain, job.sets.forget);
-    const ain = await anamnesisIndex(job.ctx.net, { original: original(), unlearned: models['blindspot'] as Params, retrained: models['retrain'] as Params }, { train, forgetVal: cohorts.sets.forget, seed: 1 });
+    const ain = await anamnesisIndex(job.ctx.net, { original: original(), unlearned: models['blindspot'] as Params, retrained: models['retrain'] as Params }, { train, forgetVal: cohorts.sets.forget, seed: 1, batchSize: 32 });
     const after = await Promise.all(Object.values(models['blindspot'] as Params).map((t: Tensor) => t.data()));
     expect(after).toEqual(before);
     expect(ain.retrainedSteps).toBeGreaterThan(0);
     expect(ain.retrainedReached).toBe(true);
     expect(ain.ain).toBeGreaterThan(0);
     // The original reaches its own target at once.
-    const self = await anamnesisIndex(job.ctx.net, { original: original(), unlearned: original(), retrained: models['retrain'] as Params }, { train, forgetVal: cohorts.sets.forget, seed: 1 });
+    const self = await anamnesisIndex(job.ctx.net, { original: original(), unlearned: original(), retrained: models['retrain'] as Params }, { train, forgetVal: cohorts.sets.forget, seed: 1, batchSize: 32 });
     expect(self.unlearnedSteps).toBe(0);
     tf.dispose([train.h, train.y]);
   });
