@@ -204,8 +204,11 @@ export function jobCommand(): Command {
   );
   job.addCommand(
     new Command('methods').description('list the methods, their papers and default parameters').action(() => {
-      const t = new Table({ head: ['method', 'what', 'paper', 'defaults'], style: PLAIN, colWidths: [12, 34, 40, 50], wordWrap: true });
-      for (const m of METHODS) t.push([m.name, m.title, m.paper, JSON.stringify(m.schema.parse({}))]);
+      const t = new Table({ head: ['method', 'what', 'paper', 'models', 'defaults'], style: PLAIN, colWidths: [17, 30, 36, 18, 46], wordWrap: true });
+      for (const m of METHODS) {
+        const models = `${(m.tasks ?? ['classification', 'regression']).join(', ')}${m.forgets === 'class' ? '; whole classes' : ''}${m.needsLabels ? '' : '; no labels needed'}`;
+        t.push([m.name, m.title, m.paper, models, JSON.stringify(m.schema.parse({}))]);
+      }
       process.stdout.write(`${t.toString()}\n`);
     }),
   );

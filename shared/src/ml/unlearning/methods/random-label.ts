@@ -24,6 +24,7 @@ export const randomLabelMethod: UnlearningMethod<z.output<typeof RandomLabelSche
   title: 'Random labels on the forget set',
   paper: 'Jia et al. (NeurIPS 2023) / Fan et al. SalUn (ICLR 2024), baseline RL',
   needsLabels: true,
+  tasks: ['classification'],
   schema: RandomLabelSchema,
   async run(ctx, p) {
     const classes = ctx.classes;
