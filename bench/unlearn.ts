@@ -3,7 +3,7 @@
  * workers with their own training threads; the embedded twins of etcd and NATS):
  * - classification methods on class-wise forgetting (a whole class) and random forgetting (10 % of the user data)
  *   on MNIST and Fashion-MNIST: the Unlearn-Sparse table (UA, RA, TA, MIA-efficacy, RTE, avg. gap to Retrain);
- *   class poisoning runs on the class-wise scenarios only, LAF gets its random-removal forget set without labels;
+ *   class poisoning runs on the class-wise scenarios only, LAF gets the random forget set without labels;
  * - IAU on an original trained with gradient restriction against IAU on the plain one (MNIST, random forgetting);
  * - the regression methods (DRU's Blindspot and Gaussian fine-tuning, with FT and Retrain) on Boston house prices
  *   (forget the top 30 % of prices) and CPS 1985 (forget the youngest 30 %): cohort errors, Wasserstein distance to
@@ -66,8 +66,6 @@ const REGRESSION_METHODS = ['ft', 'gaussian-ft', 'blindspot'];
 const CLASSIFICATION_METHODS = METHODS.filter((m) => m.name !== 'retrain' && (m.tasks?.includes('classification') ?? true));
 /** Class poisoning forgets whole classes only. */
 const methodsFor = (kind: 'class' | 'random'): typeof CLASSIFICATION_METHODS => CLASSIFICATION_METHODS.filter((m) => kind === 'class' || m.forgets !== 'class');
-/** Per-scenario settings the papers themselves give: LAF's τ is 5 for random removal (20, its default, for classes). */
-const paramsFor = (method: string, kind: 'class' | 'random'): Record<string, unknown> => (method === 'laf' && kind === 'random' ? { tau: 5 } : {});
 
 const log = (msg: string): void => {
   if (!asJson) process.stderr.write(`${msg}\n`);
@@ -153,7 +151,7 @@ for (const ds of DATASETS) {
         method: methodEnum(m.name) as never,
         model: `runs/${runId}`,
         forget: kind === 'random' && !m.needsLabels ? { ...forget, unlabelled: true } : forget,
-        parameters: jsonToStruct(paramsFor(m.name, kind)),
+        parameters: jsonToStruct({}),
       })),
     );
     const jobs = [retrain as UnlearningJob__Output, ...others];

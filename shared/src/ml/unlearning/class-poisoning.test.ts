@@ -4,13 +4,12 @@ import { selectBackend } from '../backend.js';
 import { gatherRows } from '../data/dataset.js';
 import { CONCEPTS_OF_CLASS, CONCEPT_COUNT, makeConceptData } from '../data/synthetic.js';
 import { ModelConfigSchema } from '../model-config.js';
-import { runFullJob, runPretrainJob } from '../shard-job.js';
+import { trainOriginal } from '../../testing/unlearning-fixture.js';
 import { cavConceptBank, chooseDonor, conceptMargins, embedRows, fitElasticNetLogistic, rankConcepts, type Embedded } from './concepts.js';
 import { jobRows } from './forget-set.js';
 import { openJob, runUnlearnJob, type OpenedJob, type UnlearnJobInput } from './job.js';
 import { inferDonor, ClassPoisoningSchema } from './methods/class-poisoning.js';
 import { embeddingOf, paramsFromWeights } from './net.js';
-import { originalWeights } from './original.js';
 import { readout } from './metrics.js';
 
 const d = makeConceptData({ samples: 4000, seed: 3 });
@@ -44,11 +43,8 @@ async function perClassAccuracy(j: OpenedJob, theta: Record<string, tf.Tensor>, 
 
 beforeAll(async () => {
   await selectBackend({ forced: 'wasm' });
-  const pub = gatherRows(d, d.split.public);
-  const pre = await runPretrainJob({ config, x: pub.x, y: pub.y, epochs: 5, seed: 1 });
-  const all = gatherRows(d, user);
-  const full = await runFullJob({ config, backbone: pre.backbone, pretrainedHead: pre.head, x: all.x, y: all.y, epochs: 8, seed: 2 });
-  base = { config, backbone: pre.backbone, pretrainedHead: pre.head, original: originalWeights(full), recipe: { epochs: 8, batchSize: 32, learningRate: 0.005, seed: 2 }, seed: 4, evaluate: false };
+  const t = await trainOriginal(d, config, { pretrainEpochs: 5, epochs: 8, seed: 2 });
+  base = { config, backbone: t.backbone, pretrainedHead: t.pretrainedHead, original: t.original, recipe: { epochs: 8, batchSize: 32, learningRate: 0.005, seed: 2 }, seed: 4, evaluate: false };
   job = openJob(inputFor(0, {}));
   const h = tf.concat<Tensor2D>([job.sets.retain.h, job.sets.forget.h]);
   const y = tf.concat<tf.Tensor1D>([job.sets.retain.y, job.sets.forget.y]);

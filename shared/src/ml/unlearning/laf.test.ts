@@ -4,14 +4,12 @@ import { selectBackend } from '../backend.js';
 import { gatherRows } from '../data/dataset.js';
 import { makeConceptData } from '../data/synthetic.js';
 import { ModelConfigSchema } from '../model-config.js';
-import { runFullJob, runPretrainJob } from '../shard-job.js';
-import type { WeightSet } from '../weights.js';
+import { sameWeights, trainOriginal } from '../../testing/unlearning-fixture.js';
 import { jobRows } from './forget-set.js';
 import { openJob, runUnlearnJob, type UnlearnJobInput } from './job.js';
 import { createVae, extractorUnlearningLoss, phi } from './methods/laf.js';
 import { accuracyOf, readout } from './metrics.js';
 import { embeddingOf, paramsFromWeights } from './net.js';
-import { originalWeights } from './original.js';
 
 const d = makeConceptData({ samples: 3200, seed: 8 });
 const C = 8;
@@ -20,20 +18,15 @@ const config = ModelConfigSchema.parse({ inputShape: [24], task: 'classification
 const user = Array.from(d.split.user);
 let input: UnlearnJobInput;
 
-const same = (a: WeightSet, b: WeightSet): boolean => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && v.data.every((x, i) => Object.is(x, b[k]?.data[i])));
-
 beforeAll(async () => {
   await selectBackend({ forced: 'wasm' });
-  const pub = gatherRows(d, d.split.public);
-  const pre = await runPretrainJob({ config, x: pub.x, y: pub.y, epochs: 5, seed: 1 });
-  const all = gatherRows(d, user);
-  const full = await runFullJob({ config, backbone: pre.backbone, pretrainedHead: pre.head, x: all.x, y: all.y, epochs: 8, seed: 2 });
+  const t = await trainOriginal(d, config, { pretrainEpochs: 5, epochs: 8, seed: 2 });
   const rows = jobRows(d, user, { kind: 'class', label: FORGET }, (r) => d.y[r] as number);
   input = {
     config,
-    backbone: pre.backbone,
-    pretrainedHead: pre.head,
-    original: originalWeights(full),
+    backbone: t.backbone,
+    pretrainedHead: t.pretrainedHead,
+    original: t.original,
     recipe: { epochs: 8, batchSize: 32, learningRate: 0.005, seed: 2 },
     seed: 4,
     evaluate: false,
@@ -71,12 +64,12 @@ describe('LAF (§5.5)', () => {
     const erased = { x: input.forget.x, y: new Float32Array(input.forget.y.length).fill(0) };
     const b = await runUnlearnJob({ ...input, params: quick, retain: permuted, forget: erased });
     const c = await runUnlearnJob({ ...input, params: quick, forgetLabelsWithheld: true });
-    expect(same(a.params, b.params)).toBe(true);
-    expect(same(a.params, c.params)).toBe(true);
+    expect(sameWeights(a.params, b.params)).toBe(true);
+    expect(sameWeights(a.params, c.params)).toBe(true);
     expect(a.params['head.w']?.data).toEqual(input.original['head.w']?.data);
     expect(a.params['head.b']?.data).toEqual(input.original['head.b']?.data);
     // And the extractor did move.
-    expect(same(a.params, input.original)).toBe(false);
+    expect(sameWeights(a.params, input.original)).toBe(false);
   });
 
   it('B1: class removal — the class falls below 15 %, the rest stays within 5 points, embeddings stay aligned on D_r only', async () => {

@@ -15,6 +15,7 @@ import { woodfisherRecursion } from './methods/influence.js';
 import { magnitudeMasks } from './methods/omp.js';
 import { gammaAt } from './methods/l1-sparse.js';
 import { labelledSet } from './data.js';
+import { sameWeights } from '../../testing/unlearning-fixture.js';
 import { accuracyOf, miaEfficacy, readout } from './metrics.js';
 import { paramsFromWeights } from './net.js';
 import type { LetheError } from '../../errors/errors.js';
@@ -30,7 +31,7 @@ function input(method: string, params: Record<string, unknown>, forget: { kind: 
   return { ...base, method, params, forget: gatherRows(d, rows.forget), retain: gatherRows(d, rows.retain), test: gatherRows(d, rows.test) };
 }
 
-const same = (a: WeightSet, b: WeightSet): boolean => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && v.data.every((x, i) => Object.is(x, b[k]?.data[i])));
+const same = sameWeights;
 
 beforeAll(async () => {
   await selectBackend({ forced: 'cpu' });

@@ -5,14 +5,13 @@ import { gatherRows } from '../data/dataset.js';
 import { loadBostonHousing, loadCpsWages, standardisedTarget } from '../data/regression-data.js';
 import { makeBlobs } from '../data/synthetic.js';
 import { ModelConfigSchema } from '../model-config.js';
-import { runFullJob, runPretrainJob } from '../shard-job.js';
+import { trainOriginal } from '../../testing/unlearning-fixture.js';
 import { concatSets } from './data.js';
 import { openJob, runUnlearnJob, type OpenedJob, type UnlearnJobInput } from './job.js';
 import { attentionMap, blindspotLoss } from './methods/blindspot.js';
 import { setLoss } from './methods/common.js';
 import { normalDraws } from './methods/gaussian-ft.js';
 import { paramsFromWeights, type Params } from './net.js';
-import { originalWeights } from './original.js';
 import { anamnesisIndex, cohortErrors, lossMia, predictionsOf, wasserstein1d } from './regression-metrics.js';
 
 describe('regression read-outs', () => {
@@ -102,15 +101,12 @@ describe('Deep Regression Unlearning on Boston house prices (forget the top 30 %
 
   beforeAll(async () => {
     await selectBackend({ forced: 'cpu' });
-    const pub = gatherRows(d, d.split.public);
-    const pre = await runPretrainJob({ config, x: pub.x, y: pub.y, epochs: 30, seed: 1 });
-    const all = gatherRows(d, user);
-    const full = await runFullJob({ config, backbone: pre.backbone, pretrainedHead: pre.head, x: all.x, y: all.y, epochs: 60, seed: 3 });
+    const t = await trainOriginal(d, config, { pretrainEpochs: 30, epochs: 60, seed: 3 });
     input = {
       config,
-      backbone: pre.backbone,
-      pretrainedHead: pre.head,
-      original: originalWeights(full),
+      backbone: t.backbone,
+      pretrainedHead: t.pretrainedHead,
+      original: t.original,
       recipe: { epochs: 60, batchSize: 32, learningRate: 0.003, seed: 3 },
       seed: 9,
       evaluate: true,
