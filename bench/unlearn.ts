@@ -63,6 +63,8 @@ const REGRESSION = [
 ] as const;
 const REGRESSION_METHODS = ['ft', 'gaussian-ft', 'blindspot'];
 
+/** --quick is a smoke run: LAF's 200-pair minimum alone would take most of it, so it makes 50 there. */
+const quickParams = (method: string): Record<string, unknown> => (quick && method === 'laf' ? { minSteps: 50 } : {});
 const CLASSIFICATION_METHODS = METHODS.filter((m) => m.name !== 'retrain' && (m.tasks?.includes('classification') ?? true));
 /** Class poisoning forgets whole classes only. */
 const methodsFor = (kind: 'class' | 'random'): typeof CLASSIFICATION_METHODS => CLASSIFICATION_METHODS.filter((m) => kind === 'class' || m.forgets !== 'class');
@@ -151,7 +153,7 @@ for (const ds of DATASETS) {
         method: methodEnum(m.name) as never,
         model: `runs/${runId}`,
         forget: kind === 'random' && !m.needsLabels ? { ...forget, unlabelled: true } : forget,
-        parameters: jsonToStruct({}),
+        parameters: jsonToStruct(quickParams(m.name)),
       })),
     );
     const jobs = [retrain as UnlearningJob__Output, ...others];
