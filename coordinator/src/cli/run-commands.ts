@@ -116,19 +116,20 @@ export function runCommand(): Command {
   );
   run.addCommand(
     new Command('policy')
-      .description('change when a live run retrains deactivated stages: eager, coalesce (a window and/or a deletion count), capacity (a serving depth)')
+      .description('change when a live run retrains deactivated stages: eager, coalesce (a window and/or a deletion count), capacity (a serving depth and/or the run\'s deletion capacity left)')
       .argument('<run>', 'runs/<id>')
       .requiredOption('--kind <kind>', 'eager, coalesce or capacity')
       .option('--window-ms <ms>', 'coalesce: wait this long after the first pending deletion', '0')
       .option('--max-deletions <n>', 'coalesce: or until this many deletions gathered (0: no count)', '0')
       .option('--min-serving-depth <d>', 'capacity: retrain once a shard serves shallower than this', '0')
+      .option('--min-capacity-left <n>', 'capacity: or once the run can absorb fewer than n more deletions (estimated; lethe plan shows the full capacity)', '0')
       .option(...COORDINATOR_OPTION)
-      .action(async (name: string, f: { kind: string; windowMs: string; maxDeletions: string; minServingDepth: string; coordinator: string }) =>
+      .action(async (name: string, f: { kind: string; windowMs: string; maxDeletions: string; minServingDepth: string; minCapacityLeft: string; coordinator: string }) =>
         withClient(f.coordinator, async (c) => {
           const kinds: Record<string, 'RETRAINING_POLICY_KIND_EAGER' | 'RETRAINING_POLICY_KIND_COALESCE' | 'RETRAINING_POLICY_KIND_CAPACITY'> = { eager: 'RETRAINING_POLICY_KIND_EAGER', coalesce: 'RETRAINING_POLICY_KIND_COALESCE', capacity: 'RETRAINING_POLICY_KIND_CAPACITY' };
           const kind = kinds[f.kind];
           if (kind === undefined) throw invalidArgument(`--kind must be eager, coalesce or capacity, got '${f.kind}'`);
-          const run = await c.updateRetrainingPolicy(name, { kind, windowMs: f.windowMs, maxDeletions: Number(f.maxDeletions), minServingDepth: Number(f.minServingDepth) });
+          const run = await c.updateRetrainingPolicy(name, { kind, windowMs: f.windowMs, maxDeletions: Number(f.maxDeletions), minServingDepth: Number(f.minServingDepth), minCapacityLeft: f.minCapacityLeft });
           process.stdout.write(`${run.name}: retraining ${JSON.stringify(run.spec?.retraining)}\n`);
         }),
       ),

@@ -115,12 +115,13 @@ export function retrainingPolicyFromProto(p: RetrainingPolicy__Output): Record<s
     windowMs: Number.isSafeInteger(windowMs) ? windowMs : -1,
     maxDeletions: p.maxDeletions,
     minServingDepth: p.minServingDepth,
+    minCapacityLeft: Number.isSafeInteger(Number(p.minCapacityLeft)) ? Number(p.minCapacityLeft) : -1,
   };
 }
 
 export function retrainingPolicyToProto(r: RetrainingPolicy): RetrainingPolicyProto {
   const kind = (Object.entries(POLICY_KINDS).find(([, v]) => v === r.kind)?.[0] ?? 'RETRAINING_POLICY_KIND_EAGER') as NonNullable<RetrainingPolicyProto['kind']>;
-  return { kind, windowMs: String(r.windowMs), maxDeletions: r.maxDeletions, minServingDepth: r.minServingDepth };
+  return { kind, windowMs: String(r.windowMs), maxDeletions: r.maxDeletions, minServingDepth: r.minServingDepth, minCapacityLeft: String(r.minCapacityLeft) };
 }
 
 export function runSpecToProto(s: RunSpec): RunSpecProto {

@@ -10,7 +10,7 @@ import type { RetrainingPolicy } from '../../../shared/src/gen/lethe/v1/Retraini
 const PREFIX = '/retraining-policy/';
 /** Two shards of one ordering over two slices: every shard serves at depth 2 when trained. */
 const dataset = { builtin: 'blobs', samples: 400, features: 4, classes: 2 };
-const spec = (retraining: RetrainingPolicy) => ({ dataset, shards: 2, slices: 2, budget: 1, retraining });
+const spec = (retraining: RetrainingPolicy, budget = 1) => ({ dataset, shards: 2, slices: 2, budget, retraining });
 
 /**
  * Retraining policies through the real scheduler (embedded coordinator, a scripted worker over gRPC): when a
@@ -87,6 +87,29 @@ describe('retraining policies: eager, coalesce, capacity, and priorities', () =>
     const counted = await eventually('retraining on the third deletion', 10_000, () => Promise.resolve(w.assignments.slice(seen).filter((a) => a.stage?.run === 'runs/coalesced').map((a) => a.stage?.stage?.shard)).then((x) => (x.length > 0 ? x : undefined)));
     expect(counted).toEqual([1]);
     await trainAll('coalesced');
+  });
+
+  it('capacity by the run\'s deletion capacity left: pending shards wait until the run can absorb fewer deletions than the threshold', async () => {
+    // Two shards, orderings [0,1] and [1,0]: four live first slices, capacity left 2·2·H(4) ≈ 8.3. Tainting one
+    // shard's slice 0 leaves it serving [1,0] at depth 1 and the run 2·2·H(3) ≈ 7.3; the other shard's too, 6.
+    await cluster.client.createRun({ requestId: '', runId: 'runcap', spec: spec({ kind: 'RETRAINING_POLICY_KIND_CAPACITY', windowMs: '0', maxDeletions: 0, minServingDepth: 0, minCapacityLeft: '7' }, 2) });
+    await trainAll('runcap');
+    const run = await cluster.client.getRun('runs/runcap');
+    expect(run.spec?.retraining).toMatchObject({ kind: 'RETRAINING_POLICY_KIND_CAPACITY', minCapacityLeft: '7' });
+    const firstSlice = (shard: number): number => run.shards[shard]?.orderings[0]?.stages[0]?.trainedOn.at(-1)?.slice ?? -1;
+    let seen = w.assignments.length;
+    const [a] = await idsAt('runcap', 0, firstSlice(0), 1);
+    const receipt = await cluster.client.deleteSamples('', 'runs/runcap', [a as string]);
+    expect(receipt.serving.find((s) => s.shard === 0)?.depth).toBe(1);
+    expect(await assignedWithin('runcap', seen, 1200)).toEqual([]);
+    seen = w.assignments.length;
+    const [b] = await idsAt('runcap', 1, firstSlice(1), 1);
+    await cluster.client.deleteSamples('', 'runs/runcap', [b as string]);
+    const shards = await eventually('both pending shards retrained', 10_000, () =>
+      Promise.resolve([...new Set(w.assignments.slice(seen).filter((x) => x.stage?.run === 'runs/runcap').map((x) => x.stage?.stage?.shard))].sort()).then((x) => (x.length === 2 ? x : undefined)),
+    );
+    expect(shards).toEqual([0, 1]);
+    await trainAll('runcap');
   });
 
   it('capacity: a shard still serving deep enough is not retrained; one below the threshold is; the policy changes live', async () => {

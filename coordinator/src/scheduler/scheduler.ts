@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { retrainNow, type PendingDeletions } from '../../../shared/src/domain/retraining-policy.js';
+import { capacityLeft } from '../../../shared/src/domain/capacity.js';
 import { SerialPass } from '../util/serial-pass.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import {
@@ -12,6 +13,7 @@ import {
   reap,
   release,
   resultOutcome,
+  liveFirstSlices,
   retrainPlan,
   retryDelayMs,
   serving as shardServing,
@@ -274,13 +276,14 @@ export class Scheduler {
       shards.push({ shard, current, record: reaped.record, effects: [...reaped.effects], sends: [] });
     }
     const policy = views.retraining(run, record.spec);
+    const left = capacityLeft(record.spec.shards, record.spec.slices, shards.reduce((n, s) => n + liveFirstSlices(s.record, record.orderings), 0));
     const byStage = new Map<number, { s: PlannedShard; prefix: readonly number[]; depth: number; sharing: number }[]>();
     for (const s of shards) {
       const plan = retrainPlan(s.record, record.orderings, nowMs);
       if (plan.length === 0) continue;
       const depth = shardServing(s.record, s.shard, record.orderings).depth;
       // Held back by the run's policy (coalescing deletions, or serving deep enough): the next pass looks again.
-      if (!retrainNow(policy, this.pending.get(`${run}/${s.shard}`), depth, nowMs).go) continue;
+      if (!retrainNow(policy, this.pending.get(`${run}/${s.shard}`), depth, nowMs, left).go) continue;
       for (const prefix of plan) {
         const queue = byStage.get(prefix.length) ?? [];
         const key = stagePrefixKey(prefix, prefix.length);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cyclicSelect } from './cyclic.js';
-import { capacityClosedForm, harmonic, retentionApproximation, retentionExact, simulateCapacity } from './capacity.js';
+import { capacityClosedForm, capacityLeft, harmonic, retentionApproximation, retentionExact, simulateCapacity } from './capacity.js';
 
 describe('capacity', () => {
   it('computes the closed form mL·H(m·min(B,L))', () => {
@@ -25,6 +25,13 @@ describe('capacity', () => {
     const closed = capacityClosedForm(m, L, B);
     expect(Math.abs(sim.mean - closed) / closed).toBeLessThan(0.03);
     expect(sim.sd).toBeGreaterThan(0);
+  });
+
+  it('estimates the capacity left from the live first slices: the closed form when all are live, 0 when none', () => {
+    for (const { m, L, B } of grid) expect(capacityLeft(m, L, m * Math.min(B, L))).toBeCloseTo(capacityClosedForm(m, L, B), 9);
+    expect(capacityLeft(2, 2, 3)).toBeCloseTo(4 * (1 + 1 / 2 + 1 / 3), 12);
+    expect(capacityLeft(5, 4, 0)).toBe(0);
+    expect(() => capacityLeft(5, 4, -1)).toThrow(/liveFirstSlices/);
   });
 
   it('is reproducible by seed', () => {

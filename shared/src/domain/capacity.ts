@@ -22,6 +22,19 @@ export function capacityClosedForm(shards: number, slices: number, budget: numbe
   return shards * slices * harmonic(shards * Math.min(budget, slices));
 }
 
+/**
+ * The run's estimated deletion capacity left: expected further uniform single-sample deletions until every shard is
+ * dead, if nothing were retrained. A shard stays live while some ordering's first stage is active, so each (shard,
+ * distinct first slice of an active first stage) is a coupon a deletion removes with probability 1/(m·L): with c
+ * coupons left the expectation is m·L·H(c) (the closed form above is its value at c = m·min(B, L)).
+ */
+export function capacityLeft(shards: number, slices: number, liveFirstSlices: number): number {
+  requireInt('shards', shards, 1);
+  requireInt('slices', slices, 1);
+  requireInt('liveFirstSlices', liveFirstSlices, 0);
+  return shards * slices * harmonic(liveFirstSlices);
+}
+
 export interface CapacitySimulation {
   readonly mean: number;
   readonly sd: number;

@@ -25,7 +25,20 @@ describe('retraining policies', () => {
     expect(retrainNow(c, { sinceMs: 0, deletions: 1 }, 0, 0).go).toBe(true);
   });
 
+  it('capacity also retrains every pending shard once the run can absorb fewer deletions than its threshold', () => {
+    const c = p({ kind: 'capacity', minCapacityLeft: 7 });
+    expect(retrainNow(c, { sinceMs: 0, deletions: 1 }, 1, 0, 7.33).go).toBe(false);
+    expect(retrainNow(c, { sinceMs: 0, deletions: 1 }, 1, 0, 6).go).toBe(true);
+    // A dead shard always, whatever the run's capacity left.
+    expect(retrainNow(c, { sinceMs: 0, deletions: 1 }, 0, 0, 100).go).toBe(true);
+    // Both thresholds: either one triggers.
+    const both = p({ kind: 'capacity', minServingDepth: 2, minCapacityLeft: 7 });
+    expect(retrainNow(both, { sinceMs: 0, deletions: 1 }, 1, 0, 100).go).toBe(true);
+    expect(retrainNow(both, { sinceMs: 0, deletions: 1 }, 3, 0, 6).go).toBe(true);
+    expect(retrainNow(both, { sinceMs: 0, deletions: 1 }, 3, 0, 100).go).toBe(false);
+  });
+
   it('refuses policies that could never retrain, and out-of-range values', () => {
-    for (const bad of [{ kind: 'coalesce' }, { kind: 'capacity' }, { kind: 'lazy' }, { windowMs: -1 }, { windowMs: 86_400_001 }, { extra: 1 }]) expect(RetrainingPolicySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    for (const bad of [{ kind: 'coalesce' }, { kind: 'capacity' }, { kind: 'lazy' }, { windowMs: -1 }, { windowMs: 86_400_001 }, { minCapacityLeft: -1 }, { minCapacityLeft: 1.5 }, { extra: 1 }]) expect(RetrainingPolicySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
 });

@@ -128,6 +128,11 @@ export function activeDepth(rec: ShardRecord, order: Ordering): number {
   return d;
 }
 
+/** Distinct first slices of the orderings whose first stage is active: the shard's coupons in `capacityLeft`. */
+export function liveFirstSlices(rec: ShardRecord, orderings: readonly Ordering[]): number {
+  return new Set(orderings.filter((o) => isActive(rec, stagePrefixKey(o, 1))).map((o) => o[0] as number)).size;
+}
+
 /** The serving choice of a shard: longest active prefix, lowest ordering on ties. */
 export function serving(rec: ShardRecord, shard: number, orderings: readonly Ordering[]): ShardServing {
   let best = { ordering: 0, depth: 0 };

@@ -8,6 +8,7 @@ export interface RetrainingPolicy {
   'windowMs'?: (number | string | Long);
   'maxDeletions'?: (number);
   'minServingDepth'?: (number);
+  'minCapacityLeft'?: (number | string | Long);
 }
 
 export interface RetrainingPolicy__Output {
@@ -15,4 +16,5 @@ export interface RetrainingPolicy__Output {
   'windowMs': (string);
   'maxDeletions': (number);
   'minServingDepth': (number);
+  'minCapacityLeft': (string);
 }
