@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode, LetheError } from '../../../errors/errors.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from '../../tf.js';
 import { lossOf } from '../../model.js';
 import type { LabelledSet } from '../data.js';
@@ -37,6 +38,35 @@ export function sgdConfig(p: SgdFields): SgdConfig {
 /** Mean cross-entropy (or the regression loss) of the rows `idx` of a set. */
 export function setLoss(net: Net, params: Params, set: LabelledSet, idx: Tensor1D, labels?: Tensor): tf.Scalar {
   return lossOf(net.config, logitsOf(net, params, tf.gather<Tensor2D>(set.h, idx)), labels ?? tf.gather(set.y, idx));
+}
+
+/** ∇ of the mean loss over rows start..start+size of a set, flattened in `names` order. */
+export function flatGrad(net: Net, vars: Readonly<Record<string, Variable>>, names: readonly string[], set: LabelledSet, start: number, size: number): Tensor {
+  return tf.tidy(() => {
+    const idx = tf.range(start, start + size, 1, 'int32');
+    const { grads } = tf.variableGrads(() => setLoss(net, vars, set, idx), names.map((k) => vars[k] as Variable));
+    return tf.concat(names.map((k) => (grads[(vars[k] as Variable).name] as Tensor).reshape([-1])));
+  });
+}
+
+/**
+ * Σ_b g_b·|b| over a whole set, batch-mean gradients weighted by batch size (so divided by n it is exactly the
+ * full-batch mean gradient), flattened in `names` order and summed in float64 on the host.
+ */
+export async function summedGradient(net: Net, vars: Readonly<Record<string, Variable>>, names: readonly string[], set: LabelledSet, batchSize: number, signal?: AbortSignal): Promise<Float64Array> {
+  let sum: Float64Array | undefined;
+  for (let start = 0; start < set.n; start += batchSize) {
+    if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'unlearning cancelled', { cause: signal.reason });
+    const size = Math.min(batchSize, set.n - start);
+    const g = flatGrad(net, vars, names, set, start, size);
+    const data = await g.data();
+    g.dispose();
+    sum ??= new Float64Array(data.length);
+    for (let i = 0; i < data.length; i++) sum[i] = (sum[i] as number) + (data[i] as number) * size;
+    // Yield between batches: a cancel message can land during a long pass.
+    await new Promise((r) => setImmediate(r));
+  }
+  return sum ?? new Float64Array(0);
 }
 
 /** Copies variables out as plain tensors and disposes them. */

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { tf, type Tensor, type Variable } from '../../tf.js';
-import { batchOf, type LabelledSet } from '../data.js';
+import type { LabelledSet } from '../data.js';
 import type { UnlearningMethod } from '../method.js';
-import { logitsOf, variablesOf, type Net, type Params } from '../net.js';
-import { lossOf } from '../../model.js';
-import { ErrorCode, LetheError } from '../../../errors/errors.js';
-import { release } from './common.js';
+import { variablesOf, type Net, type Params } from '../net.js';
+import { release, summedGradient } from './common.js';
 
 /**
  * IAU, Influence Approximation Unlearning (Liu, Wu, Lian, Chen; arXiv 2507.23257), as its official
@@ -32,25 +30,18 @@ export const IauSchema = z
   .strict();
 export type IauParams = z.output<typeof IauSchema>;
 
-/** ∇θ of the mean loss over the whole set, by batches weighted by their size (names as in `params`). */
+/** ∇θ of the mean loss over the whole set, streamed by batches weighted by their size (names as in `params`). */
 export async function streamedMeanGradient(net: Net, params: Readonly<Record<string, Variable>>, set: LabelledSet, batchSize: number, signal?: AbortSignal): Promise<Record<string, Tensor>> {
   const names = Object.keys(params).sort();
-  const list = names.map((k) => params[k] as Variable);
-  let sum: Tensor[] = list.map((v) => tf.zerosLike(v));
-  for (let start = 0; start < set.n; start += batchSize) {
-    if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'unlearning cancelled', { cause: signal.reason });
-    const { h, y } = batchOf(set, start, batchSize);
-    const next = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => lossOf(net.config, logitsOf(net, params, h), y), list);
-      value.dispose();
-      return list.map((v, i) => tf.add(sum[i] as Tensor, tf.mul(grads[v.name] ?? tf.zerosLike(v), h.shape[0] / set.n)));
-    });
-    tf.dispose([...sum, h, y]);
-    sum = next;
-    // Yield between batches: a cancel message can land during a long stream.
-    await new Promise((r) => setImmediate(r));
+  const sum = await summedGradient(net, params, names, set, batchSize, signal);
+  const out: Record<string, Tensor> = {};
+  let offset = 0;
+  for (const k of names) {
+    const v = params[k] as Variable;
+    out[k] = tf.tensor(Float32Array.from(sum.subarray(offset, offset + v.size), (x) => x / set.n), v.shape);
+    offset += v.size;
   }
-  return Object.fromEntries(names.map((k, i) => [k, sum[i] as Tensor]));
+  return out;
 }
 
 /** Applies IAU's step to `vars` in place, from the total gradient g = w·g_r − g_f. */

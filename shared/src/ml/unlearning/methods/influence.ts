@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { tf, type Tensor, type Variable } from '../../tf.js';
-import type { LabelledSet } from '../data.js';
-import type { MethodContext, UnlearningMethod } from '../method.js';
+import type { UnlearningMethod } from '../method.js';
 import { variablesOf } from '../net.js';
-import { setLoss } from './common.js';
+import { flatGrad, summedGradient } from './common.js';
 
 /**
  * IU (Unlearn-Sparse's influence unlearning, `Wfisher.py`): θ ← θ + α·k with k ≈ F⁻¹v, v = (n_f/n)(ḡ_f − ḡ_r), and
@@ -46,29 +45,6 @@ export function woodfisherRecursion(v: Float64Array, grads: readonly Float64Arra
   return k;
 }
 
-function flatGrad(ctx: MethodContext, vars: Record<string, Variable>, names: readonly string[], set: LabelledSet, start: number, size: number): Tensor {
-  return tf.tidy(() => {
-    const idx = tf.range(start, start + size, 1, 'int32');
-    const { grads } = tf.variableGrads(() => setLoss(ctx.net, vars, set, idx), names.map((k) => vars[k] as Variable));
-    return tf.concat(names.map((k) => (grads[(vars[k] as Variable).name] as Tensor).reshape([-1])));
-  });
-}
-
-/** Σ_b g_b·|b| over a set (batch-mean gradients weighted by batch size), flat. */
-async function summedGradient(ctx: MethodContext, vars: Record<string, Variable>, names: readonly string[], set: LabelledSet, batchSize: number): Promise<Float64Array> {
-  let sum: Float64Array | undefined;
-  for (let start = 0; start < set.n; start += batchSize) {
-    if (ctx.signal?.aborted === true) throw new Error('cancelled');
-    const size = Math.min(batchSize, set.n - start);
-    const g = flatGrad(ctx, vars, names, set, start, size);
-    const data = await g.data();
-    g.dispose();
-    sum ??= new Float64Array(data.length);
-    for (let i = 0; i < data.length; i++) sum[i] = (sum[i] as number) + (data[i] as number) * size;
-  }
-  return sum ?? new Float64Array(0);
-}
-
 export const influenceMethod: UnlearningMethod<z.output<typeof InfluenceSchema>> = {
   name: 'iu',
   title: 'Influence unlearning (WoodFisher)',
@@ -82,9 +58,9 @@ export const influenceMethod: UnlearningMethod<z.output<typeof InfluenceSchema>>
       const n = ctx.forget.n + ctx.retain.n;
       const nf = ctx.forget.n;
       const nr = Math.max(1, ctx.retain.n);
-      const gf = await summedGradient(ctx, vars, names, ctx.forget, p.batchSize);
+      const gf = await summedGradient(ctx.net, vars, names, ctx.forget, p.batchSize, ctx.signal);
       ctx.progress(0.1);
-      const gr = await summedGradient(ctx, vars, names, ctx.retain, p.batchSize);
+      const gr = await summedGradient(ctx.net, vars, names, ctx.retain, p.batchSize, ctx.signal);
       ctx.progress(0.5);
       const v = Float64Array.from(gf, (f, i) => f / n - ((gr[i] as number) * nf) / (n * nr));
       // Single-sample retain gradients in dataset order (the code's batch-1 loader, unshuffled), N + 2 of them.
@@ -92,7 +68,7 @@ export const influenceMethod: UnlearningMethod<z.output<typeof InfluenceSchema>>
       const grads: Float64Array[] = [];
       for (let i = 0; i < count; i++) {
         if (ctx.signal?.aborted === true) throw new Error('cancelled');
-        const g = flatGrad(ctx, vars, names, ctx.retain, i, 1);
+        const g = flatGrad(ctx.net, vars, names, ctx.retain, i, 1);
         grads.push(Float64Array.from(await g.data()));
         g.dispose();
         if (i % 50 === 49) ctx.progress(0.5 + (0.45 * (i + 1)) / count);
