@@ -6,7 +6,7 @@
  * Predict(min_revision). Prints a table per rate and writes an HTML report with SVG plots under reports/.
  *
  *   npm run bench:stream [-- --quick] [-- --json]
- *     [-- --stride N --epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity]  (override the setting)
+ *     [-- --stride N --epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity,capacity-left]  (override the setting)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ import type { RetrainingPolicy } from '../shared/src/gen/lethe/v1/RetrainingPoli
 import type { ClientCredentials } from '../shared/src/security/tls.js';
 import { testSecurity } from '../shared/src/testing/test-security.js';
 import { escapeHtml, svg } from './lib/html.js';
+import { capacityClosedForm } from '../shared/src/domain/capacity.js';
 import { emit, flagValue, fmt, hasFlag, numberFlag, table } from './lib/report.js';
 
 const quick = hasFlag('--quick');
@@ -54,10 +55,12 @@ const log = (msg: string): void => {
   if (!asJson) process.stderr.write(`${msg}\n`);
 };
 
-const policies: Record<string, RetrainingPolicy> = {
-  eager: { kind: 'RETRAINING_POLICY_KIND_EAGER' },
-  coalesce: { kind: 'RETRAINING_POLICY_KIND_COALESCE', windowMs: String(Math.round(STREAM_MS / 4)), maxDeletions: 8 },
-  capacity: { kind: 'RETRAINING_POLICY_KIND_CAPACITY', minServingDepth: 2 },
+/** Each system's policy; `capacity-left` holds retraining until the run can absorb half its fresh capacity or less. */
+const policies: Record<string, (sys: Pick<System, 'shards' | 'slices' | 'budget'>) => RetrainingPolicy> = {
+  eager: () => ({ kind: 'RETRAINING_POLICY_KIND_EAGER' }),
+  coalesce: () => ({ kind: 'RETRAINING_POLICY_KIND_COALESCE', windowMs: String(Math.round(STREAM_MS / 4)), maxDeletions: 8 }),
+  capacity: () => ({ kind: 'RETRAINING_POLICY_KIND_CAPACITY', minServingDepth: 2 }),
+  'capacity-left': (sys) => ({ kind: 'RETRAINING_POLICY_KIND_CAPACITY', minCapacityLeft: String(Math.ceil(capacityClosedForm(sys.shards, sys.slices, sys.budget) / 2)) }),
 };
 interface System {
   readonly name: string;
@@ -68,7 +71,7 @@ interface System {
 }
 /** --quick measures eager and coalesce only (capacity needs the full run's longer streams to show anything). */
 const POLICIES = (flagValue('--policies') ?? (quick ? 'eager,coalesce' : Object.keys(policies).join(','))).split(',');
-for (const p of POLICIES) if (!(p in policies)) throw new Error(`--policies: unknown policy ${JSON.stringify(p)} (eager, coalesce, capacity)`);
+for (const p of POLICIES) if (!(p in policies)) throw new Error(`--policies: unknown policy ${JSON.stringify(p)} (${Object.keys(policies).join(', ')})`);
 const SYSTEMS: System[] = [
   ...POLICIES.map((policy) => ({ name: 'S3T', policy, shards: 4, slices: 4, budget: 4 })),
   ...POLICIES.map((policy) => ({ name: 'SISA', policy, shards: 4, slices: 4, budget: 1 })),
@@ -151,7 +154,7 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
       pretrainEpochs: quick ? 3 : 5,
       seed: 1,
       fallbackToBackbone: true,
-      retraining: policies[sys.policy] as RetrainingPolicy,
+      retraining: (policies[sys.policy] as (typeof policies)[string])(sys),
     },
   });
   await client.waitForOperation(op.name, 30 * 60_000);
