@@ -189,19 +189,30 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
   })();
   // The sampler: served accuracy (reading the latest deletion) and which shards are live.
   let last = start;
-  while (Date.now() < end) {
-    const acc = await accuracy(run, latestRevision);
-    const view = await client.getRun(`runs/${run}`);
-    const now = Date.now();
-    curve.push({ t: (now - start) / 1000, accuracy: acc });
-    const live = view.shards.filter((s) => s.serving?.live === true).length;
-    liveShardMs += live * (now - last);
-    shardMs += view.shards.length * (now - last);
-    last = now;
-    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(SAMPLE_MS, end - Date.now()))));
+  // Whatever ends the sampler (an error included), the stream stops and is awaited before anything closes the
+  // client: otherwise its next call fails on a shut channel and that error hides the first one.
+  const streamDone = stream.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  let streamError: unknown;
+  try {
+    while (Date.now() < end) {
+      const acc = await accuracy(run, latestRevision);
+      const view = await client.getRun(`runs/${run}`);
+      const now = Date.now();
+      curve.push({ t: (now - start) / 1000, accuracy: acc });
+      const live = view.shards.filter((s) => s.serving?.live === true).length;
+      liveShardMs += live * (now - last);
+      shardMs += view.shards.length * (now - last);
+      last = now;
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(SAMPLE_MS, end - Date.now()))));
+    }
+  } finally {
+    stop = true;
+    streamError = await streamDone;
   }
-  stop = true;
-  await stream;
+  if (streamError !== undefined) throw streamError instanceof Error ? streamError : new Error(`deletion stream failed: ${JSON.stringify(streamError)}`);
   // Time-weighted accuracy: each sample holds until the next one.
   let weighted = 0;
   for (let k = 0; k < curve.length; k++) {
