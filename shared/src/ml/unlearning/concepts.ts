@@ -223,13 +223,18 @@ export async function embedRows(embed: (h: Tensor2D) => Tensor2D, h: Tensor2D, y
     parts.push(Float32Array.from(await e.data()));
     e.dispose();
   }
-  const e = new Float32Array(n * width);
+  return { e: concatFloat32(parts), y: Int32Array.from(await y.data()), n, width };
+}
+
+/** The arrays one after another in one new array. */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {
-    e.set(p, off);
+    out.set(p, off);
     off += p.length;
   }
-  return { e, y: Int32Array.from(await y.data()), n, width };
+  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { deriveSeed } from '../../../domain/rng.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../tf.js';
-import type { ModelConfig } from '../../model-config.js';
+import { lossOf } from '../../model.js';
 import { Adam } from '../adam.js';
 import { concatSets, disposeSet, type LabelledSet } from '../data.js';
 import type { MethodContext, UnlearningMethod } from '../method.js';
@@ -50,13 +50,6 @@ export function attentionMap(a: Tensor2D): Tensor2D {
   });
 }
 
-/** The regression loss the model trains with, between predictions and targets (both (n,1) or (n)). */
-export function regressionLoss(config: ModelConfig, pred: Tensor, target: Tensor): tf.Scalar {
-  const p = pred.reshape([-1]);
-  const t = target.reshape([-1]);
-  return config.regressionLoss === 'l1' ? tf.mean(tf.abs(tf.sub(p, t))) : tf.mean(tf.square(tf.sub(p, t)));
-}
-
 /**
  * One batch's loss: `retainRows`/`forgetRows` index `set` (either may be empty); the blindspot's outputs and
  * activations for the forget rows are given in the same order.
@@ -79,7 +72,8 @@ export function blindspotLoss(
   }
   if (forget !== null && nf > 0) {
     const taps = forwardTaps(ctx.net, student, tf.gather<Tensor2D>(set.h, forget.rows));
-    let lf = regressionLoss(ctx.net.config, taps.logits, forget.targetOut);
+    // The model's own regression loss, against the blindspot's outputs instead of targets.
+    let lf = lossOf(ctx.net.config, taps.logits, forget.targetOut);
     taps.activations.forEach((a, l) => {
       const diff = tf.mean(tf.square(tf.sub(attentionMap(a), attentionMap(forget.targetActs[l] as Tensor2D))));
       lf = tf.add(lf, tf.mul(diff, attentionWeight));

@@ -3,7 +3,7 @@ import { createRng, deriveSeed } from '../../../domain/rng.js';
 import { invalidArgument } from '../../../errors/errors.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../tf.js';
 import { headLogits } from '../../model.js';
-import { chooseDonor, conceptMargins, embedRows, fitElasticNetLogistic, inferredConceptBank, rankConcepts, type ConceptBank, type Embedded } from '../concepts.js';
+import { chooseDonor, concatFloat32, conceptMargins, embedRows, fitElasticNetLogistic, inferredConceptBank, rankConcepts, type ConceptBank, type Embedded } from '../concepts.js';
 import type { MethodContext, UnlearningMethod } from '../method.js';
 import { embeddingOf } from '../net.js';
 import { Sgd, epochLoop } from '../sgd.js';
@@ -91,7 +91,7 @@ export const classPoisoningMethod: UnlearningMethod<ClassPoisoningParams> = {
     // Frozen features of D_r then D_f: the head is all that trains.
     const retain = await embedRows(embed, ctx.retain.h, ctx.retain.y);
     const forget = await embedRows(embed, ctx.forget.h, ctx.forget.y);
-    const all: Embedded = { e: concatF32(retain.e, forget.e), y: Int32Array.from([...Array.from(retain.y), ...Array.from(forget.y)]), n: retain.n + forget.n, width: retain.width };
+    const all: Embedded = { e: concatFloat32([retain.e, forget.e]), y: Int32Array.from([...Array.from(retain.y), ...Array.from(forget.y)]), n: retain.n + forget.n, width: retain.width };
     const inference = await inferDonor(all, ctx.classes, target, p, deriveSeed(ctx.seed, 'concepts'));
     ctx.progress(0.1);
     const poisoned = poisonLabels(forget.n, target, inference.donor, ctx.classes, p.labelMode, deriveSeed(ctx.seed, 'poison'));
@@ -138,10 +138,3 @@ export const classPoisoningMethod: UnlearningMethod<ClassPoisoningParams> = {
     }
   },
 };
-
-function concatF32(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
