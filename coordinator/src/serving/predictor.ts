@@ -1,14 +1,15 @@
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
-import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
+import { ErrorCode, LetheError, invalidArgument, toLetheError } from '../../../shared/src/errors/errors.js';
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { getBackbone, getStage, modelConfigFor } from '../../../shared/src/ml/run-model.js';
-import { blockOfStage } from '../../../shared/src/ml/model-config.js';
+import { blockOfStage, type ModelConfig } from '../../../shared/src/ml/model-config.js';
 import type { Trainer } from '../../../shared/src/ml/trainer.js';
 import type { ServedShardWeights } from '../../../shared/src/ml/predict-job.js';
 import type { WeightSet } from '../../../shared/src/ml/weights.js';
 import { featureWidth } from '../../../shared/src/ml/data/dataset.js';
 import { runSamples } from '../runs/run-catalog.js';
 import type { RunViews } from '../state/run-views.js';
+import type { RunRecord } from '../state/records.js';
 import { serving as shardServing, type ShardServing } from '../../../shared/src/domain/shard-machine.js';
 import { shardRecordOf } from '../runs/stage-state.js';
 
@@ -25,6 +26,10 @@ export const MAX_PREDICT_ROWS = 10_000;
 /** Model weights kept for reuse (least recently used evicted). */
 export const MAX_CACHED_BACKBONES = 8;
 export const MAX_CACHED_STAGES = 512;
+/** Times a shard is chosen again when deletions purge its chosen stages while a Predict loads them. */
+const MAX_RECHOOSE = 5;
+/** How long a missing artifact's shard record gets to change before the artifact counts as lost. */
+const MIRROR_CATCH_UP_MS = 2_000;
 
 /**
  * A bounded least-recently-used cache of model weights. They are plain arrays, so an entry evicted while a call
@@ -91,6 +96,46 @@ export class Predictor {
     return loaded;
   }
 
+  /**
+   * A shard's serving choice and its weights. A deletion can deactivate the chosen stages and the scheduler purge
+   * their artifacts while they load: the record has then moved on, so the shard is chosen again from it (the call
+   * still answers at a revision at least as new as it promised). An artifact missing from a record that does not
+   * move within MIRROR_CATCH_UP_MS is a lost artifact (INTERNAL); one that keeps moving under the call is
+   * UNAVAILABLE (retry).
+   */
+  private async shardWeights(run: string, record: RunRecord, shard: number, config: ModelConfig): Promise<{ choice: ShardServing; weights?: ServedShardWeights }> {
+    for (let attempt = 1; ; attempt++) {
+      const current = shardRecordOf(this.deps.views, run, record, shard);
+      const rec = current.value;
+      const choice = shardServing(rec, shard, record.orderings);
+      if (!choice.live) return { choice };
+      const order = record.orderings[choice.ordering] as number[];
+      try {
+        const adapters: { block: number; weights: WeightSet }[] = [];
+        let head: WeightSet | undefined;
+        for (let stage = 1; stage <= choice.depth; stage++) {
+          const c = rec.committed[stagePrefixKey(order, stage)];
+          if (c === undefined || c.digest === '') throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
+          const s = await this.stage(c.digest);
+          adapters.push({ block: blockOfStage(config, stage), weights: s.adapter });
+          head = s.head;
+        }
+        return { choice, weights: { adapters, head: head as WeightSet } };
+      } catch (e) {
+        if (toLetheError(e).code !== ErrorCode.NOT_FOUND) throw e;
+        // On a follower the purge can be seen before the deletion that caused it: give the mirror time to catch up.
+        let moved = false;
+        for (let waited = 0; !moved && waited <= MIRROR_CATCH_UP_MS; waited += 50) {
+          const now = shardRecordOf(this.deps.views, run, record, shard);
+          moved = now.bodyRevision !== current.bodyRevision || now.gensRevision !== current.gensRevision;
+          if (!moved) await new Promise((r) => setTimeout(r, 50));
+        }
+        if (!moved) throw new LetheError(ErrorCode.INTERNAL, `an artifact of shard ${shard}'s active stages is missing from the artifact store: ${toLetheError(e).message}`);
+        if (attempt >= MAX_RECHOOSE) throw new LetheError(ErrorCode.UNAVAILABLE, `shard ${shard}'s serving stages changed ${attempt} times during the call (deletions under way); retry`);
+      }
+    }
+  }
+
   async predict(runName: string, run: string, values: Float32Array, shape: readonly number[], revision: number): Promise<Prediction> {
     const { views } = this.deps;
     const record = views.run(run);
@@ -111,21 +156,9 @@ export class Predictor {
     const serving: ShardServing[] = [];
     const shards: ServedShardWeights[] = [];
     for (let shard = 0; shard < record.spec.shards; shard++) {
-      const rec = shardRecordOf(views, run, record, shard).value;
-      const choice = shardServing(rec, shard, record.orderings);
+      const { choice, weights } = await this.shardWeights(run, record, shard, config);
       serving.push(choice);
-      if (!choice.live) continue;
-      const order = record.orderings[choice.ordering] as number[];
-      const adapters: { block: number; weights: WeightSet }[] = [];
-      let head: WeightSet | undefined;
-      for (let stage = 1; stage <= choice.depth; stage++) {
-        const c = rec.committed[stagePrefixKey(order, stage)];
-        if (c === undefined || c.digest === '') throw new LetheError(ErrorCode.INTERNAL, `active stage ${stage} of shard ${shard} has no artifact`);
-        const s = await this.stage(c.digest);
-        adapters.push({ block: blockOfStage(config, stage), weights: s.adapter });
-        head = s.head;
-      }
-      shards.push({ adapters, head: head as WeightSet });
+      if (weights !== undefined) shards.push(weights);
     }
     if (shards.length === 0 && !record.spec.fallbackToBackbone) {
       throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' has no live shard: every shard lost its clean stages to deletions; retraining is under way`);
