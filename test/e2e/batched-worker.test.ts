@@ -74,5 +74,9 @@ describe('a real worker trains groups of stages in one computation, with a delet
     }
     expect(stages).toBe(4 * 2 * 2);
     expect(Math.max(...groups)).toBe(8);
+    // The worker counts what it trained: every committed or discarded result, and the cancelled member's epochs.
+    const m = worker.agent.metrics;
+    expect(await m.stageSamplePassesTotal('ok')).toBe(Number(done.trainSamplePasses) + Number(done.discardedSamplePasses));
+    expect(await m.stageSamplePassesTotal('cancelled')).toBeGreaterThan(0);
   });
 });

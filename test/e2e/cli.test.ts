@@ -68,6 +68,12 @@ describe('the lethe CLI end to end', () => {
       const after = lethe(['run', 'list']);
       expect(await after.exit).toBe(0);
       expect(after.output()).not.toMatch(/runs\/cli-run/);
+      const policy = lethe(['run', 'policy', 'runs/up-run', '--kind', 'eager', '--scope', 'deepest', '--reserve-quiet-ms', '5000']);
+      expect(await policy.exit, policy.output()).toBe(0);
+      expect(policy.output()).toMatch(/"scope":"RETRAINING_SCOPE_DEEPEST".*"reserveQuietMs":"5000"/);
+      const badScope = lethe(['run', 'policy', 'runs/up-run', '--kind', 'eager', '--reserve-quiet-ms', '5000']);
+      expect(await badScope.exit).not.toBe(0);
+      expect(badScope.output()).toMatch(/reserveQuietMs applies only to scope deepest/);
       const predict = lethe(['predict', '--run', 'runs/up-run', '--values', Array(12).fill('0.5').join(',')]);
       expect(await predict.exit, predict.output()).toBe(0);
       expect(predict.output()).toMatch(/row 0: class \d/);

@@ -74,6 +74,9 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     const w = await scrape(workerMetrics);
     expect(value(w, 'lethe_worker_tasks_total', { kind: 'stage', outcome: 'ok' })).toBeGreaterThanOrEqual(9);
     expect(value(w, 'lethe_worker_tasks_total', { kind: 'pretrain', outcome: 'ok' })).toBe(1);
+    // What the worker trained for stages is what the coordinator counted: committed plus discarded results.
+    const run = await client.getRun('runs/metrics');
+    expect(value(w, 'lethe_worker_stage_sample_passes_total', { outcome: 'ok' })).toBe(Number(run.trainSamplePasses) + Number(run.discardedSamplePasses));
     expect(value(w, 'lethe_worker_slots', { state: 'free' })).toBe(1);
     expect(value(w, 'lethe_worker_draining')).toBe(0);
     expect(w).toContain('lethe_worker_process_cpu_seconds_total');

@@ -286,6 +286,8 @@ export class WorkerAgent {
     this.slotHolders.add(slotKey);
     const started = performance.now();
     let outcomes: ({ ok: true; output: TaskOutput } | { ok: false; error: unknown })[];
+    // Samples each member had trained at its last progress report: the work a cancelled or failed member spent.
+    const seen = tasks.map(() => 0);
     try {
       const stages = tasks.flatMap((a) => (a.stage !== null && a.stage !== undefined ? [a.stage] : []));
       if (stages.length === tasks.length && stages.length > 0) {
@@ -304,7 +306,10 @@ export class WorkerAgent {
             salt: s.salt,
             sampleIdKey: s.sampleIdKey,
           })),
-          (i, p) => this.send({ progress: { taskId: (tasks[i] as TaskAssignment__Output).taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
+          (i, p) => {
+            seen[i] = p.samplesSeen;
+            this.send({ progress: { taskId: (tasks[i] as TaskAssignment__Output).taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } });
+          },
           tasks.map((a) => this.aborts.get(a.taskId)?.signal),
         );
       } else if (tasks.length === 1 && tasks[0]?.pretrain !== null && tasks[0]?.pretrain !== undefined) {
@@ -315,10 +320,10 @@ export class WorkerAgent {
     } finally {
       this.slotHolders.delete(slotKey);
     }
-    tasks.forEach((a, i) => this.report(a, outcomes[i] ?? { ok: false, error: new Error('no outcome') }, started));
+    tasks.forEach((a, i) => this.report(a, outcomes[i] ?? { ok: false, error: new Error('no outcome') }, started, seen[i] ?? 0));
   }
 
-  private report(a: TaskAssignment__Output, outcome: { ok: true; output: TaskOutput } | { ok: false; error: unknown }, started: number): void {
+  private report(a: TaskAssignment__Output, outcome: { ok: true; output: TaskOutput } | { ok: false; error: unknown }, started: number, samplesSeen: number): void {
     const log = this.log.child({ taskId: a.taskId });
     const abort = this.aborts.get(a.taskId);
     let result: TaskResult;
@@ -336,7 +341,10 @@ export class WorkerAgent {
     this.running.delete(a.taskId);
     this.aborts.delete(a.taskId);
     const cancelled = this.cancelled.delete(a.taskId);
-    this.metrics.taskEnded(a.pretrain !== null && a.pretrain !== undefined ? 'pretrain' : 'stage', cancelled ? 'cancelled' : result.ok ? 'ok' : 'failed', (performance.now() - started) / 1000);
+    const kind = a.pretrain !== null && a.pretrain !== undefined ? 'pretrain' : 'stage';
+    const ended = cancelled ? 'cancelled' : result.ok ? 'ok' : 'failed';
+    this.metrics.taskEnded(kind, ended, (performance.now() - started) / 1000);
+    if (kind === 'stage') this.metrics.stageSamplePasses(ended, outcome.ok ? outcome.output.samplePasses : samplesSeen);
     // A cancelled task that failed is of no interest; one that stored an artifact anyway (its cancel came too late)
     // is still reported, so the coordinator discards the result and deletes what it stored (it may name deleted ids).
     if (cancelled && !result.ok) return;

@@ -8,12 +8,19 @@ export class WorkerMetrics {
   readonly registry = new Registry();
   private readonly tasks: Counter<'kind' | 'outcome'>;
   private readonly seconds: Histogram<'kind'>;
+  private readonly stagePasses: Counter<'outcome'>;
 
   constructor(slots: () => { stage: number; job: number; free: number; draining: boolean }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lethe_worker_' });
     this.tasks = new Counter({ name: 'lethe_worker_tasks_total', help: 'Tasks this worker ended, by kind (stage, pretrain, job) and outcome', labelNames: ['kind', 'outcome'], registers });
     this.seconds = new Histogram({ name: 'lethe_worker_task_duration_seconds', help: 'Seconds a task ran on this worker', labelNames: ['kind'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers });
+    this.stagePasses = new Counter({
+      name: 'lethe_worker_stage_sample_passes_total',
+      help: 'Sample-passes this worker trained for stages, by how the task ended: ok, or cancelled/failed (work that committed nothing, counted to the last epoch reported)',
+      labelNames: ['outcome'],
+      registers,
+    });
     new Gauge({
       name: 'lethe_worker_slots',
       help: "This worker's slots by what holds them: stage (exact retraining), job (approximate), free",
@@ -39,6 +46,15 @@ export class WorkerMetrics {
   taskEnded(kind: TaskKind, outcome: TaskOutcome, seconds: number): void {
     this.tasks.inc({ kind, outcome });
     this.seconds.observe({ kind }, seconds);
+  }
+
+  stageSamplePasses(outcome: TaskOutcome, passes: number): void {
+    if (passes > 0) this.stagePasses.inc({ outcome }, passes);
+  }
+
+  /** Stage sample-passes trained so far with that outcome, or over every outcome: what the worker spent, committed or not. */
+  async stageSamplePassesTotal(outcome?: TaskOutcome): Promise<number> {
+    return (await this.stagePasses.get()).values.filter((v) => outcome === undefined || v.labels['outcome'] === outcome).reduce((n, v) => n + v.value, 0);
   }
 
   metrics(): Promise<string> {

@@ -123,13 +123,18 @@ export function runCommand(): Command {
       .option('--max-deletions <n>', 'coalesce: or until this many deletions gathered (0: no count)', '0')
       .option('--min-serving-depth <d>', 'capacity: retrain once a shard serves shallower than this', '0')
       .option('--min-capacity-left <n>', 'capacity: or once the run can absorb fewer than n more deletions (estimated; lethe plan shows the full capacity)', '0')
+      .option('--scope <scope>', "all (every deactivated stage) or deepest (first the shard's deepest ordering back to full depth; the other orderings on slots nothing else wants)", 'all')
+      .option('--reserve-quiet-ms <ms>', 'scope deepest: rebuild a shard\'s other orderings only once it has taken no deletion for this long', '0')
       .option(...COORDINATOR_OPTION)
-      .action(async (name: string, f: { kind: string; windowMs: string; maxDeletions: string; minServingDepth: string; minCapacityLeft: string; coordinator: string }) =>
+      .action(async (name: string, f: { kind: string; windowMs: string; maxDeletions: string; minServingDepth: string; minCapacityLeft: string; scope: string; reserveQuietMs: string; coordinator: string }) =>
         withClient(f.coordinator, async (c) => {
           const kinds: Record<string, 'RETRAINING_POLICY_KIND_EAGER' | 'RETRAINING_POLICY_KIND_COALESCE' | 'RETRAINING_POLICY_KIND_CAPACITY'> = { eager: 'RETRAINING_POLICY_KIND_EAGER', coalesce: 'RETRAINING_POLICY_KIND_COALESCE', capacity: 'RETRAINING_POLICY_KIND_CAPACITY' };
           const kind = kinds[f.kind];
           if (kind === undefined) throw invalidArgument(`--kind must be eager, coalesce or capacity, got '${f.kind}'`);
-          const run = await c.updateRetrainingPolicy(name, { kind, windowMs: f.windowMs, maxDeletions: Number(f.maxDeletions), minServingDepth: Number(f.minServingDepth), minCapacityLeft: f.minCapacityLeft });
+          const scopes: Record<string, 'RETRAINING_SCOPE_ALL' | 'RETRAINING_SCOPE_DEEPEST'> = { all: 'RETRAINING_SCOPE_ALL', deepest: 'RETRAINING_SCOPE_DEEPEST' };
+          const scope = scopes[f.scope];
+          if (scope === undefined) throw invalidArgument(`--scope must be all or deepest, got '${f.scope}'`);
+          const run = await c.updateRetrainingPolicy(name, { kind, windowMs: f.windowMs, maxDeletions: Number(f.maxDeletions), minServingDepth: Number(f.minServingDepth), minCapacityLeft: f.minCapacityLeft, scope, reserveQuietMs: f.reserveQuietMs });
           process.stdout.write(`${run.name}: retraining ${JSON.stringify(run.spec?.retraining)}\n`);
         }),
       ),

@@ -106,6 +106,7 @@ export function runSpecFromProto(p: RunSpec__Output | null | undefined): unknown
 }
 
 const POLICY_KINDS = { RETRAINING_POLICY_KIND_EAGER: 'eager', RETRAINING_POLICY_KIND_COALESCE: 'coalesce', RETRAINING_POLICY_KIND_CAPACITY: 'capacity' } as const;
+const POLICY_SCOPES = { RETRAINING_SCOPE_ALL: 'all', RETRAINING_SCOPE_DEEPEST: 'deepest' } as const;
 
 /** Proto RetrainingPolicy → the JSON form RetrainingPolicySchema validates (an unknown kind fails there). */
 export function retrainingPolicyFromProto(p: RetrainingPolicy__Output): Record<string, unknown> {
@@ -116,12 +117,15 @@ export function retrainingPolicyFromProto(p: RetrainingPolicy__Output): Record<s
     maxDeletions: p.maxDeletions,
     minServingDepth: p.minServingDepth,
     minCapacityLeft: Number.isSafeInteger(Number(p.minCapacityLeft)) ? Number(p.minCapacityLeft) : -1,
+    reserveQuietMs: Number.isSafeInteger(Number(p.reserveQuietMs)) ? Number(p.reserveQuietMs) : -1,
+    ...(p.scope === 'RETRAINING_SCOPE_UNSPECIFIED' || (p.scope as unknown) === 0 || p.scope === undefined ? {} : { scope: (POLICY_SCOPES as Record<string, string>)[String(p.scope)] ?? `unknown value ${String(p.scope)}` }),
   };
 }
 
 export function retrainingPolicyToProto(r: RetrainingPolicy): RetrainingPolicyProto {
   const kind = (Object.entries(POLICY_KINDS).find(([, v]) => v === r.kind)?.[0] ?? 'RETRAINING_POLICY_KIND_EAGER') as NonNullable<RetrainingPolicyProto['kind']>;
-  return { kind, windowMs: String(r.windowMs), maxDeletions: r.maxDeletions, minServingDepth: r.minServingDepth, minCapacityLeft: String(r.minCapacityLeft) };
+  const scope = (Object.entries(POLICY_SCOPES).find(([, v]) => v === r.scope)?.[0] ?? 'RETRAINING_SCOPE_ALL') as NonNullable<RetrainingPolicyProto['scope']>;
+  return { kind, windowMs: String(r.windowMs), maxDeletions: r.maxDeletions, minServingDepth: r.minServingDepth, minCapacityLeft: String(r.minCapacityLeft), scope, reserveQuietMs: String(r.reserveQuietMs) };
 }
 
 export function runSpecToProto(s: RunSpec): RunSpecProto {

@@ -32,15 +32,17 @@ describe('retraining policies: eager, coalesce, capacity, and priorities', () =>
     await cluster.close();
   });
 
-  /** Answers every assignment of `run` honestly until it serves. */
-  async function trainAll(run: string): Promise<void> {
+  /** Answers every assignment of `run` honestly until it serves (or, `everyStage`, until every stage is active). */
+  async function trainAll(run: string, everyStage = false): Promise<void> {
     await eventually(`${run} serving`, 20_000, async () => {
       for (const a of w.assignments) {
         if (answered.has(a.taskId + a.epoch) || (a.stage?.run ?? a.pretrain?.run) !== `runs/${run}`) continue;
         answered.add(a.taskId + a.epoch);
         await w.result(a, true);
       }
-      return (await cluster.client.getRun(`runs/${run}`)).state === 'RUN_STATE_SERVING';
+      const r = await cluster.client.getRun(`runs/${run}`);
+      if (everyStage) return r.shards.every((sh) => sh.orderings.every((o) => o.stages.every((st) => st.state === 'STAGE_STATE_ACTIVE'))) || undefined;
+      return r.state === 'RUN_STATE_SERVING';
     });
   }
   /** User ids of `run` by shard and slice. */
@@ -116,7 +118,7 @@ describe('retraining policies: eager, coalesce, capacity, and priorities', () =>
     await cluster.client.createRun({ requestId: '', runId: 'capacity', spec: spec({ kind: 'RETRAINING_POLICY_KIND_EAGER', windowMs: '0', maxDeletions: 0, minServingDepth: 0 }) });
     await trainAll('capacity');
     // Bad policies are refused with the field; nothing changes.
-    for (const bad of [{ kind: 'RETRAINING_POLICY_KIND_CAPACITY' as const, minServingDepth: 0 }, { kind: 'RETRAINING_POLICY_KIND_COALESCE' as const }, { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, windowMs: '-5' }]) {
+    for (const bad of [{ kind: 'RETRAINING_POLICY_KIND_CAPACITY' as const, minServingDepth: 0 }, { kind: 'RETRAINING_POLICY_KIND_COALESCE' as const }, { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, windowMs: '-5' }, { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, scope: 7 as never }, { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, reserveQuietMs: '1000' }]) {
       const code = await cluster.client.updateRetrainingPolicy('runs/capacity', bad).then(() => 'OK', (e: unknown) => (e instanceof LetheError ? e.code : String(e)));
       expect(code, JSON.stringify(bad)).toBe('INVALID_ARGUMENT');
     }
@@ -150,5 +152,36 @@ describe('retraining policies: eager, coalesce, capacity, and priorities', () =>
     await cluster.client.deleteSamples('', 'runs/priority', [late as string, early as string]);
     const first = await eventually('an assignment', 5_000, () => Promise.resolve(w.assignments.slice(seen).find((a) => a.stage?.run === 'runs/priority')));
     expect(first.stage?.stage?.shard).toBe(1);
+  });
+
+  it('scope deepest: with one free slot, the stage that restores the deepest ordering goes before the reserve\'s shallower stages, and the reserve waits for a quiet shard; scope all is the other way round', async () => {
+    // One shard, orderings [a,b] and [b,a]. Deleting from b leaves [a,b] at depth 1 and [b,a] dead: stage 2 of [a,b]
+    // restores full depth; [b] and [b,a] only rebuild the reserve. `all` hands out the lowest stage first ([b]).
+    await trainAll('priority', true); // frees the single slot
+    const deepest = { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, scope: 'RETRAINING_SCOPE_DEEPEST' as const, reserveQuietMs: '3000' };
+    await cluster.client.createRun({ requestId: '', runId: 'deepest', spec: { dataset, shards: 1, slices: 2, budget: 2, retraining: deepest } });
+    await trainAll('deepest', true);
+    expect((await cluster.client.getRun('runs/deepest')).spec?.retraining).toMatchObject({ scope: 'RETRAINING_SCOPE_DEEPEST', reserveQuietMs: '3000' });
+    const [a, b] = (await slices('deepest', 0)) as [number, number];
+    const ids = await idsAt('deepest', 0, b, 2);
+    const firstAfter = async (id: string): Promise<number[]> => {
+      const seen = w.assignments.length;
+      await cluster.client.deleteSamples('', 'runs/deepest', [id]);
+      const first = await eventually('an assignment', 5_000, () => Promise.resolve(w.assignments.slice(seen).find((x) => x.stage?.run === 'runs/deepest')));
+      return first.stage?.slices.map((s) => s.slice) ?? [];
+    };
+    const deletedAt = Date.now();
+    expect(await firstAfter(ids[0] as string)).toEqual([a, b]);
+    // The reserve waits until the shard has been quiet for 3 s, although the slot is free once the restore is done...
+    const seen = w.assignments.length;
+    await trainAll('deepest');
+    await new Promise((r) => setTimeout(r, Math.max(0, deletedAt + 2000 - Date.now())));
+    expect(w.assignments.slice(seen).filter((x) => x.stage?.run === 'runs/deepest')).toEqual([]);
+    // ...then follows: the run ends fully trained again (every stage active).
+    await eventually('the reserve assigned', 5_000, () => Promise.resolve(w.assignments.slice(seen).find((x) => x.stage?.run === 'runs/deepest')));
+    await trainAll('deepest', true);
+    await cluster.client.updateRetrainingPolicy('runs/deepest', { kind: 'RETRAINING_POLICY_KIND_EAGER', scope: 'RETRAINING_SCOPE_ALL' });
+    expect(await firstAfter(ids[1] as string)).toEqual([b]);
+    await trainAll('deepest');
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { retrainNow, type PendingDeletions } from '../../../shared/src/domain/retraining-policy.js';
+import { reserveNow, retrainNow, type PendingDeletions } from '../../../shared/src/domain/retraining-policy.js';
 import { capacityLeft } from '../../../shared/src/domain/capacity.js';
 import { SerialPass } from '../util/serial-pass.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
@@ -15,6 +15,7 @@ import {
   resultOutcome,
   liveFirstSlices,
   retrainPlan,
+  restoreFirst,
   retryDelayMs,
   serving as shardServing,
   MAX_STAGE_ATTEMPTS,
@@ -105,6 +106,8 @@ export class Scheduler {
    * never a condition of exactness).
    */
   private readonly pending = new Map<string, PendingDeletions>();
+  /** When each shard ("run/shard") last took a deletion (in memory, like `pending`): when its reserve may rebuild. */
+  private readonly lastDeletion = new Map<string, number>();
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
@@ -145,6 +148,7 @@ export class Scheduler {
       const key = `${run}/${shard}`;
       const p = this.pending.get(key);
       this.pending.set(key, { sinceMs: p?.sinceMs ?? now, deletions: (p?.deletions ?? 0) + 1 });
+      this.lastDeletion.set(key, now);
     }
   }
 
@@ -277,23 +281,29 @@ export class Scheduler {
     }
     const policy = views.retraining(run, record.spec);
     const left = capacityLeft(record.spec.shards, record.spec.slices, shards.reduce((n, s) => n + liveFirstSlices(s.record, record.orderings), 0));
-    const byStage = new Map<number, { s: PlannedShard; prefix: readonly number[]; depth: number; sharing: number }[]>();
+    // Two tiers of per-stage queues: stages that restore serving depth, then (scope `deepest`) the reserve.
+    type Queued = { s: PlannedShard; prefix: readonly number[]; depth: number; sharing: number };
+    const tiers = [new Map<number, Queued[]>(), new Map<number, Queued[]>()] as const;
+    const enqueue = (tier: Map<number, Queued[]>, s: PlannedShard, prefix: readonly number[], depth: number): void => {
+      const queue = tier.get(prefix.length) ?? [];
+      const key = stagePrefixKey(prefix, prefix.length);
+      queue.push({ s, prefix, depth, sharing: record.orderings.filter((o) => stagePrefixKey(o, prefix.length) === key).length });
+      tier.set(prefix.length, queue);
+    };
     for (const s of shards) {
       const plan = retrainPlan(s.record, record.orderings, nowMs);
       if (plan.length === 0) continue;
       const depth = shardServing(s.record, s.shard, record.orderings).depth;
       // Held back by the run's policy (coalescing deletions, or serving deep enough): the next pass looks again.
       if (!retrainNow(policy, this.pending.get(`${run}/${s.shard}`), depth, nowMs, left).go) continue;
-      for (const prefix of plan) {
-        const queue = byStage.get(prefix.length) ?? [];
-        const key = stagePrefixKey(prefix, prefix.length);
-        queue.push({ s, prefix, depth, sharing: record.orderings.filter((o) => stagePrefixKey(o, prefix.length) === key).length });
-        byStage.set(prefix.length, queue);
-      }
+      const { restore, reserve } = policy.scope === 'deepest' ? restoreFirst(plan, s.record, record.orderings) : { restore: plan, reserve: [] };
+      for (const prefix of restore) enqueue(tiers[0], s, prefix, depth);
+      if (reserveNow(policy, this.lastDeletion.get(`${run}/${s.shard}`), nowMs)) for (const prefix of reserve) enqueue(tiers[1], s, prefix, depth);
     }
-    for (const stage of [...byStage.keys()].sort((a, b) => a - b)) {
+    const queues = tiers.flatMap((tier) => [...tier.keys()].sort((a, b) => a - b).map((stage) => tier.get(stage) ?? []));
+    for (const unsorted of queues) {
       // Priorities: shards serving shallowest first; within a shard, the stage that restores the most orderings.
-      const queue = (byStage.get(stage) ?? []).sort((a, b) => a.depth - b.depth || b.sharing - a.sharing || a.s.shard - b.s.shard);
+      const queue = unsorted.sort((a, b) => a.depth - b.depth || b.sharing - a.sharing || a.s.shard - b.s.shard);
       while (queue.length > 0) {
         const w = this.pick();
         if (w === undefined) break;

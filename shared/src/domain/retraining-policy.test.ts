@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetrainingPolicySchema, retrainNow } from './retraining-policy.js';
+import { RetrainingPolicySchema, reserveNow, retrainNow } from './retraining-policy.js';
 
 const p = (o: Record<string, unknown>) => RetrainingPolicySchema.parse(o);
 
@@ -38,7 +38,16 @@ describe('retraining policies', () => {
     expect(retrainNow(both, { sinceMs: 0, deletions: 1 }, 3, 0, 100).go).toBe(false);
   });
 
+  it('scope deepest rebuilds a shard\'s reserve once it has taken no deletion for reserveQuietMs (0: at once)', () => {
+    const q = p({ scope: 'deepest', reserveQuietMs: 5000 });
+    expect(reserveNow(q, 10_000, 14_999)).toBe(false);
+    expect(reserveNow(q, 10_000, 15_000)).toBe(true);
+    // No deletion seen (first training, a new leader): at once.
+    expect(reserveNow(q, undefined, 0)).toBe(true);
+    expect(reserveNow(p({ scope: 'deepest' }), 10_000, 10_000)).toBe(true);
+  });
+
   it('refuses policies that could never retrain, and out-of-range values', () => {
-    for (const bad of [{ kind: 'coalesce' }, { kind: 'capacity' }, { kind: 'lazy' }, { windowMs: -1 }, { windowMs: 86_400_001 }, { minCapacityLeft: -1 }, { minCapacityLeft: 1.5 }, { extra: 1 }]) expect(RetrainingPolicySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    for (const bad of [{ kind: 'coalesce' }, { kind: 'capacity' }, { kind: 'lazy' }, { windowMs: -1 }, { windowMs: 86_400_001 }, { minCapacityLeft: -1 }, { minCapacityLeft: 1.5 }, { scope: 'shallowest' }, { scope: '' }, { reserveQuietMs: 1000 }, { scope: 'deepest', reserveQuietMs: -1 }, { scope: 'deepest', reserveQuietMs: 86_400_001 }, { extra: 1 }]) expect(RetrainingPolicySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import {
   purged,
   reap,
   release,
+  restoreFirst,
   retrainPlan,
   serving,
   stageState,
@@ -57,6 +58,36 @@ const result = (over: Partial<StageResult> & Pick<StageResult, 'key' | 'taskId'>
   now: NOW,
   nowMs: NOW_MS,
   ...over,
+});
+
+describe('restoreFirst: which deactivated stages bring the shard back to full depth', () => {
+  const bumped = (slices: number[]): ShardRecord => ({ ...FULL, generations: [0, 1, 2].map((s) => (slices.includes(s) ? 1 : 0)) });
+  it.each<{ name: string; rec: ShardRecord; restore: number[][]; reserve: number[][] }>([
+    // Slice 2 lost a sample: [0,1,2] keeps depth 2, [1,2,0] 1, [2,0,1] 0. One stage restores full depth.
+    { name: 'the deepest ordering after a deletion', rec: bumped([2]), restore: [[0, 1, 2]], reserve: [[2], [1, 2]] },
+    { name: 'another ordering when it is the deepest', rec: bumped([0]), restore: [[1, 2, 0]], reserve: [[0], [2, 0]] },
+    { name: 'a dead shard: the first ordering from stage 1', rec: bumped([0, 1, 2]), restore: [[0]], reserve: [[1], [2]] },
+    {
+      name: 'equal depths: the first ordering',
+      rec: record({ committed: Object.fromEntries([committed([0]), committed([1])]) }),
+      restore: [[0, 1]],
+      reserve: [[2], [1, 2]],
+    },
+    {
+      name: 'equal depths, one restoring already (its next stage training): nothing new to restore',
+      rec: record({ committed: Object.fromEntries([committed([0]), committed([1])]), training: Object.fromEntries([training([1, 2], 't')]) }),
+      restore: [],
+      reserve: [[2], [0, 1]],
+    },
+  ])('$name', ({ rec, restore, reserve }) => {
+    const plan = retrainPlan(rec, ORDERINGS, NOW_MS);
+    const split = restoreFirst(plan, rec, ORDERINGS);
+    const sorted = (x: number[][]): string[] => x.map(key).sort();
+    expect(sorted(split.restore)).toEqual(sorted(restore));
+    expect(sorted(split.reserve)).toEqual(sorted(reserve));
+    // A partition of the plan.
+    expect(sorted([...split.restore, ...split.reserve])).toEqual(sorted(plan));
+  });
 });
 
 describe('shard state machine: transitions on snapshots', () => {

@@ -198,6 +198,23 @@ export function retrainPlan(rec: ShardRecord, orderings: readonly Ordering[], no
   });
 }
 
+/**
+ * Splits a retrain plan: `restore`, the stages of the ordering that is deepest now (most active stages; one whose
+ * next stage is already training ranks above an equal one, so a restore in progress keeps its ordering) — the fewest
+ * stages between the shard and full depth; `reserve`, the rest, which only rebuild the other orderings.
+ */
+export function restoreFirst(plan: readonly number[][], rec: ShardRecord, orderings: readonly Ordering[]): { restore: number[][]; reserve: number[][] } {
+  let best: { order: Ordering | undefined; rank: number } = { order: undefined, rank: -1 };
+  for (const order of orderings) {
+    const depth = activeDepth(rec, order);
+    const rank = depth + (depth < order.length && rec.training[stagePrefixKey(order, depth + 1)] !== undefined ? 0.5 : 0);
+    if (rank > best.rank) best = { order, rank };
+  }
+  const { order } = best;
+  const onDeepest = (p: readonly number[]): boolean => order !== undefined && stagePrefixKey(order, p.length) === keyOf(p);
+  return { restore: plan.filter(onDeepest), reserve: plan.filter((p) => !onDeepest(p)) };
+}
+
 export interface AssignInput {
   readonly prefix: readonly number[];
   readonly taskId: string;

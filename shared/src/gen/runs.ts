@@ -75,6 +75,7 @@ export interface ProtoGrpcType {
       OrderingStatus: MessageTypeDefinition<_lethe_v1_OrderingStatus, _lethe_v1_OrderingStatus__Output>
       RetrainingPolicy: MessageTypeDefinition<_lethe_v1_RetrainingPolicy, _lethe_v1_RetrainingPolicy__Output>
       RetrainingPolicyKind: EnumTypeDefinition
+      RetrainingScope: EnumTypeDefinition
       Run: MessageTypeDefinition<_lethe_v1_Run, _lethe_v1_Run__Output>
       RunService: SubtypeConstructor<typeof grpc.Client, _lethe_v1_RunServiceClient> & { service: _lethe_v1_RunServiceDefinition }
       RunSpec: MessageTypeDefinition<_lethe_v1_RunSpec, _lethe_v1_RunSpec__Output>
