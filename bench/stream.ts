@@ -113,9 +113,14 @@ const testRows = shuffleInPlace(Array.from(data.split.test), createRng(3)).slice
 const test = gatherRows(data, testRows);
 const userIds = Array.from(data.split.user, (r) => data.ids[r] as string);
 
-/** Stage sample-passes the workers trained, whatever became of them (committed, discarded, cancelled part-way). */
-async function spentPasses(): Promise<number> {
-  return (await Promise.all(agents.map((a) => a.metrics.stageSamplePassesTotal()))).reduce((n, x) => n + x, 0);
+/**
+ * What the workers spent on stages, whatever became of it: sample-passes (committed, discarded, cancelled; a
+ * cancelled task's counted to its last finished epoch) and their training threads' busy seconds (which also see an
+ * epoch cut short; the workers here train nothing else).
+ */
+async function spent(): Promise<{ passes: number; slotSeconds: number }> {
+  const passes = (await Promise.all(agents.map((a) => a.metrics.stageSamplePassesTotal()))).reduce((n, x) => n + x, 0);
+  return { passes, slotSeconds: trainers.reduce((n, t) => n + t.busySeconds, 0) };
 }
 
 async function accuracy(run: string, minRevision: string): Promise<number> {
@@ -141,6 +146,8 @@ interface Result {
   samplePassesPerDeletion: number;
   /** Of those, the ones in results that committed. */
   committedPassesPerDeletion: number;
+  /** Seconds the workers' training threads were busy during the stream and drain. */
+  slotSecondsPerDeletion: number;
   retrainedP50Ms: number;
   retrainedP99Ms: number;
   notRetrained: number;
@@ -170,7 +177,7 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
   });
   await client.waitForOperation(op.name, 30 * 60_000);
   const before = await client.getRun(`runs/${run}`);
-  const spentBefore = await spentPasses();
+  const spentBefore = await spent();
   const noDeletionAccuracy = await accuracy(run, before.revision);
   const rng = createRng(runCounter * 7919);
   const victims = shuffleInPlace([...userIds], rng);
@@ -255,7 +262,9 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
   // cancel is counted here, not in the next system.
   await client.cancelOperation(`operations/runs/${run}`);
   for (let i = 0; i < 600 && agents.some((a) => a.runningTasks > 0); i++) await new Promise((r) => setTimeout(r, 100));
-  const passes = (await spentPasses()) - spentBefore;
+  const spentAfter = await spent();
+  const passes = spentAfter.passes - spentBefore.passes;
+  const slotSeconds = spentAfter.slotSeconds - spentBefore.slotSeconds;
   return {
     name: sys.name,
     policy: sys.policy,
@@ -265,6 +274,7 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
     notLiveFraction: shardMs === 0 ? 0 : 1 - liveShardMs / shardMs,
     samplePassesPerDeletion: acks.length === 0 ? 0 : passes / acks.length,
     committedPassesPerDeletion: acks.length === 0 ? 0 : committed / acks.length,
+    slotSecondsPerDeletion: acks.length === 0 ? 0 : slotSeconds / acks.length,
     retrainedP50Ms: retrainedMs.length === 0 ? Number.NaN : quantile(retrainedMs, 0.5),
     retrainedP99Ms: retrainedMs.length === 0 ? Number.NaN : quantile(retrainedMs, 0.99),
     notRetrained,
@@ -290,8 +300,8 @@ try {
       [
         `λ = ${r.lambdaPerMin} deletions/min, ${STREAM_MS / 1000} s stream, ${backend.name}, ${WORKERS} single-slot workers (MNIST every ${DATASET.stride}th image, ${EPOCHS} epochs)`,
         table(
-          ['system', 'policy', 'deletions', 'acc. time-weighted', 'min acc.', 'no-deletion acc.', 'not live', 'sample-passes / deletion (spent)', 'of which committed', 'retrained p50 / p99 (s)', 'not retrained', 'ack p99 (ms)'],
-          r.systems.map((s) => [s.name, s.policy, String(s.deletions), pct(s.timeWeightedAccuracy), pct(s.minAccuracy), pct(s.noDeletionAccuracy), pct(s.notLiveFraction), Math.round(s.samplePassesPerDeletion), Math.round(s.committedPassesPerDeletion), `${fmt(s.retrainedP50Ms / 1000, 1)} / ${fmt(s.retrainedP99Ms / 1000, 1)}`, String(s.notRetrained), s.ackP99Ms]),
+          ['system', 'policy', 'deletions', 'acc. time-weighted', 'min acc.', 'no-deletion acc.', 'not live', 'sample-passes / deletion (spent)', 'of which committed', 'training thread-s / deletion', 'retrained p50 / p99 (s)', 'not retrained', 'ack p99 (ms)'],
+          r.systems.map((s) => [s.name, s.policy, String(s.deletions), pct(s.timeWeightedAccuracy), pct(s.minAccuracy), pct(s.noDeletionAccuracy), pct(s.notLiveFraction), Math.round(s.samplePassesPerDeletion), Math.round(s.committedPassesPerDeletion), fmt(s.slotSecondsPerDeletion, 2), `${fmt(s.retrainedP50Ms / 1000, 1)} / ${fmt(s.retrainedP99Ms / 1000, 1)}`, String(s.notRetrained), s.ackP99Ms]),
         ),
       ].join('\n'),
     )

@@ -46,6 +46,7 @@ describe('ThreadPoolTrainer', () => {
     const pub = gatherRows(d, d.split.public);
     const ac = new AbortController();
     const started = performance.now();
+    const busyBefore = pool.busySeconds;
     const long = pool.trainShard(
       {
         config,
@@ -66,6 +67,10 @@ describe('ThreadPoolTrainer', () => {
     setTimeout(() => ac.abort(), 300);
     await expect(long).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(performance.now() - started).toBeLessThan(20_000);
+    // The cut-short job's time counts as busy (it was cancelled 300 ms in), within the wall time the pool had.
+    const busy = pool.busySeconds - busyBefore;
+    expect(busy).toBeGreaterThanOrEqual(0.29);
+    expect(busy).toBeLessThanOrEqual(((performance.now() - started) / 1000) * pool.parallelism);
     const after = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
     expect(after.samplePasses).toBe(pub.y.length);
   });

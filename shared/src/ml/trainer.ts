@@ -108,6 +108,12 @@ export class ThreadPoolTrainer implements Trainer {
   private readonly waiting: ((slot: Slot) => void)[] = [];
   private nextId = 0;
   private closed = false;
+  private busyMs = 0;
+
+  /** Seconds the pool's threads have spent on jobs so far, finished or cut short (summed over threads). */
+  get busySeconds(): number {
+    return this.busyMs / 1000;
+  }
 
   constructor(options: { readonly threads?: number; readonly backend: BackendName }) {
     this.parallelism = Math.max(1, options.threads ?? availableParallelism());
@@ -159,6 +165,7 @@ export class ThreadPoolTrainer implements Trainer {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
     const id = this.nextId++;
+    const held = performance.now();
     try {
       return await new Promise<T>((resolve, reject) => {
         const onMessage = (reply: Reply): void => {
@@ -204,6 +211,7 @@ export class ThreadPoolTrainer implements Trainer {
         worker.postMessage(make(id));
       });
     } finally {
+      this.busyMs += performance.now() - held;
       slot.worker.unref();
       this.release(slot);
     }
