@@ -6,7 +6,7 @@
  * Predict(min_revision). Prints a table per rate and writes an HTML report with SVG plots under reports/.
  *
  *   npm run bench:stream [-- --quick] [-- --json]
- *     [-- --stride N --epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity,capacity-left,deepest]  (override the setting)
+ *     [-- --stride N --epochs N --pretrain-epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity,capacity-left,deepest]  (override the setting)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,8 @@ const RATES_PER_MIN = (flagValue('--rates') ?? '6,30,120').split(',').map((r) =>
 });
 const DATASET = { builtin: 'mnist' as const, stride: numberFlag('--stride', quick ? 6 : 2) };
 const EPOCHS = numberFlag('--epochs', quick ? 2 : 3);
+/** Backbone pretraining epochs on the public split: fewer leave more of the accuracy to the adapters. */
+const PRETRAIN_EPOCHS = numberFlag('--pretrain-epochs', quick ? 3 : 5);
 const TEST_ROWS = quick ? 500 : 1000;
 
 const log = (msg: string): void => {
@@ -118,9 +120,9 @@ const userIds = Array.from(data.split.user, (r) => data.ids[r] as string);
  * cancelled task's counted to its last finished epoch) and their training threads' busy seconds (which also see an
  * epoch cut short; the workers here train nothing else).
  */
-async function spent(): Promise<{ passes: number; slotSeconds: number }> {
+async function spent(): Promise<{ passes: number; threadSeconds: number }> {
   const passes = (await Promise.all(agents.map((a) => a.metrics.stageSamplePassesTotal()))).reduce((n, x) => n + x, 0);
-  return { passes, slotSeconds: trainers.reduce((n, t) => n + t.busySeconds, 0) };
+  return { passes, threadSeconds: trainers.reduce((n, t) => n + t.busySeconds, 0) };
 }
 
 async function accuracy(run: string, minRevision: string): Promise<number> {
@@ -147,7 +149,7 @@ interface Result {
   /** Of those, the ones in results that committed. */
   committedPassesPerDeletion: number;
   /** Seconds the workers' training threads were busy during the stream and drain. */
-  slotSecondsPerDeletion: number;
+  threadSecondsPerDeletion: number;
   retrainedP50Ms: number;
   retrainedP99Ms: number;
   notRetrained: number;
@@ -169,7 +171,7 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
       slices: sys.slices,
       budget: sys.budget,
       epochs: EPOCHS,
-      pretrainEpochs: quick ? 3 : 5,
+      pretrainEpochs: PRETRAIN_EPOCHS,
       seed: 1,
       fallbackToBackbone: true,
       retraining: (policies[sys.policy] as (typeof policies)[string])(sys),
@@ -264,7 +266,7 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
   for (let i = 0; i < 600 && agents.some((a) => a.runningTasks > 0); i++) await new Promise((r) => setTimeout(r, 100));
   const spentAfter = await spent();
   const passes = spentAfter.passes - spentBefore.passes;
-  const slotSeconds = spentAfter.slotSeconds - spentBefore.slotSeconds;
+  const threadSeconds = spentAfter.threadSeconds - spentBefore.threadSeconds;
   return {
     name: sys.name,
     policy: sys.policy,
@@ -274,7 +276,7 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
     notLiveFraction: shardMs === 0 ? 0 : 1 - liveShardMs / shardMs,
     samplePassesPerDeletion: acks.length === 0 ? 0 : passes / acks.length,
     committedPassesPerDeletion: acks.length === 0 ? 0 : committed / acks.length,
-    slotSecondsPerDeletion: acks.length === 0 ? 0 : slotSeconds / acks.length,
+    threadSecondsPerDeletion: acks.length === 0 ? 0 : threadSeconds / acks.length,
     retrainedP50Ms: retrainedMs.length === 0 ? Number.NaN : quantile(retrainedMs, 0.5),
     retrainedP99Ms: retrainedMs.length === 0 ? Number.NaN : quantile(retrainedMs, 0.99),
     notRetrained,
@@ -301,7 +303,7 @@ try {
         `λ = ${r.lambdaPerMin} deletions/min, ${STREAM_MS / 1000} s stream, ${backend.name}, ${WORKERS} single-slot workers (MNIST every ${DATASET.stride}th image, ${EPOCHS} epochs)`,
         table(
           ['system', 'policy', 'deletions', 'acc. time-weighted', 'min acc.', 'no-deletion acc.', 'not live', 'sample-passes / deletion (spent)', 'of which committed', 'training thread-s / deletion', 'retrained p50 / p99 (s)', 'not retrained', 'ack p99 (ms)'],
-          r.systems.map((s) => [s.name, s.policy, String(s.deletions), pct(s.timeWeightedAccuracy), pct(s.minAccuracy), pct(s.noDeletionAccuracy), pct(s.notLiveFraction), Math.round(s.samplePassesPerDeletion), Math.round(s.committedPassesPerDeletion), fmt(s.slotSecondsPerDeletion, 2), `${fmt(s.retrainedP50Ms / 1000, 1)} / ${fmt(s.retrainedP99Ms / 1000, 1)}`, String(s.notRetrained), s.ackP99Ms]),
+          r.systems.map((s) => [s.name, s.policy, String(s.deletions), pct(s.timeWeightedAccuracy), pct(s.minAccuracy), pct(s.noDeletionAccuracy), pct(s.notLiveFraction), Math.round(s.samplePassesPerDeletion), Math.round(s.committedPassesPerDeletion), fmt(s.threadSecondsPerDeletion, 2), `${fmt(s.retrainedP50Ms / 1000, 1)} / ${fmt(s.retrainedP99Ms / 1000, 1)}`, String(s.notRetrained), s.ackP99Ms]),
         ),
       ].join('\n'),
     )

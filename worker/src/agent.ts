@@ -1,5 +1,6 @@
 import { requireWorkerId } from '../../shared/src/domain/names.js';
 import { Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { ErrorCode, LetheError } from '../../shared/src/errors/errors.js';
 import { channelCredentials, type ClientCredentials } from '../../shared/src/security/tls.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -335,6 +336,9 @@ export class WorkerAgent {
       const err = outcome.error;
       // A cancel (a deletion made the stage stale, or a drain) is expected: not an error.
       if (this.cancelled.has(a.taskId) || abort?.signal.aborted === true) log.info({ reason: err instanceof Error ? err.message : String(err) }, 'task stopped: cancelled by the coordinator');
+      // A stage's parent artifact is gone when a deletion deactivated and purged it after the assignment: that same
+      // deletion made this task stale (its prefix holds the parent's slices), so its cancel is on the way.
+      else if (a.stage !== null && a.stage !== undefined && err instanceof LetheError && err.code === ErrorCode.NOT_FOUND) log.warn({ reason: err.message }, 'stage input gone (purged after a deletion); the coordinator discards this task');
       else log.error({ err }, 'task failed');
       result = { taskId: a.taskId, epoch: a.epoch, ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
     }

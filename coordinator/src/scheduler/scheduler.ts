@@ -75,6 +75,8 @@ interface PlannedSend {
   readonly prefix: readonly number[];
   /** Empty when the task trains on its own. */
   readonly groupId: string;
+  /** The orderings (indices) whose stage this prefix is. */
+  readonly sharing: readonly number[];
 }
 
 /** One shard's transition being planned in a scheduling pass. */
@@ -282,12 +284,12 @@ export class Scheduler {
     const policy = views.retraining(run, record.spec);
     const left = capacityLeft(record.spec.shards, record.spec.slices, shards.reduce((n, s) => n + liveFirstSlices(s.record, record.orderings), 0));
     // Two tiers of per-stage queues: stages that restore serving depth, then (scope `deepest`) the reserve.
-    type Queued = { s: PlannedShard; prefix: readonly number[]; depth: number; sharing: number };
+    type Queued = { s: PlannedShard; prefix: readonly number[]; depth: number; sharing: number[] };
     const tiers = [new Map<number, Queued[]>(), new Map<number, Queued[]>()] as const;
     const enqueue = (tier: Map<number, Queued[]>, s: PlannedShard, prefix: readonly number[], depth: number): void => {
       const queue = tier.get(prefix.length) ?? [];
       const key = stagePrefixKey(prefix, prefix.length);
-      queue.push({ s, prefix, depth, sharing: record.orderings.filter((o) => stagePrefixKey(o, prefix.length) === key).length });
+      queue.push({ s, prefix, depth, sharing: record.orderings.flatMap((o, i) => (stagePrefixKey(o, prefix.length) === key ? [i] : [])) });
       tier.set(prefix.length, queue);
     };
     for (const s of shards) {
@@ -303,17 +305,17 @@ export class Scheduler {
     const queues = tiers.flatMap((tier) => [...tier.keys()].sort((a, b) => a - b).map((stage) => tier.get(stage) ?? []));
     for (const unsorted of queues) {
       // Priorities: shards serving shallowest first; within a shard, the stage that restores the most orderings.
-      const queue = unsorted.sort((a, b) => a.depth - b.depth || b.sharing - a.sharing || a.s.shard - b.s.shard);
+      const queue = unsorted.sort((a, b) => a.depth - b.depth || b.sharing.length - a.sharing.length || a.s.shard - b.s.shard);
       while (queue.length > 0) {
         const w = this.pick();
         if (w === undefined) break;
         const members = queue.splice(0, Math.max(1, Math.min(w.batchCapacity, capacityOf(w) - w.running.size)));
         const groupId = members.length > 1 ? randomBytes(6).toString('hex') : '';
-        for (const { s, prefix } of members) {
+        for (const { s, prefix, sharing } of members) {
           const taskId = stageTaskId(run, s.shard, stagePrefixKey(prefix, prefix.length));
           w.running.set(taskId, nowMs);
           s.record = assign(s.record, { prefix, taskId, worker: w.id, epoch: views.mirror.revision, now: new Date(nowMs).toISOString(), nowMs, orderings: record.orderings }).record;
-          s.sends.push({ w, taskId, prefix, groupId });
+          s.sends.push({ w, taskId, prefix, groupId, sharing });
         }
       }
     }
@@ -336,11 +338,10 @@ export class Scheduler {
     const groupSize = new Map<string, number>();
     for (const { send } of sent) if (send.groupId !== '') groupSize.set(send.groupId, (groupSize.get(send.groupId) ?? 0) + 1);
     for (const { s, send, rev } of sent) {
-      const { w, taskId, prefix, groupId } = send;
+      const { w, taskId, prefix, groupId, sharing } = send;
       const rec = s.record;
       const stage = prefix.length;
       const key = stagePrefixKey(prefix, stage);
-      const sharing = record.orderings.flatMap((o, i) => (stagePrefixKey(o, stage) === key ? [i] : []));
       const parent = stage > 1 ? (rec.committed[stagePrefixKey(prefix, stage - 1)]?.digest ?? '') : '';
       const order = record.orderings[sharing[0] ?? 0] ?? prefix;
       this.deps.logger.info({ run, shard: s.shard, stage: key, worker: w.id, taskId, attempt: rec.training[key]?.attempt, group: groupId || undefined }, 'stage assigned');
@@ -361,7 +362,7 @@ export class Scheduler {
             seed: record.spec.seed,
             // Only the tombstones of the stage's own slices: a task's size grows with what it trains on.
             excludedSampleIds: views.sliceTombstones(run, s.shard, prefix),
-            sharingOrderings: sharing,
+            sharingOrderings: [...sharing],
             runSpecJson: JSON.stringify(record.spec),
             salt: record.salt,
             sampleIdKey: record.sampleIdKey,
