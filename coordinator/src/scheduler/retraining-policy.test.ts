@@ -154,34 +154,63 @@ describe('retraining policies: eager, coalesce, capacity, and priorities', () =>
     expect(first.stage?.stage?.shard).toBe(1);
   });
 
-  it('scope deepest: with one free slot, the stage that restores the deepest ordering goes before the reserve\'s shallower stages, and the reserve waits for a quiet shard; scope all is the other way round', async () => {
-    // One shard, orderings [a,b] and [b,a]. Deleting from b leaves [a,b] at depth 1 and [b,a] dead: stage 2 of [a,b]
-    // restores full depth; [b] and [b,a] only rebuild the reserve. `all` hands out the lowest stage first ([b]).
+  it('scope deepest: with one free slot, the stage that restores the deepest ordering goes before the reserve\'s shallower stages, first stages go at once, the rest of the reserve waits for a quiet shard; scope all hands out the lowest stage first', async () => {
     await trainAll('priority', true); // frees the single slot
     const deepest = { kind: 'RETRAINING_POLICY_KIND_EAGER' as const, scope: 'RETRAINING_SCOPE_DEEPEST' as const, reserveQuietMs: '3000' };
-    await cluster.client.createRun({ requestId: '', runId: 'deepest', spec: { dataset, shards: 1, slices: 2, budget: 2, retraining: deepest } });
+    await cluster.client.createRun({ requestId: '', runId: 'deepest', spec: { dataset, shards: 1, slices: 3, budget: 2, retraining: deepest } });
     await trainAll('deepest', true);
-    expect((await cluster.client.getRun('runs/deepest')).spec?.retraining).toMatchObject({ scope: 'RETRAINING_SCOPE_DEEPEST', reserveQuietMs: '3000' });
-    const [a, b] = (await slices('deepest', 0)) as [number, number];
-    const ids = await idsAt('deepest', 0, b, 2);
-    const firstAfter = async (id: string): Promise<number[]> => {
-      const seen = w.assignments.length;
+    const run = await cluster.client.getRun('runs/deepest');
+    expect(run.spec?.retraining).toMatchObject({ scope: 'RETRAINING_SCOPE_DEEPEST', reserveQuietMs: '3000' });
+    const orders = (run.shards[0]?.orderings ?? []).map((o) => o.stages.map((st) => st.trainedOn.at(-1)?.slice ?? -1));
+    expect(orders).toHaveLength(2);
+    const key = (slices: number[]): string => slices.join('.');
+    const stageOf = (o: number, depth: number): string => key((orders[o] as number[]).slice(0, depth));
+    /** Deletes `id`, then answers the run's assignments until `ms` after the deletion; the prefixes in order. */
+    const deleteAndAnswer = async (id: string, ms: number): Promise<string[]> => {
+      const from = w.assignments.length;
+      const at = Date.now();
       await cluster.client.deleteSamples('', 'runs/deepest', [id]);
-      const first = await eventually('an assignment', 5_000, () => Promise.resolve(w.assignments.slice(seen).find((x) => x.stage?.run === 'runs/deepest')));
-      return first.stage?.slices.map((s) => s.slice) ?? [];
+      const got: string[] = [];
+      let next = from;
+      while (Date.now() < at + ms) {
+        for (const x of w.assignments.slice(next)) {
+          next++;
+          if (x.stage?.run !== 'runs/deepest') continue;
+          got.push(key(x.stage.slices.map((sl) => sl.slice)));
+          answered.add(x.taskId + x.epoch);
+          await w.result(x, true);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return got;
     };
-    const deletedAt = Date.now();
-    expect(await firstAfter(ids[0] as string)).toEqual([a, b]);
-    // The reserve waits until the shard has been quiet for 3 s, although the slot is free once the restore is done...
-    const seen = w.assignments.length;
-    await trainAll('deepest');
-    await new Promise((r) => setTimeout(r, Math.max(0, deletedAt + 2000 - Date.now())));
-    expect(w.assignments.slice(seen).filter((x) => x.stage?.run === 'runs/deepest')).toEqual([]);
-    // ...then follows: the run ends fully trained again (every stage active).
-    await eventually('the reserve assigned', 5_000, () => Promise.resolve(w.assignments.slice(seen).find((x) => x.stage?.run === 'runs/deepest')));
+    // x: the slice first in neither ordering (two orderings have at most two first slices); a deletion there leaves
+    // both live, the one holding x later deeper. Its stages from x on alone restore full depth and go first; the
+    // other's (the reserve) wait until the shard has been quiet for 3 s, then follow.
+    const x = [0, 1, 2].find((sl) => orders.every((o) => o[0] !== sl)) as number;
+    const [px0, px1] = orders.map((o) => o.indexOf(x) + 1) as [number, number];
+    expect(px0).not.toBe(px1);
+    const [deep, shallow] = px0 > px1 ? [0, 1] : [1, 0];
+    const [px, pShallow] = [Math.max(px0, px1), Math.min(px0, px1)];
+    const [inX, inX2] = (await idsAt('deepest', 0, x, 2)) as [string, string];
+    const restore = Array.from({ length: 3 - px + 1 }, (_, i) => stageOf(deep, px + i));
+    expect(await deleteAndAnswer(inX, 2000)).toEqual(restore);
     await trainAll('deepest', true);
+    // y: the shallow ordering's first slice. A deletion there kills that ordering and cuts the other to depth ≥ 1: the
+    // dead one's first stage [y] (one slice: the insurance against a dead shard) goes at once, and then one ordering
+    // only is brought back to full depth (either: both are one stage deep once [y] is back); the other waits for
+    // the quiet.
+    const y = (orders[shallow] as number[])[0] as number;
+    const [inY] = (await idsAt('deepest', 0, y, 1)) as [string];
+    const insured = await deleteAndAnswer(inY, 2000);
+    expect(insured[0]).toBe(key([y]));
+    const deeper = insured.filter((p) => p.includes('.'));
+    const onOrdering = (o: number): boolean => deeper.every((p) => p === stageOf(o, p.split('.').length));
+    expect(onOrdering(0) || onOrdering(1), JSON.stringify(insured)).toBe(true);
+    await trainAll('deepest', true);
+    // Scope all: every deactivated stage at once, the lowest stage first (the shallow ordering's, from x on).
     await cluster.client.updateRetrainingPolicy('runs/deepest', { kind: 'RETRAINING_POLICY_KIND_EAGER', scope: 'RETRAINING_SCOPE_ALL' });
-    expect(await firstAfter(ids[1] as string)).toEqual([b]);
-    await trainAll('deepest');
+    expect((await deleteAndAnswer(inX2, 1000))[0]).toBe(stageOf(shallow, pShallow));
+    await trainAll('deepest', true);
   });
 });

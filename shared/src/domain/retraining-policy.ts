@@ -9,7 +9,8 @@ import { z } from 'zod';
  *
  * `scope` says what a retraining that goes covers first: `all` hands out every deactivated stage of the shard;
  * `deepest` hands out first the stages that bring the shard's deepest ordering back to full depth (its cheapest
- * way back to serving everything: the fewest stages left to train) and the other orderings' stages (the reserve,
+ * way back to serving everything: the fewest stages left to train) and every ordering's first stage (one slice
+ * each: what keeps the shard live through its next deletion), and the other orderings' deeper stages (the reserve,
  * which keeps the next deletion shallow) only with slots no such restoring stage of the run wants, and only once
  * the shard has taken no deletion for `reserveQuietMs` (during a burst the reserve would be tainted again before
  * it served: rebuilding it then is work thrown away).

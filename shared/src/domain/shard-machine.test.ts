@@ -63,21 +63,22 @@ const result = (over: Partial<StageResult> & Pick<StageResult, 'key' | 'taskId'>
 describe('restoreFirst: which deactivated stages bring the shard back to full depth', () => {
   const bumped = (slices: number[]): ShardRecord => ({ ...FULL, generations: [0, 1, 2].map((s) => (slices.includes(s) ? 1 : 0)) });
   it.each<{ name: string; rec: ShardRecord; restore: number[][]; reserve: number[][] }>([
-    // Slice 2 lost a sample: [0,1,2] keeps depth 2, [1,2,0] 1, [2,0,1] 0. One stage restores full depth.
-    { name: 'the deepest ordering after a deletion', rec: bumped([2]), restore: [[0, 1, 2]], reserve: [[2], [1, 2]] },
-    { name: 'another ordering when it is the deepest', rec: bumped([0]), restore: [[1, 2, 0]], reserve: [[0], [2, 0]] },
-    { name: 'a dead shard: the first ordering from stage 1', rec: bumped([0, 1, 2]), restore: [[0]], reserve: [[1], [2]] },
+    // Slice 2 lost a sample: [0,1,2] keeps depth 2, [1,2,0] 1, [2,0,1] 0. One stage restores full depth, and the
+    // dead ordering's first stage keeps the shard live if the next deletion hits slice 0.
+    { name: 'the deepest ordering after a deletion, and every first stage', rec: bumped([2]), restore: [[0, 1, 2], [2]], reserve: [[1, 2]] },
+    { name: 'another ordering when it is the deepest', rec: bumped([0]), restore: [[1, 2, 0], [0]], reserve: [[2, 0]] },
+    { name: 'a dead shard: every first stage', rec: bumped([0, 1, 2]), restore: [[0], [1], [2]], reserve: [] },
     {
       name: 'equal depths: the first ordering',
       rec: record({ committed: Object.fromEntries([committed([0]), committed([1])]) }),
-      restore: [[0, 1]],
-      reserve: [[2], [1, 2]],
+      restore: [[0, 1], [2]],
+      reserve: [[1, 2]],
     },
     {
-      name: 'equal depths, one restoring already (its next stage training): nothing new to restore',
+      name: 'equal depths, one restoring already (its next stage training): only the missing first stage',
       rec: record({ committed: Object.fromEntries([committed([0]), committed([1])]), training: Object.fromEntries([training([1, 2], 't')]) }),
-      restore: [],
-      reserve: [[2], [0, 1]],
+      restore: [[2]],
+      reserve: [[0, 1]],
     },
   ])('$name', ({ rec, restore, reserve }) => {
     const plan = retrainPlan(rec, ORDERINGS, NOW_MS);

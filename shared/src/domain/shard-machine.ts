@@ -201,7 +201,9 @@ export function retrainPlan(rec: ShardRecord, orderings: readonly Ordering[], no
 /**
  * Splits a retrain plan: `restore`, the stages of the ordering that is deepest now (most active stages; one whose
  * next stage is already training ranks above an equal one, so a restore in progress keeps its ordering) — the fewest
- * stages between the shard and full depth; `reserve`, the rest, which only rebuild the other orderings.
+ * stages between the shard and full depth — and every ordering's first stage (one slice each: the insurance that
+ * keeps the shard live through the next deletion, which kills only the orderings that begin with its slice);
+ * `reserve`, the rest, which only rebuild the other orderings' depth.
  */
 export function restoreFirst(plan: readonly number[][], rec: ShardRecord, orderings: readonly Ordering[]): { restore: number[][]; reserve: number[][] } {
   let best: { order: Ordering | undefined; rank: number } = { order: undefined, rank: -1 };
@@ -212,7 +214,8 @@ export function restoreFirst(plan: readonly number[][], rec: ShardRecord, orderi
   }
   const { order } = best;
   const onDeepest = (p: readonly number[]): boolean => order !== undefined && stagePrefixKey(order, p.length) === keyOf(p);
-  return { restore: plan.filter(onDeepest), reserve: plan.filter((p) => !onDeepest(p)) };
+  const restores = (p: readonly number[]): boolean => p.length === 1 || onDeepest(p);
+  return { restore: plan.filter(restores), reserve: plan.filter((p) => !restores(p)) };
 }
 
 export interface AssignInput {
