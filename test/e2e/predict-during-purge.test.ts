@@ -82,4 +82,18 @@ describe('Predict while a deletion purges the stage it chose', () => {
     expect(p.predictedClasses).toHaveLength(2);
     expect(p.serving[0]?.live).toBe(true);
   });
+
+  it('an active stage\'s artifact lost with no deletion behind it is INTERNAL, not a silent re-choice', async () => {
+    // Another seed: other digests than the first run's, none of them cached by an earlier Predict.
+    await client.waitForOperation((await client.createRun({ requestId: '', runId: 'lost', spec: { ...spec, seed: 2 } })).name, 120_000);
+    const stage = (await client.getRun('runs/lost')).shards[0]?.orderings[0]?.stages[1];
+    expect(stage?.state).toBe('STAGE_STATE_ACTIVE');
+    await artifacts.delete(stage?.artifact as string);
+    const err = await client.predict('runs/lost', [1, 4], new Float32Array(4)).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    expect(err?.code).toBe('INTERNAL');
+    expect(err?.message).toMatch(/missing from the artifact store/);
+  });
 });
