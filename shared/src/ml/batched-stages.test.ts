@@ -62,6 +62,15 @@ describe('batched stage training', () => {
       if (outcome?.ok !== true) throw new Error('a job of the group failed');
       expectSameStages(outcome.stages, alone);
     }
+    // The cpu backend's formulation (one XNNPACK product per task, rows copied from the host) on the same jobs.
+    const engine = { taskProducts: 'per-task', rowSource: 'host' } as const;
+    const perTask = await runShardJobs(jobs, { engine });
+    for (let j = 0; j < jobs.length; j++) {
+      const [alone] = await runShardJobs([jobs[j] as ShardJobInput], { engine });
+      const group = perTask[j];
+      if (group?.ok !== true || alone?.ok !== true) throw new Error('a job failed');
+      expectSameStages(group.stages, alone.stages);
+    }
     expect(together.every((o) => o.ok && o.stages.length === triePrefixes(cyclicSelect(3, 2)).length)).toBe(true);
     // The comparison can fail: two different shards' stages differ.
     const [a, b] = together.map((o) => (o.ok ? o.stages : []));
@@ -88,6 +97,16 @@ describe('batched stage training', () => {
         expectSameStages(group.stages, alone.stages);
       }
     }
+  });
+
+  it('Lethe’s wasm kernels train a stage to the very weights TF.js’s own ops give (bit-equal)', async () => {
+    // Both sum every product element in the same order without fused multiply-adds (XNNPACK's wasm GEMM included),
+    // and the fused layers round in the order of the separate ops: the kernels change the speed, not the model.
+    const [job] = await jobsOf({ ...CLS, hidden: 64 }, 1, { epochs: 3 });
+    const [kernel] = await runShardJobs([job as ShardJobInput], { engine: { taskProducts: 'kernel' } });
+    const [ops] = await runShardJobs([job as ShardJobInput], { engine: { taskProducts: 'per-task', rowSource: 'host' } });
+    if (kernel?.ok !== true || ops?.ok !== true) throw new Error('a job failed');
+    expectSameStages(kernel.stages, ops.stages);
   });
 
   it('learns: the loss of a stage falls over epochs', async () => {

@@ -5,6 +5,8 @@ import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from './
 import type { ModelConfig } from './model-config.js';
 import { initAdapter, type Adapter, type AdapterMap, type Backbone, type Head } from './model.js';
 import type { FitResult, TrainProgress } from './training.js';
+import { gatherRows, registerTaskMatMul, taskLayer, taskMatMul } from './kernels/task-matmul.js';
+import { frozenBlock, taskHead, trainedBlock } from './kernels/stage-layers.js';
 
 type Tensor3D = tf.Tensor3D;
 
@@ -47,17 +49,21 @@ export interface BatchedStageInput {
   /** TF.js's own matMul gradients (transposed products) instead of explicit transposes: the "before" for benchmarks. */
   readonly plainMatMul?: boolean;
   /**
-   * How the per-task products (LoRA factors, heads) run: one batched product over the task axis, or one 2-D
-   * product per task. wasm's batched product (batch > 1) leaves XNNPACK for a loop ~10× slower per FLOP, while its
-   * 2-D product is fast and its per-op cost small; GPUs want the fewest dispatches. Both give the same weights for a
-   * task whatever its companions. @default 'per-task' on wasm and cpu, 'batched' elsewhere
+   * How the per-task products (LoRA factors, frozen blocks, heads) run: 'kernel', Lethe's own WebAssembly kernels
+   * (kernels/: each layer's product, bias, relu and residual in one call for all tasks, transposed operands read by
+   * stride, no operator set-up; wasm only);
+   * 'batched', TF.js's batched product over the task axis (what GPUs want: the fewest dispatches; on wasm it leaves
+   * XNNPACK for a slow loop); or 'per-task', one TF.js 2-D product per task (XNNPACK on wasm, with an operator
+   * set-up per fresh operand). Each gives a task the same weights whatever its companions.
+   * @default 'kernel' on wasm ('per-task' with `plainMatMul`), 'per-task' on cpu, 'batched' elsewhere
    */
-  readonly taskProducts?: 'batched' | 'per-task';
+  readonly taskProducts?: 'kernel' | 'batched' | 'per-task';
   /**
    * Where each step's rows are gathered. 'device': every row is uploaded once per group and each epoch's row
-   * order once per epoch; steps gather on the device (no transfer per step: what a GPU wants). 'host': each step's
-   * rows are copied into a fresh tensor (on wasm that is a memcpy into the same memory, and wasm's gather is slow).
-   * @default 'host' on wasm and cpu, 'device' elsewhere
+   * order once per epoch; steps gather on the device (no transfer per step: what a GPU wants; on wasm with the
+   * 'kernel' products, Lethe's own gather, a memory copy per row). 'host': each step's rows are copied into a fresh
+   * tensor (TF.js's wasm gather is slow).
+   * @default 'device', except 'host' on cpu and on wasm without the 'kernel' products
    */
   readonly rowSource?: 'host' | 'device';
   /**
@@ -77,11 +83,11 @@ const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
 /** x·W for a constant W (closed over, not an input): backprop computes dx only, with W's transpose made once. */
-function frozenProduct(w: Tensor, wT: Tensor, plain = false): (x: Tensor) => Tensor {
-  if (plain) return (x) => tf.matMul(x, w);
+function frozenProduct<T extends Tensor>(w: T, wT: T, plain = false, matmul: (x: T, w: T) => T = (x, m) => tf.matMul(x, m)): (x: T) => T {
+  if (plain) return (x) => matmul(x, w);
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
-    const x = args[0] as Tensor;
-    return { value: tf.matMul(x, w), gradFunc: (dy) => [tf.matMul(dy, wT)] };
+    const x = args[0] as T;
+    return { value: matmul(x, w), gradFunc: (dy) => [matmul(dy, wT)] };
   });
   return (x) => op(x);
 }
@@ -96,13 +102,24 @@ interface TaskProducts {
 
 const transposeTasks = (t: Tensor3D): Tensor3D => tf.transpose(t, [0, 2, 1]);
 
-/** Trainable product x·w with explicit-transpose gradients, made by `matmul` (batched or per task). */
-function trainableProduct(matmul: (x: Tensor3D, w: Tensor3D) => Tensor3D, x: Tensor3D, w: Tensor3D, xIsData: boolean): Tensor3D {
+type TaskMatMul = (x: Tensor3D, w: Tensor3D) => Tensor3D;
+
+/**
+ * Trainable product x·w with explicit-transpose gradients, made by `matmul` (batched or per task); `matmulTA`
+ * makes xᵀ·dy (by default a transpose, then `matmul`).
+ */
+function trainableProduct(
+  matmul: TaskMatMul,
+  x: Tensor3D,
+  w: Tensor3D,
+  xIsData: boolean,
+  matmulTA: TaskMatMul = (a, dy) => matmul(transposeTasks(a), dy),
+): Tensor3D {
   if (xIsData) {
     const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
       const [wt, save] = args as [Tensor3D, GradSaveFunc];
       save([wt]);
-      return { value: matmul(x, wt), gradFunc: (dy) => [matmul(transposeTasks(x), dy)] };
+      return { value: matmul(x, wt), gradFunc: (dy) => [matmulTA(x, dy)] };
     });
     return op(w);
   }
@@ -113,7 +130,7 @@ function trainableProduct(matmul: (x: Tensor3D, w: Tensor3D) => Tensor3D, x: Ten
       value: matmul(xt, wt),
       gradFunc: (dy, saved) => {
         const [sx, sw] = saved as [Tensor3D, Tensor3D];
-        return [matmul(dy, transposeTasks(sw)), matmul(transposeTasks(sx), dy)];
+        return [matmul(dy, transposeTasks(sw)), matmulTA(sx, dy)];
       },
     };
   });
@@ -124,7 +141,7 @@ function batchedProducts(plain: boolean, autodiff: boolean): TaskProducts {
   const matmul = (x: Tensor3D, w: Tensor3D): Tensor3D => tf.matMul(x, w);
   return {
     trainable: (x, w, xIsData) => (plain || autodiff ? tf.matMul(x, w) : trainableProduct(matmul, x, w, xIsData)),
-    frozen: (w, keep) => frozenProduct(w, keep(transposeTasks(w)), plain) as (x: Tensor3D) => Tensor3D,
+    frozen: (w, keep) => frozenProduct<Tensor3D>(w, keep(transposeTasks(w)), plain),
   };
 }
 
@@ -160,10 +177,7 @@ function perTaskProducts(plain: boolean): TaskProducts {
  * adapter into the block's weights once per group. One product per task and step instead of the shared product
  * plus two adapter products (the same function; float rounding differs from the unfolded form).
  */
-interface FrozenBlock {
-  readonly product: (x: Tensor3D) => Tensor3D;
-  readonly b: Tensor;
-}
+type FrozenBlock = (x: Tensor3D) => Tensor3D;
 
 function stackOrZeros(parts: readonly (Tensor | undefined)[], shape: number[]): Tensor {
   return tf.stack(parts.map((t) => t ?? tf.zeros(shape)));
@@ -230,10 +244,10 @@ function concatRows(parts: readonly Float32Array[]): Float32Array {
   return out;
 }
 
+type Gather = <T extends Tensor>(x: T, indices: Tensor1D) => T;
+
 /** Every row resident on the device; each epoch's plan uploaded once; steps slice and gather there. */
-function deviceRows(X: Float32Array, Z0: Tensor2D, Y: Float32Array, k: number, B: number, H: number): RowSource {
-  const n = Y.length;
-  const Xd = tf.tensor2d(X, [n, H]);
+function deviceRows(Xd: Tensor2D, Z0: Tensor2D, Y: Float32Array, k: number, B: number, H: number, gather: Gather): RowSource {
   const Yd = tf.tensor1d(Y);
   return {
     epoch(plan) {
@@ -247,9 +261,9 @@ function deviceRows(X: Float32Array, Z0: Tensor2D, Y: Float32Array, k: number, B
           const idx = row(index, s);
           const [count, active, bias1, bias2] = perTask.map((t) => row(t, s)) as [Tensor1D, Tensor1D, Tensor1D, Tensor1D];
           return {
-            h: tf.gather(Xd, idx).reshape([k, B, H]),
-            z0: tf.gather(Z0, idx).reshape([k, B, H]),
-            y: tf.gather(Yd, idx).reshape([k, B]),
+            h: gather(Xd, idx).reshape([k, B, H]),
+            z0: gather(Z0, idx).reshape([k, B, H]),
+            y: gather(Yd, idx).reshape([k, B]),
             w: row(weight, s).reshape([k, B]),
             count,
             active,
@@ -309,7 +323,8 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
   const offsets = rows.map((_, j) => rows.slice(0, j).reduce((a, b) => a + b, 0));
   const total = rows.reduce((a, b) => a + b, 0);
   const classification = config.task === 'classification';
-  const onCpu = ['wasm', 'cpu'].includes(tf.getBackend());
+  const backend = tf.getBackend();
+  const onCpu = ['wasm', 'cpu'].includes(backend);
   const cancelled = tasks.map((t) => t.signal?.aborted === true);
   const stepsTaken = new Array<number>(k).fill(0);
   const acc1 = new Array<number>(k).fill(1);
@@ -355,21 +370,33 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
 
   async function train(): Promise<void> {
     // The trained block's input is data, so its frozen product h·W_b + b_b is the same at every step: made once.
+    const plain = o.plainMatMul === true;
+    const mode = o.taskProducts ?? (backend === 'wasm' && !plain ? 'kernel' : onCpu ? 'per-task' : 'batched');
+    if (mode === 'kernel' && (backend !== 'wasm' || plain)) {
+      throw new LetheError(ErrorCode.INVALID_ARGUMENT, `taskProducts 'kernel' needs the wasm backend${plain ? ' and its own gradients (not plainMatMul)' : ''}, not ${backend}`);
+    }
+    if (mode === 'kernel') registerTaskMatMul();
+    // The trained block's input is data, so its frozen product h·W_b + b_b is the same at every step: made once.
     const X = concatRows(tasks.map((t) => t.blockInput));
     const Y = concatRows(tasks.map((t) => t.labels));
-    const Z0 = tf.tidy(() => tf.add<Tensor2D>(tf.matMul(tf.tensor2d(X, [total, H]), backbone.blockW[block] as Tensor2D), backbone.blockB[block] as Tensor1D));
-    if ((o.rowSource ?? (onCpu ? 'host' : 'device')) === 'host') {
+    const Xd = tf.tensor2d(X, [total, H]);
+    const [W, b] = [backbone.blockW[block] as Tensor2D, backbone.blockB[block] as Tensor1D];
+    const Z0 =
+      mode === 'kernel'
+        ? tf.tidy(() => taskLayer(Xd.reshape([1, total, H]), W.reshape([1, H, H]), { bias: b }).out.reshape<Tensor2D>([total, H]))
+        : tf.tidy(() => tf.add<Tensor2D>(tf.matMul(Xd, W), b));
+    // Rows: gathered in the heap by Lethe's kernel, copied from host arrays where only TF.js's slow wasm gather would
+    // serve, gathered on the device on GPUs.
+    if ((o.rowSource ?? (onCpu && mode !== 'kernel' ? 'host' : 'device')) === 'host') {
       const z0 = (await Z0.data()) as Float32Array;
-      Z0.dispose();
+      tf.dispose([Z0, Xd]);
       source = hostRows(X, z0, Y, k, B, H);
     } else {
-      source = deviceRows(X, Z0, Y, k, B, H);
+      source = deviceRows(Xd, Z0, Y, k, B, H, mode === 'kernel' ? gatherRows : (x, i) => tf.gather(x, i));
     }
     const scale = keep(tf.scalar(config.loraScale));
     const lr = keep(tf.scalar(config.learningRate));
     const [b1, b2, c1, c2, eps, one] = [BETA1, BETA2, 1 - BETA1, 1 - BETA2, EPSILON, 1].map((v) => keep(tf.scalar(v))) as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-    const plain = o.plainMatMul === true;
-    const mode = o.taskProducts ?? (onCpu ? 'per-task' : 'batched');
     const products = mode === 'per-task' ? perTaskProducts(plain) : batchedProducts(plain, o.autodiffProducts === true);
     const above: FrozenBlock[] = [];
     for (let blk = block + 1; blk < config.blocks; blk++) {
@@ -377,19 +404,31 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
         tf.tidy(() => {
           const fa = stackOrZeros(tasks.map((t) => t.frozenAdapters.get(blk)?.a), [H, r]) as Tensor3D;
           const fb = stackOrZeros(tasks.map((t) => t.frozenAdapters.get(blk)?.b), [r, H]) as Tensor3D;
-          return tf.add<Tensor3D>(backbone.blockW[blk] as Tensor2D, tf.mul(tf.matMul(fa, fb), scale));
+          const product = mode === 'kernel' ? taskMatMul(fa, fb) : tf.matMul(fa, fb); // wasm's batched matMul is slow
+          return tf.add<Tensor3D>(backbone.blockW[blk] as Tensor2D, tf.mul(product, scale));
         }),
       );
-      above.push({ product: products.frozen(folded, keep), b: backbone.blockB[blk] as Tensor1D });
+      const b = backbone.blockB[blk] as Tensor1D;
+      if (mode === 'kernel') {
+        above.push(frozenBlock(folded, keep(transposeTasks(folded)), b));
+      } else {
+        const product = products.frozen(folded, keep);
+        above.push((out) => tf.add(out, tf.relu(tf.add(product(out), b))));
+      }
     }
 
     /** Per-task loss; `target` holds what depends on data only (made outside the gradient scope, which frees it). */
     const loss = (x: StepInputs, target: { onehot: Tensor; weight: Tensor2D } | undefined): Tensor1D => {
-      const down = products.trainable(x.h, A as unknown as Tensor3D, true);
-      const lora = tf.mul(products.trainable(down, Bm as unknown as Tensor3D, false), scale);
-      let out: Tensor3D = tf.add(x.h, tf.relu(tf.add(x.z0, lora)));
-      for (const f of above) out = tf.add(out, tf.relu(tf.add(f.product(out), f.b)));
-      const logits = tf.add(products.trainable(out, HW as unknown as Tensor3D, false), Hb); // [k, B, C]
+      const [a, b, hw, hb] = [A, Bm, HW, Hb] as unknown as Tensor3D[] as [Tensor3D, Tensor3D, Tensor3D, Tensor3D];
+      let out: Tensor3D;
+      if (mode === 'kernel') {
+        out = trainedBlock(x.h, x.z0, a, b, config.loraScale);
+      } else {
+        const lora = tf.mul(products.trainable(products.trainable(x.h, a, true), b, false), scale);
+        out = tf.add(x.h, tf.relu(tf.add(x.z0, lora)));
+      }
+      for (const f of above) out = f(out);
+      const logits = mode === 'kernel' ? taskHead(out, hw, hb) : tf.add(products.trainable(out, hw, false), hb); // [k, B, C]
       if (target !== undefined) return crossEntropy(logits as Tensor3D, target.onehot, target.weight);
       let perRow: Tensor;
       {

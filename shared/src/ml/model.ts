@@ -2,6 +2,8 @@ import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from './
 import { denseMatMul, type MatMul } from './dense.js';
 import type { ModelConfig } from './model-config.js';
 import { toTensor, toWeightSet, type WeightSet } from './weights.js';
+import { registerTaskMatMul } from './kernels/task-matmul.js';
+import { denseForward } from './kernels/stage-layers.js';
 
 /** Frozen backbone: optional conv stem, input projection, K residual blocks. */
 export interface Backbone {
@@ -122,12 +124,15 @@ export function forward(config: ModelConfig, bb: Backbone, x: Tensor, adapters: 
  * sees only frozen weights below it, so its input is a fixed function of the sample, computed once.
  */
 export function frozenBlockInputs(config: ModelConfig, bb: Backbone, x: Tensor, fromBlock: number): Tensor2D[] {
+  // On wasm, Lethe's kernel runs each dense layer (product, bias, relu, residual) in one call.
+  const kernel = tf.getBackend() === 'wasm' && !(config.convStem && bb.convFilter !== undefined);
+  if (kernel) registerTaskMatMul();
   return tf.tidy(() => {
     const inputs: Tensor2D[] = [];
-    let h = stem(config, bb, x);
+    let h = kernel ? denseForward(x.reshape([-1, flattenedStemWidth(config)]), bb.inW, bb.inB, false) : stem(config, bb, x);
     for (let k = 0; k < config.blocks; k++) {
       if (k >= fromBlock) inputs.push(tf.keep(h));
-      h = block(config, bb, k, h, undefined);
+      h = kernel ? denseForward(h, bb.blockW[k] as Tensor2D, bb.blockB[k] as Tensor1D, true) : block(config, bb, k, h, undefined);
     }
     return inputs;
   });

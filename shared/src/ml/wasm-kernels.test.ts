@@ -22,7 +22,7 @@ const sliced = fc
     fc.tuple(fc.constant(shape), ...shape.map((n) => fc.integer({ min: 0, max: n - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: n - b }))))),
   );
 
-describe('wasm copy kernels (Slice, Unpack) give the bytes the cpu backend gives', () => {
+describe('wasm copy kernels (Slice, Unpack, Identity) give the bytes the cpu backend gives', () => {
   beforeAll(async () => {
     await tf.setBackend('wasm');
     await tf.ready();
@@ -56,5 +56,21 @@ describe('wasm copy kernels (Slice, Unpack) give the bytes the cpu backend gives
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('Identity shares its input’s memory (no copy) and outlives it; a variable’s assign leaves a clone alone', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } | undefined } };
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    expect(backend.dataIdMap.get(y.dataId)?.memoryOffset).toBe(backend.dataIdMap.get(x.dataId)?.memoryOffset);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    const v = tf.variable(tf.tensor1d([4, 5]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor1d([6, 7]));
+    expect(Array.from(await snapshot.data())).toEqual([4, 5]);
+    expect(Array.from(await v.data())).toEqual([6, 7]);
+    tf.dispose([y, v, snapshot]);
   });
 });

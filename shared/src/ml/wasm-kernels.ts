@@ -61,7 +61,7 @@ interface WasmBackendView {
 let copyKernelsRegistered = false;
 
 /**
- * Slice and Unpack for wasm that copy only what they return. TF.js 4.22's wasm Slice reads its whole input back
+ * Slice and Unpack for wasm that copy only what they return, and an Identity that copies nothing. TF.js 4.22's wasm Slice reads its whole input back
  * (`readSync`, a copy) before copying the slice, and Unpack slices k times: slicing 64 rows of an 8,192-row
  * tensor cost 0.4 ms, unstacking a [16, 64, 128] tensor 5.4 ms. These move bytes inside the wasm heap instead
  * (`copyWithin`), one contiguous run at a time. Same bytes out, so results are unchanged.
@@ -112,6 +112,22 @@ export function registerWasmCopyKernels(): void {
       const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
       const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
       return sliceInto(backend as unknown as WasmBackendView, x, b as number[], s as number[]);
+    },
+  });
+  // Identity shares its input's memory (as Reshape does, and the cpu backend's Identity): TF.js clones every tensor
+  // a gradient saves, and wasm's Identity copied each one. Safe because no wasm kernel writes into its inputs, and
+  // a Variable's assign swaps its data rather than writing it.
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (identity === undefined) throw new Error('wasm backend has no Identity kernel');
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = (args.inputs as { x: TensorInfo }).x;
+      if (x.dtype === 'string') return identity.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
   const reshape = tf.getKernel('Reshape', 'wasm');

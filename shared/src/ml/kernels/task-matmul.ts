@@ -1,0 +1,192 @@
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { tf, type Tensor } from '../tf.js';
+import { BATCH_MATMUL_WASM } from './batch-matmul-wasm.js';
+
+type Tensor3D = tf.Tensor3D;
+
+/**
+ * Per-task layers of a group on the wasm backend, in one call of Lethe's own WebAssembly kernel
+ * (batch-matmul-wat.ts) on the tensors where they lie in the backend's memory: for every task t,
+ * C[t] = res[t] + act(addend[t] + scale·op(A[t])·B[t] + bias[t]). Each task's result is bit-equal whatever the
+ * group size (the kernel computes every element by the same float32 sequence), so a stage trained in a group
+ * equals the same stage trained alone. The kernels carry no gradients: the stage engine defines them.
+ */
+export const TASK_MATMUL = 'LetheTaskMatMul';
+export const RELU_MASK = 'LetheReluMask';
+export const GATHER_ROWS = 'LetheGatherRows';
+
+/** The WebAssembly API as Node provides it (this project's TypeScript lib has no DOM types). */
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The backend's memory object (a WebAssembly.Memory). */
+type Memory = object;
+
+interface WasmBackendView {
+  readonly wasm: { readonly asm: { readonly memory: Memory } };
+  readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+}
+
+interface Kernels {
+  bmm(...args: [a: number, b: number, c: number, batch: number, m: number, kd: number, n: number, saB: number, saI: number, saL: number, sbB: number, scale: number, addend: number, bias: number, sBias: number, act: number, res: number]): void;
+  mask_scale(dy: number, act: number, out: number, count: number, scale: number): void;
+  gather_rows(src: number, rows: number, idx: number, dst: number, count: number, rowBytes: number): void;
+}
+
+const instances = new WeakMap<Memory, Kernels>();
+
+function kernelsFor(memory: Memory): Kernels {
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const module = new wasmApi.Module(Buffer.from(BATCH_MATMUL_WASM, 'base64'));
+    kernels = new wasmApi.Instance(module, { env: { memory } }).exports as unknown as Kernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+function fail(message: string): never {
+  throw new Error(`${TASK_MATMUL}: ${message}`);
+}
+
+const dims = (t: TensorInfo, what: string): [number, number, number] => {
+  if (t.shape.length !== 3 || t.dtype !== 'float32') fail(`${what} must be float32 [tasks, rows, cols], got ${t.dtype} [${t.shape.join(', ')}]`);
+  return t.shape as [number, number, number];
+};
+
+const sameShape = (t: TensorInfo | undefined, shape: readonly number[], what: string): void => {
+  if (t !== undefined && (t.dtype !== 'float32' || t.shape.join() !== shape.join())) fail(`${what} must be float32 [${shape.join(', ')}], got ${t.dtype} [${t.shape.join(', ')}]`);
+};
+
+interface LayerAttrs {
+  readonly transposeA: boolean;
+  readonly scale: number;
+  readonly relu: boolean;
+}
+
+let registered = false;
+
+/** Registers the kernels with the wasm backend (once per process). */
+export function registerTaskMatMul(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: TASK_MATMUL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { a, b, addend, bias, res } = inputs as { a: TensorInfo; b: TensorInfo; addend?: TensorInfo; bias?: TensorInfo; res?: TensorInfo };
+      const { transposeA, scale, relu } = attrs as NamedAttrMap & LayerAttrs;
+      const [batch, a1, a2] = dims(a, 'a');
+      const [bBatch, kd, n] = dims(b, 'b');
+      const [m, inner] = transposeA ? [a2, a1] : [a1, a2];
+      if (inner !== kd || (bBatch !== batch && bBatch !== 1)) fail(`shapes [${a.shape.join(', ')}]${transposeA ? 'ᵀ' : ''} and [${b.shape.join(', ')}] do not multiply`);
+      const shape = [batch, m, n];
+      sameShape(addend, shape, 'addend');
+      sameShape(res, shape, 'res');
+      const biasSize = bias === undefined ? 0 : bias.shape.reduce((x, y) => x * y, 1);
+      if (bias !== undefined && (bias.dtype !== 'float32' || (biasSize !== n && biasSize !== batch * n))) fail(`bias must hold ${n} or ${batch}·${n} float32 values, got [${bias.shape.join(', ')}]`);
+      const view = backend as unknown as WasmBackendView;
+      const out = view.makeOutput(shape, 'float32');
+      const act = relu ? view.makeOutput(shape, 'float32') : undefined;
+      if (batch * m * n > 0) {
+        const at = (t: TensorInfo | undefined): number => {
+          if (t === undefined) return 0;
+          const offset = view.dataIdMap.get(t.dataId)?.memoryOffset;
+          if (offset === undefined) fail('unknown tensor');
+          return offset;
+        };
+        const [saI, saL] = transposeA ? [1, m] : [kd, 1];
+        kernelsFor(view.wasm.asm.memory).bmm(at(a), at(b), at(out), batch, m, kd, n, m * kd, saI, saL, bBatch === 1 ? 0 : kd * n, scale, at(addend), at(bias), biasSize === n ? 0 : n, at(act), at(res));
+      }
+      return act === undefined ? out : [out, act];
+    },
+  });
+  registerGatherRows();
+  tf.registerKernel({
+    kernelName: RELU_MASK,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { dy, act } = inputs as { dy: TensorInfo; act: TensorInfo };
+      sameShape(act, dy.shape, 'act');
+      if (dy.dtype !== 'float32') fail(`dy must be float32, got ${dy.dtype}`);
+      const view = backend as unknown as WasmBackendView;
+      const out = view.makeOutput([...dy.shape], 'float32');
+      const count = dy.shape.reduce((x, y) => x * y, 1);
+      const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
+      if (count > 0) kernelsFor(view.wasm.asm.memory).mask_scale(offset(dy), offset(act), offset(out), count, (attrs as NamedAttrMap & { scale: number }).scale);
+      return out;
+    },
+  });
+}
+
+/** Rows of x (float32 or int32, any rank ≥ 1) by an int32 index vector, copied inside the heap. */
+function registerGatherRows(): void {
+  tf.registerKernel({
+    kernelName: GATHER_ROWS,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const { x, indices } = inputs as { x: TensorInfo; indices: TensorInfo };
+      if (x.shape.length < 1 || (x.dtype !== 'float32' && x.dtype !== 'int32')) fail(`gather: x must be a float32 or int32 tensor, got ${x.dtype} [${x.shape.join(', ')}]`);
+      if (indices.shape.length !== 1 || indices.dtype !== 'int32') fail(`gather: indices must be int32 [count], got ${indices.dtype} [${indices.shape.join(', ')}]`);
+      const view = backend as unknown as WasmBackendView;
+      const rest = x.shape.slice(1);
+      const count = indices.shape[0] as number;
+      const out = view.makeOutput([count, ...rest], x.dtype);
+      const rowBytes = 4 * rest.reduce((a, b) => a * b, 1);
+      const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
+      if (count > 0 && rowBytes > 0) {
+        try {
+          kernelsFor(view.wasm.asm.memory).gather_rows(offset(x), x.shape[0] as number, offset(indices), offset(out), count, rowBytes);
+        } catch (cause) {
+          (backend as tf.KernelBackend).disposeData(out.dataId);
+          throw new Error(`${GATHER_ROWS}: an index is outside [0, ${x.shape[0]})`, { cause });
+        }
+      }
+      return out;
+    },
+  });
+}
+
+/** x's rows at `indices` (int32 [count]), stacked: [count, ...x.shape[1:]]. Out-of-range indices throw. */
+export function gatherRows<T extends Tensor>(x: T, indices: tf.Tensor1D): T {
+  return tf.engine().runKernel<T>(GATHER_ROWS, { x, indices }, {});
+}
+
+/** op(a)[t] · b[t] per task: a [k, m, kd] (or [k, kd, m] with `transposeA`), b [k, kd, n] or one shared [1, kd, n]. */
+export function taskMatMul(a: Tensor3D, b: Tensor3D, transposeA = false): Tensor3D {
+  return taskLayer(a, b, { transposeA }).out;
+}
+
+export interface TaskLayerOptions {
+  readonly transposeA?: boolean;
+  /** Multiplies the product (1: exact, the product itself). */
+  readonly scale?: number;
+  /** Added to the scaled product, [k, m, n]. */
+  readonly addend?: Tensor3D;
+  /** One [n] bias for every task, or one per task ([k, 1, n] or [k, n]). */
+  readonly bias?: Tensor;
+  /** relu after the bias; its output is also returned as `act` (what the gradient needs). */
+  readonly relu?: boolean;
+  /** A residual added last, [k, m, n]. */
+  readonly res?: Tensor3D;
+}
+
+/** res + act(addend + scale·op(a)·b + bias), per task, in one kernel call. */
+export function taskLayer(a: Tensor3D, b: Tensor3D, o: TaskLayerOptions = {}): { out: Tensor3D; act?: Tensor3D } {
+  const inputs: Record<string, Tensor> = { a, b };
+  if (o.addend !== undefined) inputs['addend'] = o.addend;
+  if (o.bias !== undefined) inputs['bias'] = o.bias;
+  if (o.res !== undefined) inputs['res'] = o.res;
+  const attrs = { transposeA: o.transposeA === true, scale: o.scale ?? 1, relu: o.relu === true };
+  const result = tf.engine().runKernel<Tensor | Tensor[]>(TASK_MATMUL, inputs, attrs);
+  return Array.isArray(result) ? { out: result[0] as Tensor3D, act: result[1] as Tensor3D } : { out: result as Tensor3D };
+}
+
+/** relu's gradient, scaled: (act > 0 ? dy : 0)·scale, elementwise. */
+export function reluMask<T extends Tensor>(dy: T, act: Tensor, scale = 1): T {
+  return tf.engine().runKernel<T>(RELU_MASK, { dy, act }, { scale });
+}
