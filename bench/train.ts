@@ -161,28 +161,37 @@ async function measureStageTraining(setup: StageSetup, fastDense: boolean, sampl
 }
 
 /**
- * k shard jobs (one ordering each, all four stages) trained as one group: each stage level is one batched
- * computation of k stages. Stage sample-passes summed over the k tasks, per second of the batched training
+ * k shard jobs (one ordering each, all four stages) trained as one group, for every k: each stage level is one
+ * batched computation of k stages. Stage sample-passes summed over the k tasks, per second of the batched training
  * computations, and per second of wall time for the whole group (frozen-prefix forward of every shard, data
- * assembly and weight read-back included). Repeated until `seconds` have passed, after one warm-up group (shader
- * compilation on GPUs).
+ * assembly and weight read-back included). The group sizes take turns, round after round, until each has had
+ * `seconds` (after one warm-up group each: shader compilation on GPUs), so a shared machine's drift lands on every
+ * k alike and their ratios hold.
  */
-async function measureBatched(setup: StageSetup, k: number, samples: number, seconds: number): Promise<{ training: number; endToEnd: number }> {
-  const jobs = Array.from({ length: k }, (_, j) => shardJob(setup, samples, j * samples, [cyclicSelect(4, 1)[0] as readonly number[]], true));
-  const group = async (): Promise<{ passes: number; trainingSeconds: number }> => {
-    const stages = (await runShardJobs(jobs, { maxBatch: k, ...(engine === undefined ? {} : { engine }) })).flatMap((o) => (o.ok ? o.stages : []));
-    return { passes: stages.reduce((a, s) => a + s.samplePasses, 0), trainingSeconds: stages.reduce((a, s) => a + s.seconds, 0) };
-  };
-  await group();
-  const started = performance.now();
-  let passes = 0;
-  let trainingSeconds = 0;
-  do {
-    const g = await group();
-    passes += g.passes;
-    trainingSeconds += g.trainingSeconds;
-  } while (performance.now() - started < seconds * 1000);
-  return { training: passes / trainingSeconds, endToEnd: passes / ((performance.now() - started) / 1000) };
+async function measureBatched(setup: StageSetup, ks: readonly number[], samples: number, seconds: number): Promise<Map<number, { training: number; endToEnd: number }>> {
+  const groups = ks.map((k) => {
+    const jobs = Array.from({ length: k }, (_, j) => shardJob(setup, samples, j * samples, [cyclicSelect(4, 1)[0] as readonly number[]], true));
+    const run = async (): Promise<{ passes: number; trainingSeconds: number; wall: number }> => {
+      const started = performance.now();
+      const stages = (await runShardJobs(jobs, { maxBatch: k, ...(engine === undefined ? {} : { engine }) })).flatMap((o) => (o.ok ? o.stages : []));
+      return { passes: stages.reduce((a, s) => a + s.samplePasses, 0), trainingSeconds: stages.reduce((a, s) => a + s.seconds, 0), wall: (performance.now() - started) / 1000 };
+    };
+    return { k, run, passes: 0, trainingSeconds: 0, wall: 0 };
+  });
+  for (const g of groups) await g.run();
+  // One round gives each k about the same time: a smaller group runs several times in a row.
+  const largest = Math.max(...ks);
+  while (groups.some((g) => g.wall < seconds)) {
+    for (const g of groups) {
+      for (let i = 0; i < Math.max(1, Math.floor(largest / g.k / 2)); i++) {
+        const r = await g.run();
+        g.passes += r.passes;
+        g.trainingSeconds += r.trainingSeconds;
+        g.wall += r.wall;
+      }
+    }
+  }
+  return new Map(groups.map((g) => [g.k, { training: g.passes / g.trainingSeconds, endToEnd: g.passes / g.wall }]));
 }
 
 /**
@@ -307,9 +316,10 @@ for (const name of BACKEND_PREFERENCE) {
   }
   if (!slow) {
     exactness.push({ backend: name, ...(await batchedVersusAlone(setup)) });
+    process.stderr.write(`  batched k = ${BATCH_SIZES.join(', ')}, taking turns...\n`);
+    const measured = await measureBatched(setup, BATCH_SIZES, quick ? 256 : 512, quick ? 1 : seconds);
     for (const k of BATCH_SIZES) {
-      process.stderr.write(`  batched k=${k}...\n`);
-      const m = await measureBatched(setup, k, quick ? 256 : 512, quick ? 1 : seconds);
+      const m = measured.get(k) as { training: number; endToEnd: number };
       batched.push({ backend: name, k, stageSamplesPerSec: m.training, endToEndSamplesPerSec: m.endToEnd, matmulGflops });
     }
   } else {

@@ -25,6 +25,11 @@ type Tensor3D = tf.Tensor3D;
 export interface BatchedStageTask {
   /** Input of the trained block for each of the task's training rows (the frozen prefix), rows × hidden. */
   readonly blockInput: Float32Array;
+  /**
+   * The trained block's frozen product h·W + b of those rows, where the frozen pass already made it (rows ×
+   * hidden; Lethe's wasm kernel gives it with the block inputs). Without it the group computes it.
+   */
+  readonly blockProduct?: Float32Array;
   /** One label (class index or target) per row. */
   readonly labels: Float32Array;
   /** Adapters of the earlier stages of the task's ordering: every block above the trained one. */
@@ -361,7 +366,7 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
 
   try {
     if (total > 0) await train();
-    return results();
+    return await results();
   } finally {
     source?.dispose();
     tf.dispose([...params, ...owned]);
@@ -381,8 +386,10 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
     const Y = concatRows(tasks.map((t) => t.labels));
     const Xd = tf.tensor2d(X, [total, H]);
     const [W, b] = [backbone.blockW[block] as Tensor2D, backbone.blockB[block] as Tensor1D];
-    const Z0 =
-      mode === 'kernel'
+    const given = tasks.every((t) => t.blockProduct?.length === t.blockInput.length);
+    const Z0 = given
+      ? tf.tensor2d(concatRows(tasks.map((t) => t.blockProduct as Float32Array)), [total, H])
+      : mode === 'kernel'
         ? tf.tidy(() => taskLayer(Xd.reshape([1, total, H]), W.reshape([1, H, H]), { bias: b }).out.reshape<Tensor2D>([total, H]))
         : tf.tidy(() => tf.add<Tensor2D>(tf.matMul(Xd, W), b));
     // Rows: gathered in the heap by Lethe's kernel, copied from host arrays where only TF.js's slow wasm gather would
@@ -540,24 +547,21 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
     return { steps, stepsOf, index, weight, count, active, bias1, bias2 };
   }
 
-  function results(): BatchedStageOutcome[] {
+  /** Each task's weights, from one read of each stacked parameter (not k slices of each: k kernel calls apiece). */
+  async function results(): Promise<BatchedStageOutcome[]> {
+    const [a, b, hw, hb] = (await Promise.all([A, Bm, HW, Hb].map((t) => t.data()))) as Float32Array[] as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const part = (all: Float32Array, j: number, size: number): Float32Array => all.slice(j * size, (j + 1) * size);
     const outcome: BatchedStageOutcome[] = [];
     for (let j = 0; j < k; j++) {
       if (cancelled[j] === true) {
         outcome.push({ ok: false, cancelled: true });
         continue;
       }
-      const [a, b, hw, hb] = tf.tidy(() => [
-        A.slice([j, 0, 0], [1, H, r]).reshape<Tensor2D>([H, r]),
-        Bm.slice([j, 0, 0], [1, r, H]).reshape<Tensor2D>([r, H]),
-        HW.slice([j, 0, 0], [1, H, C]).reshape<Tensor2D>([H, C]),
-        Hb.slice([j, 0, 0], [1, 1, C]).reshape<Tensor1D>([C]),
-      ]);
       const n = rows[j] as number;
       outcome.push({
         ok: true,
-        adapter: { a: a, b: b },
-        head: { w: hw, b: hb },
+        adapter: { a: tf.tensor2d(part(a, j, H * r), [H, r]), b: tf.tensor2d(part(b, j, r * H), [r, H]) },
+        head: { w: tf.tensor2d(part(hw, j, H * C), [H, C]), b: tf.tensor1d(part(hb, j, C)) },
         fit: { samplePasses: n * o.epochs, finalLoss: n === 0 ? Number.NaN : (finalLoss[j] as number), steps: stepsTaken[j] as number },
       });
     }

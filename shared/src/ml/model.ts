@@ -124,17 +124,45 @@ export function forward(config: ModelConfig, bb: Backbone, x: Tensor, adapters: 
  * sees only frozen weights below it, so its input is a fixed function of the sample, computed once.
  */
 export function frozenBlockInputs(config: ModelConfig, bb: Backbone, x: Tensor, fromBlock: number): Tensor2D[] {
+  const pass = frozenBlockPass(config, bb, x, fromBlock);
+  if (pass.products !== undefined) tf.dispose(pass.products);
+  return pass.inputs;
+}
+
+/** The frozen prefix of blocks fromBlock..K-1: each block's input and, where the backend gives it, its product. */
+export interface FrozenBlockPass {
+  readonly inputs: Tensor2D[];
+  /** h·W_k + b_k of each block's input (a stage at block k starts from it), on wasm only: the same pass makes it. */
+  readonly products?: Tensor2D[];
+}
+
+export function frozenBlockPass(config: ModelConfig, bb: Backbone, x: Tensor, fromBlock: number): FrozenBlockPass {
   // On wasm, Lethe's kernel runs each dense layer (product, bias, relu, residual) in one call.
-  const kernel = tf.getBackend() === 'wasm' && !(config.convStem && bb.convFilter !== undefined);
-  if (kernel) registerTaskMatMul();
+  if (tf.getBackend() !== 'wasm' || (config.convStem && bb.convFilter !== undefined)) {
+    return tf.tidy(() => {
+      const inputs: Tensor2D[] = [];
+      let h = stem(config, bb, x);
+      for (let k = 0; k < config.blocks; k++) {
+        if (k >= fromBlock) inputs.push(tf.keep(h));
+        h = block(config, bb, k, h, undefined);
+      }
+      return { inputs };
+    });
+  }
+  registerTaskMatMul();
   return tf.tidy(() => {
     const inputs: Tensor2D[] = [];
-    let h = kernel ? denseForward(x.reshape([-1, flattenedStemWidth(config)]), bb.inW, bb.inB, false) : stem(config, bb, x);
+    const products: Tensor2D[] = [];
+    let h = denseForward(x.reshape([-1, flattenedStemWidth(config)]), bb.inW, bb.inB, false).out;
     for (let k = 0; k < config.blocks; k++) {
-      if (k >= fromBlock) inputs.push(tf.keep(h));
-      h = kernel ? denseForward(h, bb.blockW[k] as Tensor2D, bb.blockB[k] as Tensor1D, true) : block(config, bb, k, h, undefined);
+      const next = denseForward(h, bb.blockW[k] as Tensor2D, bb.blockB[k] as Tensor1D, true);
+      if (k >= fromBlock) {
+        inputs.push(tf.keep(h));
+        products.push(tf.keep(next.pre));
+      }
+      h = next.out;
     }
-    return inputs;
+    return { inputs, products };
   });
 }
 

@@ -13,6 +13,7 @@ import {
   backboneToWeights,
   disposeAll,
   frozenBlockInputs,
+  frozenBlockPass,
   headFromWeights,
   headToWeights,
   type Adapter,
@@ -131,6 +132,8 @@ interface JobState {
   readonly input: ShardJobInput;
   /** Input of each adapter block for every row of the job (rows × hidden), read once to the host; empty for blocks the job does not train. */
   readonly blockInputs: Float32Array[];
+  /** The frozen product h·W + b of each adapter block's input, where the frozen pass gave it (wasm); else empty. */
+  readonly blockProducts: Float32Array[];
   readonly known: Map<string, { adapter: Adapter; head: Head }>;
   readonly pretrainedHead: Head;
   readonly out: TrainedStage[];
@@ -166,18 +169,21 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
       const rows = input.ids.length;
       const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
       // Frozen-prefix cache: the input of every adapter block with all adapters at zero, computed once per job.
-      const inputs = frozenBlockInputs(config, backbone, x, firstAdapterBlock);
+      const pass = frozenBlockPass(config, backbone, x, firstAdapterBlock);
       x.dispose();
-      // Read back only the inputs of blocks this job trains (one per requested stage number).
+      // Read back only the blocks this job trains (one per requested stage number).
       const needed = new Set(input.prefixes.map((p) => blockOfStage(config, p.length)));
-      const blockInputs: Float32Array[] = [];
-      for (const [i, t] of inputs.entries()) blockInputs.push(needed.has(firstAdapterBlock + i) ? ((await t.data()) as Float32Array) : new Float32Array(0));
-      tf.dispose(inputs);
+      const readNeeded = async (ts: readonly Tensor2D[] | undefined): Promise<Float32Array[]> =>
+        Promise.all((ts ?? []).map(async (t, i) => (needed.has(firstAdapterBlock + i) ? ((await t.data()) as Float32Array) : new Float32Array(0))));
+      const blockInputs = await readNeeded(pass.inputs);
+      const blockProducts = await readNeeded(pass.products);
+      tf.dispose([...pass.inputs, ...(pass.products ?? [])]);
       const known = new Map<string, { adapter: Adapter; head: Head }>();
       for (const [key, w] of Object.entries(input.parents)) known.set(key, { adapter: adapterFromWeights(w.adapter), head: headFromWeights(w.head) });
       jobs.push({
         input,
         blockInputs,
+        blockProducts,
         known,
         pretrainedHead: headFromWeights(input.pretrainedHead),
         out: [],
@@ -265,12 +271,25 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
     const parentHead = stage === 1 ? job.pretrainedHead : (job.known.get(stagePrefixKey(prefix, stage - 1)) as { head: Head }).head;
     const seed = deriveSeed(input.seed, 'stage', key);
     const H = config.hidden;
-    const all = job.blockInputs[block - firstAdapterBlock] as Float32Array;
-    const blockInput = new Float32Array(trainRows.length * H);
-    trainRows.forEach((r, i) => blockInput.set(all.subarray(r * H, (r + 1) * H), i * H));
+    const rowsOf = (all: Float32Array): Float32Array => {
+      const out = new Float32Array(trainRows.length * H);
+      trainRows.forEach((r, i) => out.set(all.subarray(r * H, (r + 1) * H), i * H));
+      return out;
+    };
+    const blockInput = rowsOf(job.blockInputs[block - firstAdapterBlock] as Float32Array);
+    const products = job.blockProducts[block - firstAdapterBlock];
     const labels = Float32Array.from(trainRows, (r) => input.y[r] as number);
     const signal = opts.jobSignals?.[j];
-    return { job: j, prefix, key, trainRows, seed, task: { blockInput, labels, frozenAdapters, parentHead, seed, ...(signal === undefined ? {} : { signal }) } };
+    const task: BatchedStageTask = {
+      blockInput,
+      ...(products === undefined ? {} : { blockProduct: rowsOf(products) }),
+      labels,
+      frozenAdapters,
+      parentHead,
+      seed,
+      ...(signal === undefined ? {} : { signal }),
+    };
+    return { job: j, prefix, key, trainRows, seed, task };
   }
 }
 

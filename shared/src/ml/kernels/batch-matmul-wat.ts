@@ -2,22 +2,23 @@
  * The WebAssembly text of Lethe's batched matrix product for the wasm backend (compiled by `npm run
  * build:kernels` into `batch-matmul-wasm.ts`; a unit test checks the committed binary is this text compiled).
  *
- *   bmm(a, b, c, batch, m, kd, n, saB, saI, saL, sbB, scale, addend, bias, sBias, act, res)
+ *   bmm(a, b, c, batch, m, kd, n, saB, saI, saL, sbB, scale, addend, bias, sBias, pre, res)
  *
  * computes, for every task t < batch, row i < m and column j < n:
  *
  *   p = Σ_l A[t,i,l]·B[t,l,j]             (l = 0, 1, …, kd−1, in that order)
  *   z = addend[t,i,j] + scale·p + bias[t·sBias + j]
- *   act[t,i,j] = relu(z);  C[t,i,j] = res[t,i,j] + relu(z)     (with an act pointer)
- *   C[t,i,j] = res[t,i,j] + z                                   (without)
+ *   pre[t,i,j] = z;  C[t,i,j] = res[t,i,j] + relu(z)     (with a pre pointer: a relu layer)
+ *   C[t,i,j] = res[t,i,j] + z                             (without)
  *
  * where a zero pointer leaves its term out (scale 1 is exact). That is a layer's product with its bias, its
  * activation and its residual in one pass: what a stage's blocks compute, without four passes over memory.
  * Pointers are byte offsets into the backend's own memory (imported, so tensors are read and written in place).
  * A[t, i, l] sits at element `t·saB + i·saI + l·saL` (a transposed A is just other strides); B[t] is row-major
- * [kd, n] at `t·sbB` (sbB = 0 shares one B); C, addend, act and res are dense [batch, m, n].
+ * [kd, n] at `t·sbB` (sbB = 0 shares one B); C, addend, pre and res are dense [batch, m, n]. The pre-activation
+ * is what relu's gradient needs (z > 0), and a frozen layer's z is what the stage above it starts from.
  *
- *   mask_scale(dy, act, out, count, scale): out = (act > 0 ? dy : 0)·scale, elementwise (relu's gradient)
+ *   mask_scale(dy, pre, out, count, scale): out = (pre > 0 ? dy : 0)·scale, elementwise (relu's gradient)
  *   gather_rows(src, rows, idx, dst, count, rowBytes): dst row i = src row idx[i] (traps on idx[i] ≥ rows)
  *
  * Why kernels of our own: TF.js 4.22's wasm BatchMatMul with a batch dimension leaves XNNPACK for a generic loop,
@@ -54,7 +55,7 @@ function epilogue(vector: boolean, offset: number, biasAt: string): string[] {
     set(e, `(${mulOp} ${get(e)} ${get(vector ? 'sv' : 'scale')})`),
     when('addend', set(e, `(${addOp} (${load} ${at('addend')}) ${get(e)})`)),
     when('bias', set(e, `(${addOp} ${get(e)} (${load} offset=${offset} ${biasAt}))`)),
-    when('act', set(e, `(${maxOp} ${get(e)} ${zero})`), `(${store} ${at('act')} ${get(e)})`),
+    when('pre', `(${store} ${at('pre')} ${get(e)})`, set(e, `(${maxOp} ${get(e)} ${zero})`)),
     when('res', set(e, `(${addOp} (${load} ${at('res')}) ${get(e)})`)),
     `(${store} ${at('c')} ${get(e)})`,
   ];
@@ -91,7 +92,7 @@ function tile(rows: number, cols: number): string {
   out.push(`(block $done (loop $next (br_if $done (i32.ge_u ${get('l')} ${get('kd')})) ${body.join(' ')} (br $next)))`);
   const biasAt = add(get('biasBase'), `(i32.shl ${get('j')} (i32.const 2))`);
   for (let r = 0; r < rows; r++) {
-    // Byte offset of C[t, i + r, j] from C's start: addend, act and res share C's layout.
+    // Byte offset of C[t, i + r, j] from C's start: addend, pre and res share C's layout.
     out.push(set('off', `(i32.sub ${add(get('cBase'), `(i32.shl ${add(`(i32.mul ${add(get('i'), `(i32.const ${r})`)} ${get('n')})`, get('j'))} (i32.const 2))`)} ${get('c')})`));
     if (vectors === 0) {
       out.push(set('es', get(acc(r, 0))), ...epilogue(false, 0, biasAt));
@@ -116,16 +117,16 @@ function rowBlocks(): string {
   ].join('\n    ');
 }
 
-const MASK_SCALE = `(func (export "mask_scale") (param $dy i32) (param $act i32) (param $out i32) (param $count i32) (param $scale f32)
+const MASK_SCALE = `(func (export "mask_scale") (param $dy i32) (param $pre i32) (param $out i32) (param $count i32) (param $scale f32)
     (local $at i32) (local $end i32) (local $end4 i32) (local $sv v128)
     ${set('sv', `(f32x4.splat ${get('scale')})`)}
     ${set('end', `(i32.shl ${get('count')} (i32.const 2))`)}
     ${set('end4', `(i32.shl (i32.and ${get('count')} (i32.const -4)) (i32.const 2))`)}
     (block $v (loop $vn (br_if $v (i32.ge_u ${get('at')} ${get('end4')}))
-      (v128.store ${add(get('out'), get('at'))} (f32x4.mul (v128.and (v128.load ${add(get('dy'), get('at'))}) (f32x4.gt (v128.load ${add(get('act'), get('at'))}) (v128.const i32x4 0 0 0 0))) ${get('sv')}))
+      (v128.store ${add(get('out'), get('at'))} (f32x4.mul (v128.and (v128.load ${add(get('dy'), get('at'))}) (f32x4.gt (v128.load ${add(get('pre'), get('at'))}) (v128.const i32x4 0 0 0 0))) ${get('sv')}))
       ${set('at', add(get('at'), '(i32.const 16)'))} (br $vn)))
     (block $s (loop $sn (br_if $s (i32.ge_u ${get('at')} ${get('end')}))
-      (f32.store ${add(get('out'), get('at'))} (f32.mul (select (f32.load ${add(get('dy'), get('at'))}) (f32.const 0) (f32.gt (f32.load ${add(get('act'), get('at'))}) (f32.const 0))) ${get('scale')}))
+      (f32.store ${add(get('out'), get('at'))} (f32.mul (select (f32.load ${add(get('dy'), get('at'))}) (f32.const 0) (f32.gt (f32.load ${add(get('pre'), get('at'))}) (f32.const 0))) ${get('scale')}))
       ${set('at', add(get('at'), '(i32.const 4)'))} (br $sn))))`;
 
 const GATHER_ROWS = `(func (export "gather_rows") (param $src i32) (param $rows i32) (param $idx i32) (param $dst i32) (param $count i32) (param $rowBytes i32)
@@ -145,7 +146,7 @@ export function batchMatMulWat(): string {
   (import "env" "memory" (memory 0))
   (func (export "bmm") (param $a i32) (param $b i32) (param $c i32) (param $batch i32) (param $m i32) (param $kd i32) (param $n i32)
     (param $saB i32) (param $saI i32) (param $saL i32) (param $sbB i32)
-    (param $scale f32) (param $addend i32) (param $bias i32) (param $sBias i32) (param $act i32) (param $res i32)
+    (param $scale f32) (param $addend i32) (param $bias i32) (param $sBias i32) (param $pre i32) (param $res i32)
     (local $t i32) (local $i i32) (local $j i32) (local $l i32) (local $pb i32) (local $off i32)
     (local $aBase i32) (local $bBase i32) (local $cBase i32) (local $biasBase i32) (local $saI4 i32) (local $saL4 i32) (local $nB i32)
     (local $av v128) (local $sv v128) (local $e v128) (local $es f32) (local $bs f32) ${bv} ${v128} ${f32} ${pa}

@@ -20,13 +20,13 @@ export function trainedBlock(h: Tensor3D, z0: Tensor3D, a: Tensor3D, b: Tensor3D
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [at, bt, save] = args as [Tensor3D, Tensor3D, GradSaveFunc];
     const down = taskMatMul(h, at);
-    const { out, act } = taskLayer(down, bt, { scale, addend: z0, relu: true, res: h });
-    save([down, act as Tensor3D, bt]);
+    const { out, pre } = taskLayer(down, bt, { scale, addend: z0, relu: true, res: h });
+    save([down, pre as Tensor3D, bt]);
     return {
       value: out,
       gradFunc: (dy, saved) => {
-        const [sDown, sAct, sB] = saved as [Tensor3D, Tensor3D, Tensor3D];
-        const g = reluMask(dy, sAct, scale); // d(h·A·B) = scale·dy where the relu passed
+        const [sDown, sPre, sB] = saved as [Tensor3D, Tensor3D, Tensor3D];
+        const g = reluMask(dy, sPre, scale); // d(h·A·B) = scale·dy where the relu passed
         const dDown = taskMatMul(g, transposeTasks(sB));
         return [taskMatMul(h, dDown, true), taskMatMul(sDown, g, true)];
       },
@@ -39,8 +39,8 @@ export function trainedBlock(h: Tensor3D, z0: Tensor3D, a: Tensor3D, b: Tensor3D
 export function frozenBlock(w: Tensor3D, wT: Tensor3D, b: Tensor): (x: Tensor3D) => Tensor3D {
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [x, save] = args as [Tensor3D, GradSaveFunc];
-    const { out, act } = taskLayer(x, w, { bias: b, relu: true, res: x });
-    save([act as Tensor3D]);
+    const { out, pre } = taskLayer(x, w, { bias: b, relu: true, res: x });
+    save([pre as Tensor3D]);
     // d/dx = dy + (dy where the relu passed)·Wᵀ: one mask pass and one kernel call.
     return { value: out, gradFunc: (dy, saved) => [taskLayer(reluMask(dy, saved[0] as Tensor3D), wT, { res: dy }).out] };
   });
@@ -65,14 +65,15 @@ export function taskHead(x: Tensor3D, w: Tensor3D, b: Tensor3D): Tensor3D {
 }
 
 /**
- * A forward-only dense layer on the kernel: relu(x·W + b), plus x when `residual` (a backbone block). One call
- * instead of a product, a bias, a relu and a residual (no gradient: for frozen forward passes).
+ * A forward-only dense layer on the kernel: relu(z) for z = x·W + b, plus x when `residual` (a backbone block), and
+ * z itself. One call instead of a product, a bias, a relu and a residual (no gradient: for frozen forward passes).
  */
-export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: Tensor, residual: boolean): tf.Tensor2D {
+export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: Tensor, residual: boolean): { out: tf.Tensor2D; pre: tf.Tensor2D } {
   return tf.tidy(() => {
     const [n, k] = x.shape;
+    const m = w.shape[1];
     const x3 = x.reshape<Tensor3D>([1, n, k]);
-    const { out } = taskLayer(x3, w.reshape<Tensor3D>([1, k, w.shape[1]]), { bias: b, relu: true, ...(residual ? { res: x3 } : {}) });
-    return out.reshape<tf.Tensor2D>([n, w.shape[1]]);
+    const { out, pre } = taskLayer(x3, w.reshape<Tensor3D>([1, k, m]), { bias: b, relu: true, ...(residual ? { res: x3 } : {}) });
+    return { out: out.reshape<tf.Tensor2D>([n, m]), pre: (pre as Tensor3D).reshape<tf.Tensor2D>([n, m]) };
   });
 }

@@ -30,10 +30,10 @@ interface Case {
 }
 
 /** The definition, element by element, in float32: p = Σ_l a·b in l order, then the epilogue in its stated order. */
-function reference(c: Case, A: Float32Array, B: Float32Array, o: { scale?: number; addend?: Float32Array; bias?: Float32Array; relu?: boolean; res?: Float32Array }): { out: Float32Array; act: Float32Array } {
+function reference(c: Case, A: Float32Array, B: Float32Array, o: { scale?: number; addend?: Float32Array; bias?: Float32Array; relu?: boolean; res?: Float32Array }): { out: Float32Array; pre: Float32Array } {
   const { k, m, kd, n } = c;
   const out = new Float32Array(k * m * n);
-  const act = new Float32Array(k * m * n);
+  const pre = new Float32Array(k * m * n);
   for (let t = 0; t < k; t++) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
@@ -48,14 +48,14 @@ function reference(c: Case, A: Float32Array, B: Float32Array, o: { scale?: numbe
         if (o.addend !== undefined) z = f((o.addend[e] as number) + z);
         if (o.bias !== undefined) z = f(z + (o.bias[o.bias.length === n ? j : t * n + j] as number));
         if (o.relu === true) {
+          pre[e] = z;
           z = Math.max(z, 0);
-          act[e] = z;
         }
         out[e] = o.res === undefined ? z : f((o.res[e] as number) + z);
       }
     }
   }
-  return { out, act };
+  return { out, pre };
 }
 
 const bits = (x: Float32Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
@@ -113,9 +113,9 @@ describe('Lethe wasm kernels', () => {
         const want = reference(c, A, B, { ...v, ...(v.scale === undefined ? {} : { scale: f(v.scale) }) });
         const got = taskLayer(a, b, options);
         expect(bits(got.out.dataSync() as Float32Array).equals(bits(want.out))).toBe(true);
-        if (v.relu === true) expect(bits(got.act?.dataSync() as Float32Array).equals(bits(want.act))).toBe(true);
-        else expect(got.act).toBeUndefined();
-        tf.dispose([got.out, ...(got.act === undefined ? [] : [got.act]), options.addend, options.bias, options.res].filter((t) => t !== undefined));
+        if (v.relu === true) expect(bits(got.pre?.dataSync() as Float32Array).equals(bits(want.pre))).toBe(true);
+        else expect(got.pre).toBeUndefined();
+        tf.dispose([got.out, ...(got.pre === undefined ? [] : [got.pre]), options.addend, options.bias, options.res].filter((t) => t !== undefined));
       }
     }
     tf.dispose([a, b]);
@@ -131,13 +131,13 @@ describe('Lethe wasm kernels', () => {
     }
   });
 
-  it('reluMask: dy where act > 0, else 0, scaled (vector body and scalar tail)', () => {
+  it('reluMask: dy where pre > 0, else 0, scaled (vector body and scalar tail)', () => {
     const dy = values(4 * 7 + 3, 11);
-    const act = values(dy.length, 12);
-    const got = reluMask(tf.tensor1d(dy), tf.tensor1d(act), 0.25).dataSync() as Float32Array;
-    const want = Float32Array.from(dy, (v, i) => f(((act[i] as number) > 0 ? v : 0) * 0.25));
+    const pre = values(dy.length, 12);
+    const got = reluMask(tf.tensor1d(dy), tf.tensor1d(pre), 0.25).dataSync() as Float32Array;
+    const want = Float32Array.from(dy, (v, i) => f(((pre[i] as number) > 0 ? v : 0) * 0.25));
     expect(bits(got).equals(bits(want))).toBe(true);
-    expect(() => reluMask(tf.tensor1d(dy), tf.tensor1d(act.subarray(1)))).toThrow(/act must be float32 \[31\]/);
+    expect(() => reluMask(tf.tensor1d(dy), tf.tensor1d(pre.subarray(1)))).toThrow(/pre must be float32 \[31\]/);
   });
 
   it('gatherRows copies rows by index, any row width and dtype; an index out of range throws', () => {

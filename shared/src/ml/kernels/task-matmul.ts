@@ -7,7 +7,7 @@ type Tensor3D = tf.Tensor3D;
 /**
  * Per-task layers of a group on the wasm backend, in one call of Lethe's own WebAssembly kernel
  * (batch-matmul-wat.ts) on the tensors where they lie in the backend's memory: for every task t,
- * C[t] = res[t] + act(addend[t] + scale·op(A[t])·B[t] + bias[t]). Each task's result is bit-equal whatever the
+ * C[t] = res[t] + relu(addend[t] + scale·op(A[t])·B[t] + bias[t]), the relu's input kept as `pre`. Each task's result is bit-equal whatever the
  * group size (the kernel computes every element by the same float32 sequence), so a stage trained in a group
  * equals the same stage trained alone. The kernels carry no gradients: the stage engine defines them.
  */
@@ -32,8 +32,8 @@ interface WasmBackendView {
 }
 
 interface Kernels {
-  bmm(...args: [a: number, b: number, c: number, batch: number, m: number, kd: number, n: number, saB: number, saI: number, saL: number, sbB: number, scale: number, addend: number, bias: number, sBias: number, act: number, res: number]): void;
-  mask_scale(dy: number, act: number, out: number, count: number, scale: number): void;
+  bmm(...args: [a: number, b: number, c: number, batch: number, m: number, kd: number, n: number, saB: number, saI: number, saL: number, sbB: number, scale: number, addend: number, bias: number, sBias: number, pre: number, res: number]): void;
+  mask_scale(dy: number, pre: number, out: number, count: number, scale: number): void;
   gather_rows(src: number, rows: number, idx: number, dst: number, count: number, rowBytes: number): void;
 }
 
@@ -91,7 +91,7 @@ export function registerTaskMatMul(): void {
       if (bias !== undefined && (bias.dtype !== 'float32' || (biasSize !== n && biasSize !== batch * n))) fail(`bias must hold ${n} or ${batch}·${n} float32 values, got [${bias.shape.join(', ')}]`);
       const view = backend as unknown as WasmBackendView;
       const out = view.makeOutput(shape, 'float32');
-      const act = relu ? view.makeOutput(shape, 'float32') : undefined;
+      const pre = relu ? view.makeOutput(shape, 'float32') : undefined;
       if (batch * m * n > 0) {
         const at = (t: TensorInfo | undefined): number => {
           if (t === undefined) return 0;
@@ -100,9 +100,9 @@ export function registerTaskMatMul(): void {
           return offset;
         };
         const [saI, saL] = transposeA ? [1, m] : [kd, 1];
-        kernelsFor(view.wasm.asm.memory).bmm(at(a), at(b), at(out), batch, m, kd, n, m * kd, saI, saL, bBatch === 1 ? 0 : kd * n, scale, at(addend), at(bias), biasSize === n ? 0 : n, at(act), at(res));
+        kernelsFor(view.wasm.asm.memory).bmm(at(a), at(b), at(out), batch, m, kd, n, m * kd, saI, saL, bBatch === 1 ? 0 : kd * n, scale, at(addend), at(bias), biasSize === n ? 0 : n, at(pre), at(res));
       }
-      return act === undefined ? out : [out, act];
+      return pre === undefined ? out : [out, pre];
     },
   });
   registerGatherRows();
@@ -110,14 +110,14 @@ export function registerTaskMatMul(): void {
     kernelName: RELU_MASK,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { dy, act } = inputs as { dy: TensorInfo; act: TensorInfo };
-      sameShape(act, dy.shape, 'act');
+      const { dy, pre } = inputs as { dy: TensorInfo; pre: TensorInfo };
+      sameShape(pre, dy.shape, 'pre');
       if (dy.dtype !== 'float32') fail(`dy must be float32, got ${dy.dtype}`);
       const view = backend as unknown as WasmBackendView;
       const out = view.makeOutput([...dy.shape], 'float32');
       const count = dy.shape.reduce((x, y) => x * y, 1);
       const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
-      if (count > 0) kernelsFor(view.wasm.asm.memory).mask_scale(offset(dy), offset(act), offset(out), count, (attrs as NamedAttrMap & { scale: number }).scale);
+      if (count > 0) kernelsFor(view.wasm.asm.memory).mask_scale(offset(dy), offset(pre), offset(out), count, (attrs as NamedAttrMap & { scale: number }).scale);
       return out;
     },
   });
@@ -169,24 +169,24 @@ export interface TaskLayerOptions {
   readonly addend?: Tensor3D;
   /** One [n] bias for every task, or one per task ([k, 1, n] or [k, n]). */
   readonly bias?: Tensor;
-  /** relu after the bias; its output is also returned as `act` (what the gradient needs). */
+  /** relu after the bias; its input is also returned as `pre` (what the gradient needs). */
   readonly relu?: boolean;
   /** A residual added last, [k, m, n]. */
   readonly res?: Tensor3D;
 }
 
-/** res + act(addend + scale·op(a)·b + bias), per task, in one kernel call. */
-export function taskLayer(a: Tensor3D, b: Tensor3D, o: TaskLayerOptions = {}): { out: Tensor3D; act?: Tensor3D } {
+/** res + relu(addend + scale·op(a)·b + bias) (or without the relu), per task, in one kernel call. */
+export function taskLayer(a: Tensor3D, b: Tensor3D, o: TaskLayerOptions = {}): { out: Tensor3D; pre?: Tensor3D } {
   const inputs: Record<string, Tensor> = { a, b };
   if (o.addend !== undefined) inputs['addend'] = o.addend;
   if (o.bias !== undefined) inputs['bias'] = o.bias;
   if (o.res !== undefined) inputs['res'] = o.res;
   const attrs = { transposeA: o.transposeA === true, scale: o.scale ?? 1, relu: o.relu === true };
   const result = tf.engine().runKernel<Tensor | Tensor[]>(TASK_MATMUL, inputs, attrs);
-  return Array.isArray(result) ? { out: result[0] as Tensor3D, act: result[1] as Tensor3D } : { out: result as Tensor3D };
+  return Array.isArray(result) ? { out: result[0] as Tensor3D, pre: result[1] as Tensor3D } : { out: result as Tensor3D };
 }
 
-/** relu's gradient, scaled: (act > 0 ? dy : 0)·scale, elementwise. */
-export function reluMask<T extends Tensor>(dy: T, act: Tensor, scale = 1): T {
-  return tf.engine().runKernel<T>(RELU_MASK, { dy, act }, { scale });
+/** relu's gradient, scaled: (pre > 0 ? dy : 0)·scale, elementwise, for the relu's input `pre`. */
+export function reluMask<T extends Tensor>(dy: T, pre: Tensor, scale = 1): T {
+  return tf.engine().runKernel<T>(RELU_MASK, { dy, pre }, { scale });
 }
