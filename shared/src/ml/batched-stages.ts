@@ -5,7 +5,7 @@ import { tf, type Tensor, type Tensor1D, type Tensor2D, type Variable } from './
 import type { ModelConfig } from './model-config.js';
 import { initAdapter, type Adapter, type AdapterMap, type Backbone, type Head } from './model.js';
 import type { FitResult, TrainProgress } from './training.js';
-import { gatherRows, registerTaskMatMul, taskLayer, taskMatMul } from './kernels/task-matmul.js';
+import { adamStep, gatherRows, registerTaskMatMul, taskLayer, taskMatMul } from './kernels/task-matmul.js';
 import { frozenBlock, taskHead, trainedBlock } from './kernels/stage-layers.js';
 
 type Tensor3D = tf.Tensor3D;
@@ -445,6 +445,37 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
       return tf.div(tf.sum(tf.mul(perRow, x.w), 1), x.count);
     };
 
+    /** Adam on Lethe's kernel: one call for every task's four parameters and their moments. */
+    const kernelAdam = (x: StepInputs, grads: tf.NamedTensorMap): { m: Tensor2D; v: Tensor2D } => {
+      const { bias1, bias2, active } = x;
+      const hyper = { lr: config.learningRate, beta1: BETA1, beta2: BETA2, epsilon: EPSILON };
+      const next = adamStep(params, params.map((param) => grads[param.name] as Tensor), moments, { bias1, bias2, active }, hyper);
+      params.forEach((param, i) => param.assign(next.params[i] as Tensor));
+      return { m: next.m, v: next.v };
+    };
+    /** Adam in TF.js ops on a task's parameters as one row of a [k, P] matrix: a few kernels, not a few per parameter. */
+    const opsAdam = (x: StepInputs, grads: tf.NamedTensorMap): { m: Tensor2D; v: Tensor2D } => {
+      const flat = (ts: readonly Tensor[]): Tensor2D => tf.concat(ts.map((t) => t.reshape([k, -1])), 1) as Tensor2D;
+      const g = flat(params.map((param) => grads[param.name] as Tensor));
+      // Idle tasks keep their parameters and moments bit for bit: v·1 + u·0 = v and v·0 + u·1 = u exactly.
+      const on = x.active.reshape([k, 1]);
+      const off = tf.sub(one, on);
+      const { m, v } = moments;
+      const m1 = tf.add(tf.mul(m, b1), tf.mul(g, c1));
+      const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), c2));
+      const mHat = tf.div(m1, x.bias1.reshape([k, 1]));
+      const vHat = tf.div(v1, x.bias2.reshape([k, 1]));
+      const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr);
+      const next = tf.sub(flat(params), tf.mul(step, on));
+      let at = 0;
+      params.forEach((param, i) => {
+        const width = widths[i] as number;
+        param.assign(next.slice([0, at], [k, width]).reshape(param.shape));
+        at += width;
+      });
+      return { m: tf.add<Tensor2D>(tf.mul(m1, on), tf.mul(m, off)), v: tf.add<Tensor2D>(tf.mul(v1, on), tf.mul(v, off)) };
+    };
+
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const p = plan();
       const batches = (source).epoch(p);
@@ -461,25 +492,7 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
               return tf.sum(perTask);
             }, params);
             const taskLoss = perTask as Tensor1D;
-            const flat = (ts: readonly Tensor[]): Tensor2D => tf.concat(ts.map((t) => t.reshape([k, -1])), 1) as Tensor2D;
-            const g = flat(params.map((param) => grads[param.name] as Tensor));
-            // Idle tasks keep their parameters and moments bit for bit: v·1 + u·0 = v and v·0 + u·1 = u exactly.
-            const on = x.active.reshape([k, 1]);
-            const off = tf.sub(one, on);
-            const { m, v } = moments;
-            const m1 = tf.add(tf.mul(m, b1), tf.mul(g, c1));
-            const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), c2));
-            const mHat = tf.div(m1, x.bias1.reshape([k, 1]));
-            const vHat = tf.div(v1, x.bias2.reshape([k, 1]));
-            const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr);
-            const next = tf.sub(flat(params), tf.mul(step, on));
-            let at = 0;
-            params.forEach((param, i) => {
-              const width = widths[i] as number;
-              param.assign(next.slice([0, at], [k, width]).reshape(param.shape));
-              at += width;
-            });
-            const updated = { m: tf.add<Tensor2D>(tf.mul(m1, on), tf.mul(m, off)), v: tf.add<Tensor2D>(tf.mul(v1, on), tf.mul(v, off)) };
+            const updated = mode === 'kernel' ? kernelAdam(x, grads) : opsAdam(x, grads);
             const sum = tf.add(lossSum, taskLoss);
             taskLoss.dispose();
             return { updated, lossSum: sum };

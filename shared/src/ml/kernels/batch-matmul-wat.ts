@@ -20,6 +20,10 @@
  *
  *   mask_scale(dy, pre, out, count, scale): out = (pre > 0 ? dy : 0)·scale, elementwise (relu's gradient)
  *   gather_rows(src, rows, idx, dst, count, rowBytes): dst row i = src row idx[i] (traps on idx[i] ≥ rows)
+ *   adam(g, p, outP, m, v, outM, outV, k, width, P, offset, bias1, bias2, active, lr, b1, b2, c1, c2, eps): one
+ *     masked Adam step for a [k, width] parameter whose moments are columns offset.. of [k, P] matrices, in the
+ *     order of TF.js's separate ops (m1 = m·b1 + g·c1, v1 = v·b2 + g²·c2, p − (m1/bias1 / (√(v1/bias2) + eps))·lr·on,
+ *     m' = m1·on + m·(1 − on), v' likewise), each rounded as they round it
  *
  * Why kernels of our own: TF.js 4.22's wasm BatchMatMul with a batch dimension leaves XNNPACK for a generic loop,
  * XNNPACK's 2-D product pays an operator set-up whenever its right operand is a fresh tensor (every step of
@@ -137,6 +141,55 @@ const GATHER_ROWS = `(func (export "gather_rows") (param $src i32) (param $rows 
       (memory.copy ${add(get('dst'), `(i32.mul ${get('i')} ${get('rowBytes')})`)} ${add(get('src'), `(i32.mul ${get('r')} ${get('rowBytes')})`)} ${get('rowBytes')})
       ${set('i', add(get('i'), '(i32.const 1)'))} (br $gn))))`;
 
+/** The Adam update of one element (vector or scalar ops), leaving p', m', v' in locals np, nm, nv. */
+function adamElement(vector: boolean, g: string, p: string, m: string, v: string): string[] {
+  const [mul, addOp, sub, div, sqrt] = vector ? ['f32x4.mul', 'f32x4.add', 'f32x4.sub', 'f32x4.div', 'f32x4.sqrt'] : ['f32.mul', 'f32.add', 'f32.sub', 'f32.div', 'f32.sqrt'];
+  const c = (name: string): string => get(vector ? `${name}v` : name);
+  const [x, m1, v1, np, nm, nv] = vector ? ['xv', 'm1v', 'v1v', 'npv', 'nmv', 'nvv'] : ['xs', 'm1s', 'v1s', 'nps', 'nms', 'nvs'];
+  return [
+    set(x, g),
+    set(m1, `(${addOp} (${mul} ${m} ${c('b1')}) (${mul} ${get(x)} ${c('c1')}))`),
+    set(v1, `(${addOp} (${mul} ${v} ${c('b2')}) (${mul} (${mul} ${get(x)} ${get(x)}) ${c('c2')}))`),
+    set(np, `(${sub} ${p} (${mul} (${mul} (${div} (${div} ${get(m1)} ${c('bias1')}) (${addOp} (${sqrt} (${div} ${get(v1)} ${c('bias2')})) ${c('eps')})) ${c('lr')}) ${c('on')}))`),
+    set(nm, `(${addOp} (${mul} ${get(m1)} ${c('on')}) (${mul} ${m} ${c('off')}))`),
+    set(nv, `(${addOp} (${mul} ${get(v1)} ${c('on')}) (${mul} ${v} ${c('off')}))`),
+  ];
+}
+
+const ADAM = (() => {
+  const scalars = ['b1', 'b2', 'c1', 'c2', 'eps', 'lr', 'bias1', 'bias2', 'on', 'off'];
+  const at = (base: string, index: string): string => add(get(base), `(i32.shl ${index} (i32.const 2))`);
+  // Element offsets: a parameter's [t, i] is t·width + i; its moments' [t, offset + i] is t·P + offset + i.
+  const pi = add(`(i32.mul ${get('t')} ${get('width')})`, get('i'));
+  const mi = add(`(i32.mul ${get('t')} ${get('P')})`, add(get('offset'), get('i')));
+  const vectorBody = adamElement(true, `(v128.load ${at('g', pi)})`, `(v128.load ${at('p', pi)})`, `(v128.load ${at('m', mi)})`, `(v128.load ${at('v', mi)})`);
+  const scalarBody = adamElement(false, `(f32.load ${at('g', pi)})`, `(f32.load ${at('p', pi)})`, `(f32.load ${at('m', mi)})`, `(f32.load ${at('v', mi)})`);
+  return `(func (export "adam") (param $g i32) (param $p i32) (param $outP i32) (param $m i32) (param $v i32) (param $outM i32) (param $outV i32)
+    (param $k i32) (param $width i32) (param $P i32) (param $offset i32) (param $biasA i32) (param $biasB i32) (param $active i32)
+    (param $lr f32) (param $b1 f32) (param $b2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32)
+    (local $t i32) (local $i i32) (local $bias1 f32) (local $bias2 f32) (local $on f32) (local $off f32)
+    ${scalars.map((n) => `(local $${n}v v128)`).join(' ')}
+    (local $xv v128) (local $m1v v128) (local $v1v v128) (local $npv v128) (local $nmv v128) (local $nvv v128)
+    (local $xs f32) (local $m1s f32) (local $v1s f32) (local $nps f32) (local $nms f32) (local $nvs f32)
+    ${['b1', 'b2', 'c1', 'c2', 'eps', 'lr'].map((n) => set(`${n}v`, `(f32x4.splat ${get(n)})`)).join(' ')}
+    (block $tasks (loop $task (br_if $tasks (i32.ge_u ${get('t')} ${get('k')}))
+      ${set('bias1', `(f32.load ${at('biasA', get('t'))})`)}
+      ${set('bias2', `(f32.load ${at('biasB', get('t'))})`)}
+      ${set('on', `(f32.load ${at('active', get('t'))})`)}
+      ${set('off', `(f32.sub (f32.const 1) ${get('on')})`)}
+      ${['bias1', 'bias2', 'on', 'off'].map((n) => set(`${n}v`, `(f32x4.splat ${get(n)})`)).join(' ')}
+      ${set('i', '(i32.const 0)')}
+      (block $vec (loop $vecn (br_if $vec (i32.gt_u ${add(get('i'), '(i32.const 4)')} ${get('width')}))
+        ${vectorBody.join(' ')}
+        (v128.store ${at('outP', pi)} ${get('npv')}) (v128.store ${at('outM', mi)} ${get('nmv')}) (v128.store ${at('outV', mi)} ${get('nvv')})
+        ${set('i', add(get('i'), '(i32.const 4)'))} (br $vecn)))
+      (block $one (loop $onen (br_if $one (i32.ge_u ${get('i')} ${get('width')}))
+        ${scalarBody.join(' ')}
+        (f32.store ${at('outP', pi)} ${get('nps')}) (f32.store ${at('outM', mi)} ${get('nms')}) (f32.store ${at('outV', mi)} ${get('nvs')})
+        ${set('i', add(get('i'), '(i32.const 1)'))} (br $onen)))
+      ${set('t', add(get('t'), '(i32.const 1)'))} (br $task))))`;
+})();
+
 export function batchMatMulWat(): string {
   const v128 = Array.from({ length: VECTORS * ROWS }, (_, q) => `(local $v${q} v128)`).join(' ');
   const f32 = Array.from({ length: ROWS }, (_, r) => `(local $s${r} f32)`).join(' ');
@@ -164,6 +217,7 @@ export function batchMatMulWat(): string {
     ${set('t', add(get('t'), '(i32.const 1)'))}
     (br $task))))
   ${MASK_SCALE}
-  ${GATHER_ROWS})
+  ${GATHER_ROWS}
+  ${ADAM})
 `;
 }

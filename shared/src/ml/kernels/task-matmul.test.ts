@@ -5,7 +5,7 @@ import { tf } from '../tf.js';
 import { batchMatMulWat } from './batch-matmul-wat.js';
 import { BATCH_MATMUL_WASM } from './batch-matmul-wasm.js';
 import { compileWat } from './compile-wat.js';
-import { gatherRows, registerTaskMatMul, reluMask, taskLayer, taskMatMul, type TaskLayerOptions } from './task-matmul.js';
+import { adamStep, gatherRows, registerTaskMatMul, reluMask, taskLayer, taskMatMul, type TaskLayerOptions } from './task-matmul.js';
 
 beforeAll(async () => {
   await selectBackend({ forced: 'wasm' });
@@ -149,6 +149,40 @@ describe('Lethe wasm kernels', () => {
     expect(() => gatherRows(x, tf.tensor1d([1, 5], 'int32'))).toThrow(/outside \[0, 5\)/);
     expect(() => gatherRows(x, tf.tensor1d([-1], 'int32'))).toThrow(/outside \[0, 5\)/);
     expect(() => gatherRows(x, tf.tensor1d([1]))).toThrow(/indices must be int32/);
+  });
+
+  it('adamStep equals TF.js’s ops on the flattened parameters bit for bit; an idle task keeps everything', () => {
+    const k = 3;
+    const shapes = [[k, 5, 2], [k, 7], [k, 1, 3]]; // widths 10, 7, 3: vector bodies and scalar tails
+    const P = 20;
+    const params = shapes.map((shape, i) => tf.tensor(values(shape.reduce((a, b) => a * b, 1), 20 + i), shape));
+    const grads = shapes.map((shape, i) => tf.tensor(values(shape.reduce((a, b) => a * b, 1), 30 + i), shape));
+    const m = tf.tensor2d(values(k * P, 40), [k, P]);
+    const v = tf.abs<tf.Tensor2D>(tf.tensor2d(values(k * P, 41), [k, P]));
+    const perTask = { bias1: tf.tensor1d([0.1, 0.19, 0.271]), bias2: tf.tensor1d([0.001, 0.002, 0.003]), active: tf.tensor1d([1, 0, 1]) };
+    const hyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const got = adamStep(params, grads, { m, v }, perTask, hyper);
+    // The same step in TF.js's ops, as the engine's other formulations take it.
+    const flat = (ts: tf.Tensor[]): tf.Tensor2D => tf.concat(ts.map((t) => t.reshape([k, -1])), 1) as tf.Tensor2D;
+    const g = flat(grads);
+    const on = perTask.active.reshape([k, 1]);
+    const off = tf.sub(1, on);
+    const m1 = tf.add(tf.mul(m, 0.9), tf.mul(g, 1 - 0.9));
+    const v1 = tf.add(tf.mul(v, 0.999), tf.mul(tf.square(g), 1 - 0.999));
+    const step = tf.mul(tf.div(tf.div(m1, perTask.bias1.reshape([k, 1])), tf.add(tf.sqrt(tf.div(v1, perTask.bias2.reshape([k, 1]))), 1e-7)), 0.01);
+    const wantParams = tf.sub(flat(params), tf.mul(step, on));
+    const wantM = tf.add(tf.mul(m1, on), tf.mul(m, off));
+    const wantV = tf.add(tf.mul(v1, on), tf.mul(v, off));
+    const same = (a: tf.Tensor, b: tf.Tensor): boolean => bits(a.dataSync() as Float32Array).equals(bits(b.dataSync() as Float32Array));
+    expect(same(flat(got.params), wantParams)).toBe(true);
+    expect(same(got.m, wantM) && same(got.v, wantV)).toBe(true);
+    expect(got.params.map((t) => t.shape)).toEqual(shapes);
+    // Task 1 was idle: its parameters and moments are untouched; the others moved.
+    expect(same(flat(got.params).slice([1, 0], [1, P]), flat(params).slice([1, 0], [1, P]))).toBe(true);
+    expect(same(got.m.slice([1, 0], [1, P]), m.slice([1, 0], [1, P]))).toBe(true);
+    expect(same(flat(got.params).slice([0, 0], [1, P]), flat(params).slice([0, 0], [1, P]))).toBe(false);
+    expect(() => adamStep(params.slice(1), grads.slice(1), { m, v }, perTask, hyper)).toThrow(/parameters hold 10 values per task, the moments 20/);
+    expect(() => adamStep(params, [grads[0] as tf.Tensor, grads[2] as tf.Tensor, grads[1] as tf.Tensor], { m, v }, perTask, hyper)).toThrow(/a gradient must be float32/);
   });
 
   it('rejects shapes that do not multiply, with a message naming them', () => {

@@ -14,6 +14,7 @@ type Tensor3D = tf.Tensor3D;
 export const TASK_MATMUL = 'LetheTaskMatMul';
 export const RELU_MASK = 'LetheReluMask';
 export const GATHER_ROWS = 'LetheGatherRows';
+export const ADAM = 'LetheAdam';
 
 /** The WebAssembly API as Node provides it (this project's TypeScript lib has no DOM types). */
 interface WasmApi {
@@ -35,6 +36,7 @@ interface Kernels {
   bmm(...args: [a: number, b: number, c: number, batch: number, m: number, kd: number, n: number, saB: number, saI: number, saL: number, sbB: number, scale: number, addend: number, bias: number, sBias: number, pre: number, res: number]): void;
   mask_scale(dy: number, pre: number, out: number, count: number, scale: number): void;
   gather_rows(src: number, rows: number, idx: number, dst: number, count: number, rowBytes: number): void;
+  adam(...args: [g: number, p: number, outP: number, m: number, v: number, outM: number, outV: number, k: number, width: number, P: number, offset: number, bias1: number, bias2: number, active: number, lr: number, b1: number, b2: number, c1: number, c2: number, eps: number]): void;
 }
 
 const instances = new WeakMap<Memory, Kernels>();
@@ -106,6 +108,7 @@ export function registerTaskMatMul(): void {
     },
   });
   registerGatherRows();
+  registerAdam();
   tf.registerKernel({
     kernelName: RELU_MASK,
     backendName: 'wasm',
@@ -149,6 +152,72 @@ function registerGatherRows(): void {
       return out;
     },
   });
+}
+
+export interface AdamHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** One masked Adam step for every task's parameters (see the kernel's text for the exact order of operations). */
+function registerAdam(): void {
+  tf.registerKernel({
+    kernelName: ADAM,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const named = inputs as Record<string, TensorInfo>;
+      const { count, lr, beta1, beta2, epsilon } = attrs as NamedAttrMap & AdamHyper & { count: number };
+      const [m, v, bias1, bias2, active] = (['m', 'v', 'bias1', 'bias2', 'active'] as const).map((n) => named[n] ?? fail(`adam: missing ${n}`)) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+      const [k, P] = m.shape as [number, number];
+      sameShape(v, [k, P], 'v');
+      for (const t of [bias1, bias2, active]) sameShape(t, [k], 'bias1, bias2 and active');
+      const params = Array.from({ length: count }, (_, i) => [named[`p${i}`], named[`g${i}`]] as const);
+      const widths = params.map(([p, g]) => {
+        if (p === undefined || g === undefined) fail('adam: a parameter or its gradient is missing');
+        sameShape(g, p.shape, 'a gradient');
+        if (p.shape[0] !== k) fail(`adam: a parameter's first axis must be the ${k} tasks, got [${p.shape.join(', ')}]`);
+        return p.shape.slice(1).reduce((a, b) => a * b, 1);
+      });
+      if (widths.reduce((a, b) => a + b, 0) !== P) fail(`adam: the parameters hold ${widths.reduce((a, b) => a + b, 0)} values per task, the moments ${P}`);
+      const view = backend as unknown as WasmBackendView;
+      const outs = [...params.map(([p]) => view.makeOutput([...(p as TensorInfo).shape], 'float32')), view.makeOutput([k, P], 'float32'), view.makeOutput([k, P], 'float32')];
+      const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
+      const kernels = kernelsFor(view.wasm.asm.memory);
+      const [outM, outV] = outs.slice(count) as [TensorInfo, TensorInfo];
+      let at = 0;
+      params.forEach(([p, g], i) => {
+        const width = widths[i] as number;
+        if (k * width > 0) {
+          kernels.adam(offset(g as TensorInfo), offset(p as TensorInfo), offset(outs[i] as TensorInfo), offset(m), offset(v), offset(outM), offset(outV), k, width, P, at, offset(bias1), offset(bias2), offset(active), lr, beta1, beta2, 1 - beta1, 1 - beta2, epsilon);
+        }
+        at += width;
+      });
+      return outs;
+    },
+  });
+}
+
+/**
+ * One Adam step for every task at once, masked: a task whose `active` is 0 keeps its parameters and moments bit for
+ * bit. `params[i]` and `grads[i]` are [k, ...]; the moments are [k, P] with the parameters' values side by side;
+ * `bias1`/`bias2` are each task's 1 − βᵗ. Returns the new parameters and moments.
+ */
+export function adamStep(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  moments: { readonly m: tf.Tensor2D; readonly v: tf.Tensor2D },
+  perTask: { readonly bias1: tf.Tensor1D; readonly bias2: tf.Tensor1D; readonly active: tf.Tensor1D },
+  hyper: AdamHyper,
+): { params: Tensor[]; m: tf.Tensor2D; v: tf.Tensor2D } {
+  const inputs: Record<string, Tensor> = { m: moments.m, v: moments.v, ...perTask };
+  params.forEach((p, i) => {
+    inputs[`p${i}`] = p;
+    inputs[`g${i}`] = grads[i] as Tensor;
+  });
+  const out = tf.engine().runKernel<Tensor[]>(ADAM, inputs, { count: params.length, ...hyper });
+  return { params: out.slice(0, params.length), m: out[params.length] as tf.Tensor2D, v: out[params.length + 1] as tf.Tensor2D };
 }
 
 /** x's rows at `indices` (int32 [count]), stacked: [count, ...x.shape[1:]]. Out-of-range indices throw. */
