@@ -54,6 +54,17 @@ describe('etcd outage: deletions answer UNAVAILABLE (retryable) and health says 
 
   it('refuses with a retryable status naming the cause, reports NOT_SERVING, and recovers when etcd returns', async () => {
     expect(await healthOf(coordinator.address)).toBe(1);
+    // A watch opened before the outage (as every coordinator's mirror holds one) must resume soon after etcd returns.
+    const watching = new EtcdStateStore({ endpoints: [etcd.endpoint], callTimeoutMs: 1500 });
+    const abort = new AbortController();
+    const seen: { key: string; at: number }[] = [];
+    void (async () => {
+      for await (const e of watching.watch('probe/', { signal: abort.signal })) if (e.type === 'put') seen.push({ key: e.kv.key, at: Date.now() });
+    })();
+    await eventually('the watch is live', 5000, async () => {
+      await watching.txn({ compare: [], success: [{ type: 'put', key: 'probe/before', value: '1' }] });
+      return seen.some((e) => e.key === 'probe/before');
+    });
     await etcd.stop();
     const refused = await client.deleteSamples('outage-1', 'runs/outage', [userIds[0] as string]).then(
       () => null,
@@ -69,6 +80,14 @@ describe('etcd outage: deletions answer UNAVAILABLE (retryable) and health says 
 
     etcd = await startEtcdServer({ dataDir: join(dir, 'etcd'), port });
     await eventually('health SERVING again', 20_000, async () => (await healthOf(coordinator.address)) === 1);
+    // etcd3's default watch backoff grows toward 30 s during an outage; Lethe's retries at least every 2 s.
+    const writer = new EtcdStateStore({ endpoints: [etcd.endpoint], callTimeoutMs: 1500 });
+    const written = Date.now();
+    await writer.txn({ compare: [], success: [{ type: 'put', key: 'probe/after', value: '1' }] });
+    await eventually('the watch resumed', 4000, () => Promise.resolve(seen.some((e) => e.key === 'probe/after')));
+    expect((seen.find((e) => e.key === 'probe/after')?.at ?? Infinity) - written).toBeLessThan(4000);
+    abort.abort();
+    await Promise.all([writer.close(), watching.close()]);
     const receipt = await eventually('deletion accepted after the outage', 30_000, () => client.deleteSamples('outage-1', 'runs/outage', [userIds[0] as string]));
     expect(receipt.sampleCount).toBe(1);
     expect((await client.whereIs('runs/outage', userIds[0] as string)).deleted).toBe(true);

@@ -4,6 +4,10 @@ import { Etcd3, type IKeyValue, type IRequestOp, type ICompare, type Lease as Et
 import { ErrorCode, LetheError } from '../../errors/errors.js';
 import { markRevisionEnds, type Compare, type KeyValue, type Lease, type StateStore, type TxnOp, type TxnRequest, type TxnResult, type WatchEvent, type WatchOptions } from '../../ports/state-store.js';
 import { AsyncQueue } from '../../testing/async-queue.js';
+import { ExponentialBackoff } from 'cockatiel';
+
+/** The longest a broken watch waits before it retries (etcd3's default is 30 s). */
+const WATCH_RETRY_MAX_MS = 2000;
 
 export interface EtcdStateStoreOptions {
   readonly endpoints: readonly string[];
@@ -100,6 +104,10 @@ export class EtcdStateStore implements StateStore {
         ? {}
         : { credentials: { rootCertificate: readFileSync(tls.caFile), ...(tls.certFile === undefined || tls.keyFile === undefined ? {} : { certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) }) } }),
       ...(auth.username === undefined ? {} : { auth: { username: auth.username, password: auth.password ?? '' } }),
+      // etcd3 resumes a broken watch by itself, by default after up to 30 s of jittered backoff: after an outage the
+      // coordinator would say SERVING while its mirror still waited, and fresh reads ran out their deadline. A watch
+      // retries at least every 2 s instead (one cheap request per retry).
+      faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: WATCH_RETRY_MAX_MS }).next() },
     });
     this.callTimeoutMs = options.callTimeoutMs ?? 5000;
   }
