@@ -60,17 +60,24 @@ interface WasmBackendView {
 
 let copyKernelsRegistered = false;
 
+/** Replaces TF.js's wasm kernel `name` by `make(original)` (the original serves what the replacement does not). */
+function replaceWasmKernel(name: string, make: (original: KernelFunc) => KernelFunc): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (original === undefined) throw new Error(`wasm backend has no ${name} kernel`);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(original.kernelFunc) });
+}
+
 /**
- * Slice and Unpack for wasm that copy only what they return, and an Identity that copies nothing. TF.js 4.22's wasm Slice reads its whole input back
- * (`readSync`, a copy) before copying the slice, and Unpack slices k times: slicing 64 rows of an 8,192-row
- * tensor cost 0.4 ms, unstacking a [16, 64, 128] tensor 5.4 ms. These move bytes inside the wasm heap instead
- * (`copyWithin`), one contiguous run at a time. Same bytes out, so results are unchanged.
+ * Slice and Unpack for wasm that copy only what they return, and an Identity that copies nothing. TF.js 4.22's
+ * wasm Slice reads its whole input back (`readSync`, a copy) before copying the slice, and Unpack slices k times:
+ * slicing 64 rows of an 8,192-row tensor cost 0.4 ms, unstacking a [16, 64, 128] tensor 5.4 ms. These move bytes
+ * inside the wasm heap instead (`copyWithin`), one contiguous run at a time. Same bytes out, so results are
+ * unchanged.
  */
 export function registerWasmCopyKernels(): void {
   if (copyKernelsRegistered) return;
   copyKernelsRegistered = true;
-  const original = tf.getKernel('Slice', 'wasm');
-  if (original === undefined) throw new Error('wasm backend has no Slice kernel');
   const sliceInto = (backend: WasmBackendView, x: TensorInfo, begin: number[], size: number[]): TensorInfo => {
     const out = backend.makeOutput(size, x.dtype); // may grow the heap: take views after it
     const count = size.reduce((a, b) => a * b, 1);
@@ -101,57 +108,40 @@ export function registerWasmCopyKernels(): void {
     }
     return out;
   };
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
-      const x = (inputs as { x: TensorInfo }).x;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
-      const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
-      return sliceInto(backend as unknown as WasmBackendView, x, b as number[], s as number[]);
-    },
+  replaceWasmKernel('Slice', (original) => (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = (inputs as { x: TensorInfo }).x;
+    if (x.dtype === 'string') return original(args);
+    const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
+    return sliceInto(backend as unknown as WasmBackendView, x, b as number[], s as number[]);
   });
   // Identity shares its input's memory (as Reshape does, and the cpu backend's Identity): TF.js clones every tensor
   // a gradient saves, and wasm's Identity copied each one. Safe because no wasm kernel writes into its inputs, and
   // a Variable's assign swaps its data rather than writing it.
-  const identity = tf.getKernel('Identity', 'wasm');
-  if (identity === undefined) throw new Error('wasm backend has no Identity kernel');
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = (args.inputs as { x: TensorInfo }).x;
-      if (x.dtype === 'string') return identity.kernelFunc(args);
-      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  replaceWasmKernel('Identity', (original) => (args) => {
+    const x = (args.inputs as { x: TensorInfo }).x;
+    if (x.dtype === 'string') return original(args);
+    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
   const reshape = tf.getKernel('Reshape', 'wasm');
   if (reshape === undefined) throw new Error('wasm backend has no Reshape kernel');
-  tf.unregisterKernel('Unpack', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Unpack',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const value = (inputs as { value: TensorInfo }).value;
-      const axis = (attrs as unknown as { axis: number }).axis;
-      const shape = value.shape;
-      const num = shape[axis] as number;
-      const outShape = shape.filter((_, d) => d !== axis);
-      const size = [...shape];
-      size[axis] = 1;
-      const outs: TensorInfo[] = [];
-      for (let i = 0; i < num; i++) {
-        const begin = shape.map((_, d) => (d === axis ? i : 0));
-        const piece = sliceInto(backend as unknown as WasmBackendView, value, begin, size);
-        outs.push(reshape.kernelFunc({ inputs: { x: piece }, backend, attrs: { shape: outShape } }) as TensorInfo);
-        (backend as tf.KernelBackend).disposeData(piece.dataId);
-      }
-      return outs;
-    },
+  replaceWasmKernel('Unpack', () => ({ inputs, backend, attrs }) => {
+    const value = (inputs as { value: TensorInfo }).value;
+    const axis = (attrs as unknown as { axis: number }).axis;
+    const shape = value.shape;
+    const num = shape[axis] as number;
+    const outShape = shape.filter((_, d) => d !== axis);
+    const size = [...shape];
+    size[axis] = 1;
+    const outs: TensorInfo[] = [];
+    for (let i = 0; i < num; i++) {
+      const begin = shape.map((_, d) => (d === axis ? i : 0));
+      const piece = sliceInto(backend as unknown as WasmBackendView, value, begin, size);
+      outs.push(reshape.kernelFunc({ inputs: { x: piece }, backend, attrs: { shape: outShape } }) as TensorInfo);
+      (backend as tf.KernelBackend).disposeData(piece.dataId);
+    }
+    return outs;
   });
 }
