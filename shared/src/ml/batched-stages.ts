@@ -88,13 +88,13 @@ const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
 /** x·W for a constant W (closed over, not an input): backprop computes dx only, with W's transpose made once. */
-function frozenProduct<T extends Tensor>(w: T, wT: T, plain = false, matmul: (x: T, w: T) => T = (x, m) => tf.matMul(x, m)): (x: T) => T {
-  if (plain) return (x) => matmul(x, w);
+function frozenProduct<T extends Tensor>(w: T, wT: T, plain = false): (x: T) => T {
+  if (plain) return (x) => tf.matMul(x, w);
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const x = args[0] as T;
-    return { value: matmul(x, w), gradFunc: (dy) => [matmul(dy, wT)] };
+    return { value: tf.matMul(x, w), gradFunc: (dy) => [tf.matMul(dy, wT)] };
   });
-  return (x) => op(x);
+  return (x) => op(x) as T;
 }
 
 /** Products of a [k, n, a] activation with a per-task [k, a, b] matrix, trainable or frozen. */
@@ -107,24 +107,13 @@ interface TaskProducts {
 
 const transposeTasks = (t: Tensor3D): Tensor3D => tf.transpose(t, [0, 2, 1]);
 
-type TaskMatMul = (x: Tensor3D, w: Tensor3D) => Tensor3D;
-
-/**
- * Trainable product x·w with explicit-transpose gradients, made by `matmul` (batched or per task); `matmulTA`
- * makes xᵀ·dy (by default a transpose, then `matmul`).
- */
-function trainableProduct(
-  matmul: TaskMatMul,
-  x: Tensor3D,
-  w: Tensor3D,
-  xIsData: boolean,
-  matmulTA: TaskMatMul = (a, dy) => matmul(transposeTasks(a), dy),
-): Tensor3D {
+/** Trainable product x·w with explicit-transpose gradients, made by `matmul` (batched or per task). */
+function trainableProduct(matmul: (x: Tensor3D, w: Tensor3D) => Tensor3D, x: Tensor3D, w: Tensor3D, xIsData: boolean): Tensor3D {
   if (xIsData) {
     const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
       const [wt, save] = args as [Tensor3D, GradSaveFunc];
       save([wt]);
-      return { value: matmul(x, wt), gradFunc: (dy) => [matmulTA(x, dy)] };
+      return { value: matmul(x, wt), gradFunc: (dy) => [matmul(transposeTasks(x), dy)] };
     });
     return op(w);
   }
@@ -135,7 +124,7 @@ function trainableProduct(
       value: matmul(xt, wt),
       gradFunc: (dy, saved) => {
         const [sx, sw] = saved as [Tensor3D, Tensor3D];
-        return [matmul(dy, transposeTasks(sw)), matmulTA(sx, dy)];
+        return [matmul(dy, transposeTasks(sw)), matmul(transposeTasks(sx), dy)];
       },
     };
   });
@@ -374,7 +363,6 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
   }
 
   async function train(): Promise<void> {
-    // The trained block's input is data, so its frozen product h·W_b + b_b is the same at every step: made once.
     const plain = o.plainMatMul === true;
     const mode = o.taskProducts ?? (backend === 'wasm' && !plain ? 'kernel' : onCpu ? 'per-task' : 'batched');
     if (mode === 'kernel' && (backend !== 'wasm' || plain)) {
