@@ -60,6 +60,12 @@ const dims = (t: TensorInfo, what: string): [number, number, number] => {
   return t.shape as [number, number, number];
 };
 
+/** Where a tensor lies in the backend's memory (0 for an absent optional input: the kernels' "none"). */
+function offsetOf(view: WasmBackendView, t: TensorInfo | undefined): number {
+  if (t === undefined) return 0;
+  return view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
+}
+
 const sameShape = (t: TensorInfo | undefined, shape: readonly number[], what: string): void => {
   if (t !== undefined && (t.dtype !== 'float32' || t.shape.join() !== shape.join())) fail(`${what} must be float32 [${shape.join(', ')}], got ${t.dtype} [${t.shape.join(', ')}]`);
 };
@@ -95,20 +101,20 @@ export function registerTaskMatMul(): void {
       const out = view.makeOutput(shape, 'float32');
       const pre = relu ? view.makeOutput(shape, 'float32') : undefined;
       if (batch * m * n > 0) {
-        const at = (t: TensorInfo | undefined): number => {
-          if (t === undefined) return 0;
-          const offset = view.dataIdMap.get(t.dataId)?.memoryOffset;
-          if (offset === undefined) fail('unknown tensor');
-          return offset;
-        };
+        const at = (t: TensorInfo | undefined): number => offsetOf(view, t);
         const [saI, saL] = transposeA ? [1, m] : [kd, 1];
         kernelsFor(view.wasm.asm.memory).bmm(at(a), at(b), at(out), batch, m, kd, n, m * kd, saI, saL, bBatch === 1 ? 0 : kd * n, scale, at(addend), at(bias), biasSize === n ? 0 : n, at(pre), at(res));
       }
       return pre === undefined ? out : [out, pre];
     },
   });
+  registerReluMask();
   registerGatherRows();
   registerAdam();
+}
+
+/** relu's gradient: dy where the relu's input was positive, scaled. */
+function registerReluMask(): void {
   tf.registerKernel({
     kernelName: RELU_MASK,
     backendName: 'wasm',
@@ -119,8 +125,8 @@ export function registerTaskMatMul(): void {
       const view = backend as unknown as WasmBackendView;
       const out = view.makeOutput([...dy.shape], 'float32');
       const count = dy.shape.reduce((x, y) => x * y, 1);
-      const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
-      if (count > 0) kernelsFor(view.wasm.asm.memory).mask_scale(offset(dy), offset(pre), offset(out), count, (attrs as NamedAttrMap & { scale: number }).scale);
+      const at = (t: TensorInfo): number => offsetOf(view, t);
+      if (count > 0) kernelsFor(view.wasm.asm.memory).mask_scale(at(dy), at(pre), at(out), count, (attrs as NamedAttrMap & { scale: number }).scale);
       return out;
     },
   });
@@ -140,7 +146,7 @@ function registerGatherRows(): void {
       const count = indices.shape[0] as number;
       const out = view.makeOutput([count, ...rest], x.dtype);
       const rowBytes = 4 * rest.reduce((a, b) => a * b, 1);
-      const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
+      const offset = (t: TensorInfo): number => offsetOf(view, t);
       if (count > 0 && rowBytes > 0) {
         try {
           kernelsFor(view.wasm.asm.memory).gather_rows(offset(x), x.shape[0] as number, offset(indices), offset(out), count, rowBytes);
@@ -183,7 +189,7 @@ function registerAdam(): void {
       if (widths.reduce((a, b) => a + b, 0) !== P) fail(`adam: the parameters hold ${widths.reduce((a, b) => a + b, 0)} values per task, the moments ${P}`);
       const view = backend as unknown as WasmBackendView;
       const outs = [...params.map(([p]) => view.makeOutput([...(p as TensorInfo).shape], 'float32')), view.makeOutput([k, P], 'float32'), view.makeOutput([k, P], 'float32')];
-      const offset = (t: TensorInfo): number => view.dataIdMap.get(t.dataId)?.memoryOffset ?? fail('unknown tensor');
+      const offset = (t: TensorInfo): number => offsetOf(view, t);
       const kernels = kernelsFor(view.wasm.asm.memory);
       const [outM, outV] = outs.slice(count) as [TensorInfo, TensorInfo];
       let at = 0;
