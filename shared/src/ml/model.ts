@@ -137,8 +137,8 @@ export interface FrozenBlockPass {
 }
 
 export function frozenBlockPass(config: ModelConfig, bb: Backbone, x: Tensor, fromBlock: number): FrozenBlockPass {
-  // On wasm, Lethe's kernel runs each dense layer (product, bias, relu, residual) in one call.
-  if (tf.getBackend() !== 'wasm' || (config.convStem && bb.convFilter !== undefined)) {
+  // On wasm, Lethe's kernel runs each dense layer (product, bias, relu, residual) in one call (a conv stem stays TF.js's).
+  if (tf.getBackend() !== 'wasm') {
     return tf.tidy(() => {
       const inputs: Tensor2D[] = [];
       let h = stem(config, bb, x);
@@ -153,7 +153,8 @@ export function frozenBlockPass(config: ModelConfig, bb: Backbone, x: Tensor, fr
   return tf.tidy(() => {
     const inputs: Tensor2D[] = [];
     const products: Tensor2D[] = [];
-    let h = denseForward(x.reshape([-1, flattenedStemWidth(config)]), bb.inW, bb.inB, false).out;
+    const conv = config.convStem && bb.convFilter !== undefined;
+    let h = conv ? stem(config, bb, x) : denseForward(x.reshape([-1, flattenedStemWidth(config)]), bb.inW, bb.inB, false).out;
     for (let k = 0; k < config.blocks; k++) {
       const next = denseForward(h, bb.blockW[k] as Tensor2D, bb.blockB[k] as Tensor1D, true);
       if (k >= fromBlock) {

@@ -3,6 +3,8 @@ import { selectBackend } from '../backend.js';
 import { tf } from '../tf.js';
 import { registerTaskMatMul } from './task-matmul.js';
 import { frozenBlock, taskHead, trainedBlock } from './stage-layers.js';
+import { ModelConfigSchema } from '../model-config.js';
+import { block, frozenBlockPass, initBackbone, stem } from '../model.js';
 
 beforeAll(async () => {
   await selectBackend({ forced: 'wasm' });
@@ -62,5 +64,24 @@ describe('stage layers on the wasm kernels: values and hand-written gradients ma
     const theirs = grads(reference, [x, w, b], probe);
     expect(ours.map((g) => g.shape)).toEqual([[K, B, H], [K, H, C], [K, 1, C]]);
     ours.forEach((g, i) => expect(relativeError(g, theirs[i] as tf.Tensor)).toBeLessThan(1e-4));
+  });
+
+  it('the frozen-prefix pass on the kernel equals TF.js’s stem and blocks bit for bit, its products h·W + b too (dense and conv stems)', () => {
+    for (const input of [{ inputShape: [12] }, { inputShape: [6, 6, 1], convStem: true }]) {
+      const config = ModelConfigSchema.parse({ ...input, task: 'classification', outputs: 3, hidden: 16, blocks: 3, adapterBlocks: 2 });
+      const { backbone } = initBackbone(config, 3);
+      const x = tf.randomNormal([20, ...config.inputShape], 0, 1, 'float32', 4);
+      const pass = frozenBlockPass(config, backbone, x, 1);
+      expect(pass.inputs).toHaveLength(2);
+      let h = stem(config, backbone, x);
+      for (let k = 0; k < config.blocks; k++) {
+        if (k >= 1) {
+          const product = tf.add(tf.matMul(h, backbone.blockW[k] as tf.Tensor2D), backbone.blockB[k] as tf.Tensor1D);
+          expect(Buffer.from((pass.inputs[k - 1] as tf.Tensor).dataSync().buffer).equals(Buffer.from(h.dataSync().buffer))).toBe(true);
+          expect(Buffer.from((pass.products?.[k - 1] as tf.Tensor).dataSync().buffer).equals(Buffer.from(product.dataSync().buffer))).toBe(true);
+        }
+        h = block(config, backbone, k, h, undefined);
+      }
+    }
   });
 });
