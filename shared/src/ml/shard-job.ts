@@ -282,7 +282,8 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
     const signal = opts.jobSignals?.[j];
     const task: BatchedStageTask = {
       blockInput,
-      ...(products === undefined ? {} : { blockProduct: rowsOf(products) }),
+      // A block the pass did not read back has an empty array: never copy rows out of it (they would be zeros).
+      ...(products === undefined || products.length === 0 ? {} : { blockProduct: rowsOf(products) }),
       labels,
       frozenAdapters,
       parentHead,

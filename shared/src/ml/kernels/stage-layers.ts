@@ -56,8 +56,7 @@ export function taskHead(x: Tensor3D, w: Tensor3D, b: Tensor3D): Tensor3D {
       value: taskLayer(xt, wt, { bias: bt }).out,
       gradFunc: (dy, saved) => {
         const [sx, sw] = saved as [Tensor3D, Tensor3D];
-        const d = dy;
-        return [taskMatMul(d, transposeTasks(sw)), taskMatMul(sx, d, true), tf.sum(d, 1, true)];
+        return [taskMatMul(dy, transposeTasks(sw)), taskMatMul(sx, dy, true), tf.sum(dy, 1, true)];
       },
     };
   });
