@@ -5,7 +5,7 @@
  * threads), then take deletions at rate λ for a fixed wall time while served test accuracy is sampled through
  * Predict(min_revision). Prints a table per rate and writes an HTML report with SVG plots under reports/.
  *
- *   npm run bench:stream [-- --quick] [-- --json]
+ *   npm run bench:stream [-- --quick] [-- --json]  [-- --no-frozen-cache]
  *     [-- --stride N --epochs N --pretrain-epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity,capacity-left,deepest]  (override the setting)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,10 @@ import { testSecurity } from '../shared/src/testing/test-security.js';
 import { escapeHtml, svg } from './lib/html.js';
 import { capacityClosedForm } from '../shared/src/domain/capacity.js';
 import { emit, flagValue, fmt, hasFlag, numberFlag, table } from './lib/report.js';
+import { frozenCacheOf } from '../shared/src/ml/frozen-prefix-cache.js';
+
+/** `--no-frozen-cache`: workers recompute every task's frozen prefix (the figures before the cache). */
+const noFrozenCache = hasFlag('--no-frozen-cache');
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -104,7 +108,7 @@ const trainers = Array.from({ length: WORKERS }, () => new ThreadPoolTrainer({ t
 const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`stream-w${i}`)));
 const agents = trainers.map(
   (trainer, i) =>
-    new WorkerAgent({ id: `stream-w${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, batchCapacity: 16, logger }),
+    new WorkerAgent({ id: `stream-w${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer, ...frozenCacheOf(backend.name, noFrozenCache ? 0 : 256) }), backend: backend.name, slots: 1, batchCapacity: 16, logger }),
 );
 for (const a of agents) await a.start();
 const client = new LetheClient(coordinator.address, security.admin, 120_000);

@@ -79,6 +79,10 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     expect(value(w, 'lethe_worker_stage_sample_passes_total', { outcome: 'ok' })).toBe(Number(run.trainSamplePasses) + Number(run.discardedSamplePasses));
     expect(value(w, 'lethe_worker_slots', { state: 'free' })).toBe(1);
     expect(value(w, 'lethe_worker_draining')).toBe(0);
+    // The frozen-prefix cache (wasm or cpu worker): later stages of a shard read rows earlier ones computed.
+    expect(value(w, 'lethe_worker_frozen_cache_rows_total', { result: 'hit' })).toBeGreaterThan(0);
+    expect(value(w, 'lethe_worker_frozen_cache_rows_total', { result: 'miss' })).toBeGreaterThan(0);
+    expect(value(w, 'lethe_worker_frozen_cache_bytes')).toBeGreaterThan(0);
     expect(w).toContain('lethe_worker_process_cpu_seconds_total');
     const missing = await fetch(`http://${coordinatorMetrics}/nothing`);
     expect(missing.status).toBe(404);

@@ -12,6 +12,7 @@ import { testSecurity } from '../../shared/src/testing/test-security.js';
 import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
+import { frozenCacheOf } from '../../shared/src/ml/frozen-prefix-cache.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 
@@ -68,7 +69,8 @@ export async function startInProcessWorker(
   o: { id: string; prefix: string; artifacts: ArtifactStore; backend: 'cpu' | 'wasm'; batchCapacity?: number; jobs?: JobQueue; beforeStart?: (executor: TaskExecutor) => void },
 ): Promise<InProcessWorker> {
   const trainer = new ThreadPoolTrainer({ threads: 1, backend: o.backend });
-  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer });
+  // The cache as a deployed worker keeps it: every in-process cluster test runs with it.
+  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer, ...frozenCacheOf(o.backend, 256) });
   o.beforeStart?.(executor);
   const agent = new WorkerAgent({
     id: o.id,

@@ -13,6 +13,7 @@ import { clientTokenOf, transportOf } from '../../shared/src/security/config-sec
 import { certificateName } from '../../shared/src/security/certificate-name.js';
 import { invalidArgument } from '../../shared/src/errors/errors.js';
 import { randomBytes } from 'node:crypto';
+import { frozenCacheOf } from '../../shared/src/ml/frozen-prefix-cache.js';
 
 /** Composition root of a worker process: etcd for its lease, training threads, the artifact directory. */
 export async function startWorkerProcess(config: Config, logger: Logger, options: { id?: string; coordinators: readonly string[] }): Promise<{ agent: WorkerAgent; close(graceMs?: number): Promise<void> }> {
@@ -39,7 +40,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     coordinators: options.coordinators,
     store,
     prefix: config.etcd.prefix,
-    executor: new TaskExecutor({ artifacts: artifacts.store, trainer, dataRoots: config.dataRoots }),
+    executor: new TaskExecutor({ artifacts: artifacts.store, trainer, dataRoots: config.dataRoots, ...frozenCacheOf(backend.name, config.worker.frozenCacheMiB) }),
     backend: backend.name,
     slots: config.worker.slots,
     batchCapacity: config.worker.batchCapacity,

@@ -9,6 +9,7 @@ import { newSampleIdKey, sampleIdDigest } from '../../shared/src/domain/sample-d
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { TaskExecutor, type StageTaskInput } from './task-executor.js';
+import { FrozenPrefixCache } from '../../shared/src/ml/frozen-prefix-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lethe-executor-'));
 const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
@@ -58,5 +59,55 @@ describe('TaskExecutor: stage tasks trained as one group store the artifacts the
     const two = group[2];
     if (two?.ok !== true) throw new Error('unreachable');
     expect(two.output.samplePasses).toBe(spec.epochs * ((members[2]?.sliceOf.filter((s) => s === 0).length ?? 0) - 1));
+  });
+});
+
+describe('TaskExecutor with a frozen-prefix cache', () => {
+  it('stores the artifacts it stores without one, recomputes only rows it has not seen, and forgets deleted rows', async () => {
+    const artifacts = new FsArtifactStore(join(dir, 'artifacts-cache'));
+    const plain = new TaskExecutor({ artifacts, trainer });
+    const cache = new FrozenPrefixCache(1 << 22);
+    const cached = new TaskExecutor({ artifacts, trainer, frozenCache: cache });
+    const spec = parseRunSpec({ dataset: { builtin: 'blobs', samples: 900, features: 6, classes: 3 }, shards: 3, slices: 2, budget: 1, epochs: 2 });
+    const runSpecJson = JSON.stringify(spec);
+    const backbone = await plain.pretrain(runSpecJson);
+    const salt = 'salt-c';
+    const sampleIdKey = newSampleIdKey();
+    const dataset = loadDataset(spec.dataset);
+    const shard = shardMembers(dataset, salt, spec.shards, spec.slices)[1] ?? { rows: [], sliceOf: [] };
+    const inSlice = (s: number): string[] => shard.rows.filter((_, i) => shard.sliceOf[i] === s).map((r) => dataset.ids[r] as string);
+    const task = (stage: number, parentArtifact: string, excluded: readonly string[]): StageTaskInput => ({
+      run: 'r',
+      shard: 1,
+      ordering: [0, 1],
+      stage,
+      slices: [0, 1].slice(0, stage).map((slice) => ({ slice, generation: excluded.length })),
+      parentArtifact,
+      backboneArtifact: backbone.artifact,
+      excludedSampleIds: excluded.map((id) => sampleIdDigest(sampleIdKey, id)),
+      sharingOrderings: [0],
+      runSpecJson,
+      salt,
+      sampleIdKey,
+    });
+    const both = async (t: StageTaskInput): Promise<string> => {
+      const [a, b] = [await plain.stage(t), await cached.stage(t)];
+      expect(b.artifact).toBe(a.artifact);
+      expect(b.manifestHash).toBe(a.manifestHash);
+      return a.artifact;
+    };
+    const one = await both(task(1, '', []));
+    expect(cached.frozenCacheStats()).toMatchObject({ hits: 0, misses: inSlice(0).length, rows: inSlice(0).length });
+    // Stage 2 trains on slices 0 and 1: slice 0's rows come from the cache.
+    await both(task(2, one, []));
+    expect(cached.frozenCacheStats()).toMatchObject({ hits: inSlice(0).length, misses: inSlice(0).length + inSlice(1).length, rows: shard.rows.length });
+    // A deletion: its row leaves the cache before the retraining reads it (and is not put back), the retrained
+    // stages are the same, and the second reads every row from the cache (no new miss).
+    const gone = inSlice(1)[3] as string;
+    const again = await both(task(1, '', [gone]));
+    expect(cached.frozenCacheStats()?.rows).toBe(shard.rows.length - 1);
+    expect(plain.frozenCacheStats()).toBeUndefined();
+    await both(task(2, again, [gone]));
+    expect(cached.frozenCacheStats()).toMatchObject({ rows: shard.rows.length - 1, misses: inSlice(0).length + inSlice(1).length });
   });
 });

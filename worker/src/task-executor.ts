@@ -6,11 +6,14 @@ import { parseRunSpec, type RunSpec } from '../../shared/src/domain/run-spec.js'
 import { resolveDataUri } from '../../shared/src/ml/data/data-roots.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import { gatherRows, sampleIdsHash } from '../../shared/src/ml/data/dataset.js';
+
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { getBackbone, getStage, modelConfigFor, putBackbone, putStage } from '../../shared/src/ml/run-model.js';
 import type { ShardJobInput, StageWeights, TrainedStage } from '../../shared/src/ml/shard-job.js';
 import { ErrorCode, LetheError } from '../../shared/src/errors/errors.js';
 import type { Trainer } from '../../shared/src/ml/trainer.js';
+import type { FrozenPrefixCache, FrozenPrefixCacheStats, KnownFrozenRows } from '../../shared/src/ml/frozen-prefix-cache.js';
+import { blockOfStage, type ModelConfig } from '../../shared/src/ml/model-config.js';
 
 /** What a worker needs to train one stage; mirrors the StageTask message. */
 export interface StageTaskInput {
@@ -41,6 +44,11 @@ export interface TaskExecutorDeps {
   readonly trainer: Trainer;
   /** Directories file datasets may come from (checked again here, not only at the coordinator); absent: no check. */
   readonly dataRoots?: readonly string[];
+  /**
+   * Frozen-prefix rows kept between tasks (only for a backend where that is exact: `frozenPrefixCacheable`); absent:
+   * every task computes its rows' frozen prefix.
+   */
+  readonly frozenCache?: FrozenPrefixCache;
 }
 
 /** Runs stage and pretraining tasks: loads data and parent artifacts, trains off the event loop, stores artifacts. */
@@ -52,6 +60,11 @@ export class TaskExecutor {
     const spec = parseRunSpec(JSON.parse(json));
     if (spec.dataset.uri === undefined || this.deps.dataRoots === undefined) return spec;
     return { ...spec, dataset: { ...spec.dataset, uri: resolveDataUri(spec.dataset.uri, this.deps.dataRoots) } };
+  }
+
+  /** The frozen-prefix cache's figures (undefined without one). */
+  frozenCacheStats(): FrozenPrefixCacheStats | undefined {
+    return this.deps.frozenCache?.stats;
   }
 
   async pretrain(runSpecJson: string): Promise<TaskOutput> {
@@ -139,6 +152,7 @@ export class TaskExecutor {
         out.push({ ok: false, error: new Error(`stage ${stagePrefixKey(p.prefix, t.stage)} produced no result`) });
         continue;
       }
+      if (o.frozen !== undefined && p.cache !== undefined) this.deps.frozenCache?.put(p.cache.key, p.cache.computedIds, o.frozen);
       try {
         // A member's seconds: from the group's start until its artifact is stored (what the task waited).
         const stored = await this.storeStage(t, p, trained);
@@ -164,7 +178,10 @@ export class TaskExecutor {
     const rows = keep.map((i) => members.rows[i] as number);
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
     const ids = rows.map((r) => dataset.ids[r] as string);
-    const { x, y } = gatherRows(dataset, rows);
+    const cache = this.frozenRows(t, spec, config, members, ids, isExcluded, dataset.ids);
+    // Only the rows the cache does not know are gathered and sent through the frozen pass.
+    const { x } = gatherRows(dataset, cache === undefined ? rows : rows.filter((_, i) => cache.frozen.known[i] !== 1));
+    const y = Float32Array.from(rows, (r) => dataset.y[r] as number);
     const backbone = await backboneOf(t.backboneArtifact);
     const parents: Record<string, StageWeights> = {};
     for (let digest = t.parentArtifact; digest !== ''; ) {
@@ -176,6 +193,7 @@ export class TaskExecutor {
       prefix,
       epochs: spec.epochs,
       samplesPerEpochTimesEpochs: spec.epochs * rows.length,
+      ...(cache === undefined ? {} : { cache: { key: cache.key, computedIds: ids.filter((_, i) => cache.frozen.known[i] !== 1) } }),
       job: {
         config,
         backbone: backbone.backbone,
@@ -189,8 +207,30 @@ export class TaskExecutor {
         parents,
         epochs: spec.epochs,
         seed: deriveSeed(spec.seed, 'shard', t.shard),
+        ...(cache === undefined ? {} : { frozen: cache.frozen, returnFrozen: true }),
       },
     };
+  }
+
+  /**
+   * What the frozen-prefix cache knows of a stage's rows, under a key naming the function (backbone, dataset, model);
+   * first the shard's deleted samples are dropped from it, so nothing derived from them outlives their deletion.
+   */
+  private frozenRows(
+    t: StageTaskInput,
+    spec: RunSpec,
+    config: ModelConfig,
+    members: { readonly rows: readonly number[] },
+    ids: readonly string[],
+    isExcluded: (id: string) => boolean,
+    datasetIds: readonly string[],
+  ): { key: string; frozen: KnownFrozenRows } | undefined {
+    const cache = this.deps.frozenCache;
+    if (cache === undefined) return undefined;
+    const key = `${t.backboneArtifact}\u0000${JSON.stringify(spec.dataset)}\u0000${JSON.stringify(config)}`;
+    if (t.excludedSampleIds.length > 0) cache.forget(key, members.rows.map((r) => datasetIds[r] as string).filter(isExcluded));
+    const block = blockOfStage(config, t.stage) - (config.blocks - config.adapterBlocks);
+    return { key, frozen: cache.lookup(key, ids, new Set([block])) };
   }
 
   private async storeStage(t: StageTaskInput, p: PreparedStage, trained: TrainedStage): Promise<Omit<TaskOutput, 'seconds'>> {
@@ -230,6 +270,8 @@ export type StageOutcome = { readonly ok: true; readonly output: TaskOutput } | 
 
 interface PreparedStage {
   readonly prefix: number[];
+  /** Where the rows the pass computes go in the frozen-prefix cache. */
+  readonly cache?: { readonly key: string; readonly computedIds: readonly string[] };
   readonly epochs: number;
   readonly samplesPerEpochTimesEpochs: number;
   readonly job: ShardJobInput;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FrozenPrefixCacheStats } from '../../shared/src/ml/frozen-prefix-cache.js';
 
 export type TaskKind = 'stage' | 'pretrain' | 'job';
 export type TaskOutcome = 'ok' | 'failed' | 'cancelled' | 'handed_back';
@@ -10,7 +11,11 @@ export class WorkerMetrics {
   private readonly seconds: Histogram<'kind'>;
   private readonly stagePasses: Counter<'outcome'>;
 
-  constructor(slots: () => { stage: number; job: number; free: number; draining: boolean }) {
+  constructor(
+    slots: () => { stage: number; job: number; free: number; draining: boolean },
+    /** The frozen-prefix cache's figures, where the worker keeps one. */
+    frozenCache?: () => FrozenPrefixCacheStats | undefined,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lethe_worker_' });
     this.tasks = new Counter({ name: 'lethe_worker_tasks_total', help: 'Tasks this worker ended, by kind (stage, pretrain, job) and outcome', labelNames: ['kind', 'outcome'], registers });
@@ -31,6 +36,27 @@ export class WorkerMetrics {
         this.set({ state: 'stage' }, s.stage);
         this.set({ state: 'job' }, s.job);
         this.set({ state: 'free' }, s.free);
+      },
+    });
+    new Counter({
+      name: 'lethe_worker_frozen_cache_rows_total',
+      help: 'Training rows stage tasks looked up in the frozen-prefix cache, by result: hit (not recomputed) or miss',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const s = frozenCache?.();
+        this.reset();
+        if (s === undefined) return;
+        this.inc({ result: 'hit' }, s.hits);
+        this.inc({ result: 'miss' }, s.misses);
+      },
+    });
+    new Gauge({
+      name: 'lethe_worker_frozen_cache_bytes',
+      help: 'Bytes of frozen-prefix rows the worker holds (bounded by worker.frozenCacheMiB)',
+      registers,
+      collect() {
+        this.set(frozenCache?.()?.bytes ?? 0);
       },
     });
     new Gauge({

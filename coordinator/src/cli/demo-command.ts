@@ -28,6 +28,7 @@ import { LetheClient } from '../client/lethe-client.js';
 import { LocalSecurity } from '../../../shared/src/security/local-security.js';
 import type { ClientCredentials } from '../../../shared/src/security/tls.js';
 import { unpackAny } from '../rpc/convert.js';
+import { frozenCacheOf } from '../../../shared/src/ml/frozen-prefix-cache.js';
 
 interface DemoFlags {
   etcd?: string;
@@ -74,7 +75,7 @@ export function demoCommand(): Command {
       const workerStores = trainers.map(() => newStore());
       const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`demo-worker-${i}`)));
       const agents = trainers.map(
-        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
+        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer, ...frozenCacheOf(backend.name, 256) }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
       );
       for (const a of agents) await a.start();
       const client = new LetheClient(coordinator.address, await security.client('demo', ['admin']), 60_000);

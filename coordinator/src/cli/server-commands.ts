@@ -91,12 +91,14 @@ export function workerCommand(): Command {
     .option('--coordinator <addresses>', 'coordinator addresses, comma-separated host:port')
     .option('--slots <n>', 'tasks (training threads) at once')
     .option('--batch-capacity <n>', 'stage tasks one slot trains together in one batched computation (1: one at a time)')
+    .option('--frozen-cache-mib <n>', 'MiB of frozen-prefix rows kept between stage tasks (0: none; wasm and cpu backends)')
     .option('--id <id>', 'worker id')
-    .action(async (flags: ServerFlags & { coordinator?: string; slots?: string; batchCapacity?: string; id?: string }) => {
+    .action(async (flags: ServerFlags & { coordinator?: string; slots?: string; batchCapacity?: string; frozenCacheMib?: string; id?: string }) => {
       const worker: Record<string, unknown> = {};
       if (flags.coordinator !== undefined) worker['coordinator'] = flags.coordinator.split(',')[0];
       if (flags.slots !== undefined) worker['slots'] = flags.slots;
       if (flags.batchCapacity !== undefined) worker['batchCapacity'] = flags.batchCapacity;
+      if (flags.frozenCacheMib !== undefined) worker['frozenCacheMiB'] = flags.frozenCacheMib;
       const config = configFrom(flags, Object.keys(worker).length === 0 ? {} : { worker });
       const logger = createLogger({ service: 'worker', level: config.logLevel });
       const { startWorkerProcess } = await import('../../../worker/src/main.js');

@@ -97,7 +97,7 @@ spec:
           {{- $img := ternary $root.Values.gpuImage $root.Values.image (eq .pool "gpu") }}
           image: "{{ $img.repository }}:{{ $img.tag }}"
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          args: ["worker", "--coordinator", {{ include "lethe.coordinatorAddress" $root | quote }}, "--id", "$(POD_NAME)", "--slots", {{ $p.slots | quote }}, "--batch-capacity", {{ $p.batchCapacity | quote }}]
+          args: ["worker", "--coordinator", {{ include "lethe.coordinatorAddress" $root | quote }}, "--id", "$(POD_NAME)", "--slots", {{ $p.slots | quote }}, "--batch-capacity", {{ $p.batchCapacity | quote }}{{ if hasKey $p "frozenCacheMiB" }}, "--frozen-cache-mib", {{ $p.frozenCacheMiB | quote }}{{ end }}]
           envFrom:
             - configMapRef:
                 name: {{ include "lethe.fullname" $root }}

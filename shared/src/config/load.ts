@@ -25,6 +25,7 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_WORKER_SLOTS: { path: ['worker', 'slots'] },
   LETHE_WORKER_TLS_SERVER_NAME: { path: ['worker', 'tlsServerName'] },
   LETHE_WORKER_BATCH_CAPACITY: { path: ['worker', 'batchCapacity'] },
+  LETHE_WORKER_FROZEN_CACHE_MIB: { path: ['worker', 'frozenCacheMiB'] },
   LETHE_BACKEND: { path: ['worker', 'backend'] },
   LETHE_WORKER_LEASE_TTL_SECONDS: { path: ['worker', 'leaseTtlSeconds'] },
   LETHE_WORKER_HEARTBEAT_MS: { path: ['worker', 'heartbeatMs'] },

@@ -17,6 +17,7 @@ import {
   headFromWeights,
   headToWeights,
   type Adapter,
+  type Backbone,
   type Head,
 } from './model.js';
 import { pretrainBackbone, trainStage, type TrainProgress } from './training.js';
@@ -24,6 +25,7 @@ import { toWeightSet, type WeightSet } from './weights.js';
 import { importance } from './unlearning/methods/ssd.js';
 import { adapterKey, netOf } from './unlearning/net.js';
 import { labelledSet } from './unlearning/data.js';
+import type { FrozenRows, KnownFrozenRows } from './frozen-prefix-cache.js';
 
 /** Weights of one trained stage: its block's adapter and its head snapshot. */
 export interface StageWeights {
@@ -41,6 +43,7 @@ export interface ShardJobInput {
   readonly pretrainedHead: WeightSet;
   /** The shard's user samples (rows), with their slice and whether they are deleted. */
   readonly ids: readonly string[];
+  /** Features of the rows, row-major; with `frozen`, of the rows it does not know only (in row order). */
   readonly x: Float32Array;
   readonly y: Float32Array;
   readonly sliceOf: Int32Array;
@@ -53,6 +56,14 @@ export interface ShardJobInput {
   readonly seed: number;
   /** Use the custom-gradient dense op (the wasm fix). @default true */
   readonly fastDense?: boolean;
+  /**
+   * Frozen-prefix values the caller already has (a worker's cache, see frozen-prefix-cache.ts): for every adapter
+   * block the job trains, all rows' block inputs (and products), known rows filled in. Only the other rows go
+   * through the frozen pass.
+   */
+  readonly frozen?: KnownFrozenRows;
+  /** Return the frozen prefix the pass computed (every adapter block, the rows of `x`), for the caller's cache. */
+  readonly returnFrozen?: boolean;
 }
 
 export interface TrainedStage extends StageWeights {
@@ -100,7 +111,9 @@ export interface ShardJobsOptions {
   readonly engine?: Pick<BatchedStageInput, 'taskProducts' | 'rowSource' | 'autodiffProducts'>;
 }
 
-export type ShardJobOutcome = { readonly ok: true; readonly stages: TrainedStage[] } | { readonly ok: false; readonly cancelled: true };
+export type ShardJobOutcome =
+  | { readonly ok: true; readonly stages: TrainedStage[]; /** With `returnFrozen`: what the pass computed. */ readonly frozen?: FrozenRows }
+  | { readonly ok: false; readonly cancelled: true };
 
 function sameBytes(a: WeightSet, b: WeightSet): boolean {
   const keys = Object.keys(a);
@@ -137,7 +150,79 @@ interface JobState {
   readonly known: Map<string, { adapter: Adapter; head: Head }>;
   readonly pretrainedHead: Head;
   readonly out: TrainedStage[];
+  /** The rows the pass computed, when the caller asked for them. */
+  readonly computed?: FrozenRows;
   cancelled: boolean;
+}
+
+/** One job's frozen prefix for its adapter blocks (position 0 = the first adapter block); empty for blocks not asked for. */
+interface JobPrefix {
+  readonly blockInputs: Float32Array[];
+  readonly blockProducts: Float32Array[];
+  readonly computed?: FrozenRows;
+}
+
+function invalid(message: string): never {
+  throw new LetheError(ErrorCode.INVALID_ARGUMENT, message);
+}
+
+/** A job's `frozen` must cover its rows and every block it trains; products, where given, likewise. */
+function checkFrozen(frozen: KnownFrozenRows, rows: number, L: number, H: number, needed: ReadonlySet<number>): void {
+  if (frozen.known.length !== rows) invalid(`frozen rows: known marks ${frozen.known.length} rows, the job has ${rows}`);
+  for (const [what, arrays] of [['inputs', frozen.inputs], ['products', frozen.products]] as const) {
+    if (arrays === undefined) continue;
+    if (arrays.length !== L) invalid(`frozen rows: ${what} must hold ${L} adapter blocks, got ${arrays.length}`);
+    for (const b of needed) if (arrays[b]?.length !== rows * H) invalid(`frozen rows: ${what} of adapter block ${b} must hold ${rows}×${H} values`);
+  }
+}
+
+/** Row r of `rows` (rows × H) goes to row `to[r]` of `into`. */
+function scatterRows(into: Float32Array, rows: Float32Array, to: readonly number[], H: number): Float32Array {
+  to.forEach((r, i) => into.set(rows.subarray(i * H, (i + 1) * H), r * H));
+  return into;
+}
+
+/**
+ * The frozen prefix of a job's rows for the adapter blocks `needed`: the rows `input.frozen` knows as given, the
+ * others through the frozen pass over `input.x` (all adapters at zero: a function of the backbone and the row).
+ */
+async function frozenPrefix(input: ShardJobInput, backbone: Backbone, needed: ReadonlySet<number>): Promise<JobPrefix> {
+  const { config } = input;
+  const L = config.adapterBlocks;
+  const H = config.hidden;
+  const rows = input.ids.length;
+  const width = config.inputShape.reduce((a, b) => a * b, 1);
+  // A cache that knows none of the rows is no cache (its arrays may be empty).
+  const frozen = input.frozen?.known.includes(1) === true ? input.frozen : undefined;
+  if (input.frozen !== undefined && input.frozen.known.length !== rows) invalid(`frozen rows: known marks ${input.frozen.known.length} rows, the job has ${rows}`);
+  if (frozen !== undefined) checkFrozen(frozen, rows, L, H, needed);
+  const unknown: number[] = [];
+  for (let r = 0; r < rows; r++) if (frozen?.known[r] !== 1) unknown.push(r);
+  if (input.x.length !== unknown.length * width) invalid(`x holds ${input.x.length} values; the ${unknown.length} rows to compute need ${unknown.length}×${width}`);
+  const read = input.returnFrozen === true ? new Set(Array.from({ length: L }, (_, b) => b)) : needed;
+  let passInputs: Float32Array[] = Array.from({ length: L }, () => new Float32Array(0));
+  let passProducts: Float32Array[] | undefined;
+  if (unknown.length > 0) {
+    const x = tf.tensor2d(input.x, [unknown.length, width]);
+    const pass = frozenBlockPass(config, backbone, x, config.blocks - L);
+    x.dispose();
+    try {
+      const readBack = (ts: readonly Tensor2D[]): Promise<Float32Array[]> =>
+        Promise.all(ts.map(async (t, b) => (read.has(b) ? ((await t.data()) as Float32Array) : new Float32Array(0))));
+      passInputs = await readBack(pass.inputs);
+      passProducts = pass.products === undefined ? undefined : await readBack(pass.products);
+    } finally {
+      tf.dispose([...pass.inputs, ...(pass.products ?? [])]);
+    }
+  }
+  const computed: FrozenRows | undefined = input.returnFrozen === true ? { inputs: passInputs, ...(passProducts === undefined ? {} : { products: passProducts }) } : undefined;
+  const only = (arrays: readonly Float32Array[]): Float32Array[] => arrays.map((a, b) => (needed.has(b) ? a : new Float32Array(0)));
+  if (frozen === undefined) return { blockInputs: only(passInputs), blockProducts: passProducts === undefined ? [] : only(passProducts), ...(computed === undefined ? {} : { computed }) };
+  const merge = (given: readonly Float32Array[], fresh: readonly Float32Array[] | undefined): Float32Array[] =>
+    given.map((a, b) => (needed.has(b) ? scatterRows(new Float32Array(a), fresh?.[b] ?? new Float32Array(0), unknown, H) : new Float32Array(0)));
+  // Products only where every row has one: else the group computes them (the same values on the kernel).
+  const products = frozen.products !== undefined && (unknown.length === 0 || passProducts !== undefined) ? merge(frozen.products, passProducts) : [];
+  return { blockInputs: merge(frozen.inputs, passInputs), blockProducts: products, ...(computed === undefined ? {} : { computed }) };
 }
 
 interface Member {
@@ -166,18 +251,9 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
   const jobs: JobState[] = [];
   try {
     for (const input of inputs) {
-      const rows = input.ids.length;
-      const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
-      // Frozen-prefix cache: the input of every adapter block with all adapters at zero, computed once per job.
-      const pass = frozenBlockPass(config, backbone, x, firstAdapterBlock);
-      x.dispose();
-      // Read back only the blocks this job trains (one per requested stage number).
-      const needed = new Set(input.prefixes.map((p) => blockOfStage(config, p.length)));
-      const readNeeded = async (ts: readonly Tensor2D[] | undefined): Promise<Float32Array[]> =>
-        Promise.all((ts ?? []).map(async (t, i) => (needed.has(firstAdapterBlock + i) ? ((await t.data()) as Float32Array) : new Float32Array(0))));
-      const blockInputs = await readNeeded(pass.inputs);
-      const blockProducts = await readNeeded(pass.products);
-      tf.dispose([...pass.inputs, ...(pass.products ?? [])]);
+      // Read back only the blocks this job trains (one per requested stage number), or all when asked to return them.
+      const needed = new Set(input.prefixes.map((p) => blockOfStage(config, p.length) - firstAdapterBlock));
+      const { blockInputs, blockProducts, computed } = await frozenPrefix(input, backbone, needed);
       const known = new Map<string, { adapter: Adapter; head: Head }>();
       for (const [key, w] of Object.entries(input.parents)) known.set(key, { adapter: adapterFromWeights(w.adapter), head: headFromWeights(w.head) });
       jobs.push({
@@ -187,6 +263,7 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
         known,
         pretrainedHead: headFromWeights(input.pretrainedHead),
         out: [],
+        ...(computed === undefined ? {} : { computed }),
         cancelled: false,
       });
     }
@@ -247,7 +324,7 @@ export async function runShardJobs(inputs: readonly ShardJobInput[], opts: Shard
         }
       }
     }
-    return jobs.map((job, j) => (job.cancelled || jobCancelled(j) ? { ok: false, cancelled: true } : { ok: true, stages: job.out }));
+    return jobs.map((job, j) => (job.cancelled || jobCancelled(j) ? { ok: false, cancelled: true } : { ok: true, stages: job.out, ...(job.computed === undefined ? {} : { frozen: job.computed }) }));
   } finally {
     disposeAll(backbone);
     for (const job of jobs) {
