@@ -5,7 +5,7 @@
  * threads), then take deletions at rate λ for a fixed wall time while served test accuracy is sampled through
  * Predict(min_revision). Prints a table per rate and writes an HTML report with SVG plots under reports/.
  *
- *   npm run bench:stream [-- --quick] [-- --json]  [-- --no-frozen-cache]
+ *   npm run bench:stream [-- --quick] [-- --json] [-- --no-frozen-cache] [-- --cancel-grace-ms N]
  *     [-- --stride N --epochs N --pretrain-epochs N --stream-s N --rates a,b,c --policies eager,coalesce,capacity,capacity-left,deepest]  (override the setting)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,9 @@ import { frozenCacheOf } from '../shared/src/ml/frozen-prefix-cache.js';
 
 /** `--no-frozen-cache`: workers recompute every task's frozen prefix (the figures before the cache). */
 const noFrozenCache = hasFlag('--no-frozen-cache');
+/** `--cancel-grace-ms 0`: a cancelled group's thread is replaced at once (the figures before cooperative cancels). */
+const graceFlag = flagValue('--cancel-grace-ms');
+const cancelGraceMs = graceFlag === undefined ? undefined : Number(graceFlag); // the pool checks the range
 
 const quick = hasFlag('--quick');
 const asJson = hasFlag('--json');
@@ -104,7 +107,7 @@ const coordinator = await Coordinator.start({
   backend: 'wasm',
 });
 for (let i = 0; i < 100 && !coordinator.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
-const trainers = Array.from({ length: WORKERS }, () => new ThreadPoolTrainer({ threads: 1, backend: backend.name }));
+const trainers = Array.from({ length: WORKERS }, () => new ThreadPoolTrainer({ threads: 1, backend: backend.name, ...(cancelGraceMs === undefined ? {} : { cancelGraceMs }) }));
 const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`stream-w${i}`)));
 const agents = trainers.map(
   (trainer, i) =>

@@ -174,11 +174,17 @@ export class TaskExecutor {
     const inPrefix = new Set(prefix);
     const isExcluded = deletedBy(t.sampleIdKey, t.excludedSampleIds);
     // Deleted rows (and rows outside the stage's slices) are never gathered into what the training thread gets.
-    const keep = members.rows.flatMap((row, i) => (inPrefix.has(members.sliceOf[i] as number) && !isExcluded(dataset.ids[row] as string) ? [i] : []));
+    const keep: number[] = [];
+    const deleted: string[] = [];
+    members.rows.forEach((row, i) => {
+      if (!inPrefix.has(members.sliceOf[i] as number)) return;
+      if (isExcluded(dataset.ids[row] as string)) deleted.push(dataset.ids[row] as string);
+      else keep.push(i);
+    });
     const rows = keep.map((i) => members.rows[i] as number);
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
     const ids = rows.map((r) => dataset.ids[r] as string);
-    const cache = this.frozenRows(t, spec, config, members, ids, isExcluded, dataset.ids);
+    const cache = this.frozenRows(t, spec, config, ids, deleted);
     // Only the rows the cache does not know are gathered and sent through the frozen pass.
     const { x } = gatherRows(dataset, cache === undefined ? rows : rows.filter((_, i) => cache.frozen.known[i] !== 1));
     const y = Float32Array.from(rows, (r) => dataset.y[r] as number);
@@ -213,22 +219,15 @@ export class TaskExecutor {
   }
 
   /**
-   * What the frozen-prefix cache knows of a stage's rows, under a key naming the function (backbone, dataset, model);
-   * first the shard's deleted samples are dropped from it, so nothing derived from them outlives their deletion.
+   * What the frozen-prefix cache knows of a stage's rows, under a key naming the function (backbone, dataset, model).
+   * First the deleted samples of the stage's slices are dropped from it: every retraining a deletion causes trains
+   * on the deleted sample's slice, so its first task drops it, and nothing derived from it outlives the deletion.
    */
-  private frozenRows(
-    t: StageTaskInput,
-    spec: RunSpec,
-    config: ModelConfig,
-    members: { readonly rows: readonly number[] },
-    ids: readonly string[],
-    isExcluded: (id: string) => boolean,
-    datasetIds: readonly string[],
-  ): { key: string; frozen: KnownFrozenRows } | undefined {
+  private frozenRows(t: StageTaskInput, spec: RunSpec, config: ModelConfig, ids: readonly string[], deleted: readonly string[]): { key: string; frozen: KnownFrozenRows } | undefined {
     const cache = this.deps.frozenCache;
     if (cache === undefined) return undefined;
     const key = `${t.backboneArtifact}\u0000${JSON.stringify(spec.dataset)}\u0000${JSON.stringify(config)}`;
-    if (t.excludedSampleIds.length > 0) cache.forget(key, members.rows.map((r) => datasetIds[r] as string).filter(isExcluded));
+    cache.forget(key, deleted);
     const block = blockOfStage(config, t.stage) - (config.blocks - config.adapterBlocks);
     return { key, frozen: cache.lookup(key, ids, new Set([block])) };
   }

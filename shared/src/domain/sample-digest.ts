@@ -17,5 +17,6 @@ export function newSampleIdKey(): string {
 /** A membership test over digests, for code that holds raw ids (a worker filtering its rows). */
 export function deletedBy(key: string, digests: Iterable<string>): (id: string) => boolean {
   const set = new Set(digests);
+  if (set.size === 0) return () => false; // nothing deleted: no keyed hash per id
   return (id) => set.has(sampleIdDigest(key, id));
 }

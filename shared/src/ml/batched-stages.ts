@@ -466,6 +466,7 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
 
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const p = plan();
+      if (cancelled.every(Boolean)) break; // nobody left to train for: the remaining epochs would be empty
       const batches = (source).epoch(p);
       let lossSum: Tensor = tf.zeros([k]);
       try {

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ThreadPoolTrainer } from './trainer.js';
+import { DEFAULT_CANCEL_GRACE_MS, ThreadPoolTrainer } from './trainer.js';
 import { makeBlobs } from './data/synthetic.js';
 import { gatherRows } from './data/dataset.js';
 import { ModelConfigSchema } from './model-config.js';
-import type { ShardJobProgress } from './shard-job.js';
+import type { ShardJobInput, ShardJobProgress } from './shard-job.js';
 
 const pool = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
 afterAll(() => pool.close());
@@ -64,8 +64,10 @@ describe('ThreadPoolTrainer', () => {
       undefined,
       ac.signal,
     );
+    const replaced = pool.threadsReplaced;
     setTimeout(() => ac.abort(), 300);
     await expect(long).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(pool.threadsReplaced).toBe(replaced + 1); // a lone shard job is stopped by replacing its thread
     expect(performance.now() - started).toBeLessThan(20_000);
     // The cut-short job's time counts as busy (it was cancelled 300 ms in), within the wall time the pool had.
     const busy = pool.busySeconds - busyBefore;
@@ -108,6 +110,61 @@ describe('ThreadPoolTrainer', () => {
     const [together, single] = [outcomes[2], alone[0]];
     if (together?.ok !== true || single?.ok !== true) throw new Error('unreachable');
     expect(together.stages.map((st) => Array.from(st.adapter['b']?.data ?? []))).toEqual(single.stages.map((st) => Array.from(st.adapter['b']?.data ?? [])));
+  });
+
+  it('a cancelled group stops at its next epoch boundary and keeps its thread; one that does not stop in time gets a new one', async () => {
+    const groupOf = async (rows: number, hidden: number, epochs: number): Promise<ShardJobInput[]> => {
+      const d = makeBlobs({ samples: rows + 300, features: 16, classes: 3 });
+      const config = ModelConfigSchema.parse({ inputShape: [16], task: 'classification', outputs: 3, hidden, blocks: 2, adapterBlocks: 2, batchSize: 16 });
+      const pub = gatherRows(d, d.split.public);
+      const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
+      const user = Array.from(d.split.user).slice(0, rows);
+      return [0, 1].map((s) => ({
+        config,
+        backbone: pre.backbone,
+        pretrainedHead: pre.head,
+        ids: user.map((r) => d.ids[r] as string),
+        ...gatherRows(d, user),
+        sliceOf: new Int32Array(user.length),
+        deleted: new Uint8Array(user.length),
+        prefixes: [[0]],
+        parents: {},
+        epochs,
+        seed: s,
+      }));
+    };
+    // Short epochs, minutes of them: the group stops at an epoch boundary, well within the grace.
+    const short = await groupOf(64, 16, 100_000);
+    const replacedBefore = pool.threadsReplaced;
+    const stop = new AbortController();
+    let cancelledAt = 0;
+    const group = pool.trainShards(short, {
+      signal: stop.signal,
+      onProgress: (_, p) => {
+        if (p.epoch === 3 && cancelledAt === 0) {
+          cancelledAt = performance.now();
+          stop.abort();
+        }
+      },
+    });
+    await expect(group).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(performance.now() - cancelledAt).toBeLessThan(DEFAULT_CANCEL_GRACE_MS);
+    expect(pool.threadsReplaced).toBe(replacedBefore);
+    // One epoch far longer than the grace: the thread is replaced, and the pool goes on serving.
+    const impatient = new ThreadPoolTrainer({ threads: 1, backend: 'wasm', cancelGraceMs: 50 });
+    try {
+      const long = await groupOf(20_000, 128, 1);
+      const abort = new AbortController();
+      const running = impatient.trainShards(long, { signal: abort.signal });
+      setTimeout(() => abort.abort(), 100);
+      await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(impatient.threadsReplaced).toBe(1);
+      const after = await impatient.trainShards(short.map((j) => ({ ...j, epochs: 1 })));
+      expect(after.every((o) => o.ok)).toBe(true);
+    } finally {
+      await impatient.close();
+    }
+    expect(() => new ThreadPoolTrainer({ threads: 1, backend: 'wasm', cancelGraceMs: -1 })).toThrow(RangeError);
   });
 
   it('fails a job with a typed error instead of crashing the pool', async () => {

@@ -99,6 +99,12 @@ interface Slot {
 }
 
 /**
+ * Grace a cancelled group of stage jobs has to stop by itself (at its next epoch boundary) before its thread is
+ * replaced: longer than a typical stage epoch, about as long as a thread start costs.
+ */
+export const DEFAULT_CANCEL_GRACE_MS = 1000;
+
+/**
  * A pool of worker threads, each with its own TF.js instance on the same backend: wasm has no threads under
  * Node, so parallelism across cores comes from one training thread per core (guides/compute.md).
  */
@@ -109,21 +115,36 @@ export class ThreadPoolTrainer implements Trainer {
   private nextId = 0;
   private closed = false;
   private busyMs = 0;
+  private replaced = 0;
 
-  /** Seconds the pool's threads have spent on jobs so far, finished or cut short (summed over threads). */
+  /**
+   * Seconds the pool's threads have spent on jobs so far, finished or cut short (summed over threads), including
+   * the start of every thread that replaced one stopped mid-job (its TF.js start is that job's cost too).
+   */
   get busySeconds(): number {
     return this.busyMs / 1000;
   }
 
-  constructor(options: { readonly threads?: number; readonly backend: BackendName }) {
+  /** Threads stopped mid-job and replaced so far (a cancelled job whose thread did not stop in time). */
+  get threadsReplaced(): number {
+    return this.replaced;
+  }
+
+  /** How long a cancelled shard group's thread has to stop at an epoch boundary before it is replaced. */
+  private readonly cancelGraceMs: number;
+
+  constructor(options: { readonly threads?: number; readonly backend: BackendName; readonly cancelGraceMs?: number }) {
     this.parallelism = Math.max(1, options.threads ?? availableParallelism());
+    this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    if (!Number.isInteger(this.cancelGraceMs) || this.cancelGraceMs < 0 || this.cancelGraceMs > 600_000) throw new RangeError(`cancelGraceMs must be an integer from 0 to 600000, got ${this.cancelGraceMs}`);
     this.backend = options.backend;
     for (let i = 0; i < this.parallelism; i++) this.slots.push({ worker: this.spawn(), busy: false });
   }
 
   private readonly backend: BackendName;
 
-  private spawn(): Worker {
+  private spawn(replacement = false): Worker {
+    const spawned = performance.now();
     const here = new URL(import.meta.url);
     const fromSource = here.pathname.endsWith('.ts');
     const entry = new URL(fromSource ? './training-thread.ts' : './training-thread.js', here);
@@ -136,6 +157,15 @@ export class ThreadPoolTrainer implements Trainer {
       : new Worker(entry, { workerData: { backend: this.backend } });
     // A thread that dies fails the job it holds (see run); this keeps its error from crashing the process.
     worker.on('error', () => undefined);
+    if (replacement) {
+      this.replaced++;
+      const onReady = (m: { ready?: boolean }): void => {
+        if (m.ready !== true) return;
+        worker.off('message', onReady);
+        this.busyMs += performance.now() - spawned;
+      };
+      worker.on('message', onReady);
+    }
     worker.unref();
     return worker;
   }
@@ -161,6 +191,8 @@ export class ThreadPoolTrainer implements Trainer {
     onProgress?: (p: P) => void,
     signal?: AbortSignal,
     memberSignals?: readonly (AbortSignal | undefined)[],
+    /** A shard group's member count: a cancel first asks the thread to drop them all (see onAbort). */
+    members?: number,
   ): Promise<T> {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
@@ -171,11 +203,13 @@ export class ThreadPoolTrainer implements Trainer {
         const onMessage = (reply: Reply): void => {
           if (reply.id !== id) return;
           if ('progress' in reply) {
-            onProgress?.(reply.progress as P);
+            if (signal?.aborted !== true) onProgress?.(reply.progress as P);
             return;
           }
           cleanup();
-          if (reply.ok) resolve(reply.result as T);
+          // Stopped within the grace period: whatever it finished, the group was cancelled.
+          if (signal?.aborted === true) reject(new LetheError(ErrorCode.CANCELLED, 'training cancelled'));
+          else if (reply.ok) resolve(reply.result as T);
           else reject(new LetheError((reply.code as ErrorCode | undefined) ?? ErrorCode.INTERNAL, `training thread: ${reply.error}`));
         };
         const onError = (e: Error): void => {
@@ -183,12 +217,24 @@ export class ThreadPoolTrainer implements Trainer {
           reject(new LetheError(ErrorCode.INTERNAL, `training thread crashed: ${e.message}`, { cause: e }));
         };
         // Cancelling stops the computation itself: the thread is terminated and a fresh one takes its slot.
-        const onAbort = (): void => {
+        const replace = (): void => {
           cleanup();
           const old = slot.worker;
-          slot.worker = this.spawn();
+          slot.worker = this.spawn(true);
           void old.terminate();
           reject(new LetheError(ErrorCode.CANCELLED, 'training cancelled'));
+        };
+        // A group of shard jobs is first asked to drop every member (it stops at its next epoch boundary) and keeps
+        // its thread: a replacement costs a thread start, a fresh TF.js (~0.8 s of CPU here), which a deletion
+        // stream paid for most cancels. Only a thread that has not stopped within the grace period is replaced.
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        const onAbort = (): void => {
+          if (members === undefined) {
+            replace();
+            return;
+          }
+          for (let member = 0; member < members; member++) worker.postMessage({ id, kind: 'cancel-member', member });
+          grace = setTimeout(replace, this.cancelGraceMs);
         };
         const worker = slot.worker;
         // A member's cancel goes to the thread, which drops that member of the batched computation only.
@@ -199,6 +245,7 @@ export class ThreadPoolTrainer implements Trainer {
           return () => s?.removeEventListener('abort', onMemberAbort);
         });
         const cleanup = (): void => {
+          clearTimeout(grace);
           worker.off('message', onMessage);
           worker.off('error', onError);
           signal?.removeEventListener('abort', onAbort);
@@ -228,6 +275,7 @@ export class ThreadPoolTrainer implements Trainer {
       onProgress === undefined ? undefined : ({ job, ...p }) => onProgress(job, p),
       options.signal,
       options.jobSignals,
+      jobs.length,
     );
   }
 

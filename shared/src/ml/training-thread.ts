@@ -8,6 +8,8 @@ import { runUnlearnJob, type UnlearnJobInput } from './unlearning/job.js';
 /** Entry of one training thread: its own TF.js on the pool's backend, one job at a time. */
 const { backend } = workerData as { backend: BackendName };
 const ready = selectBackend({ forced: backend });
+// The pool times a replacement thread's start (a fresh TF.js) as work its cancelled job cost.
+void ready.then(() => parentPort?.postMessage({ ready: true }), () => undefined);
 
 /** Per running batched request: one abort per member job (a member's cancel arrives as its own message). */
 const memberAborts = new Map<number, AbortController[]>();
