@@ -162,6 +162,10 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     const capacity = (args: string[]): string | undefined => args[args.indexOf('--batch-capacity') + 1];
     expect(capacity(argsOf(gpu))).toBe('64');
     expect(capacity(argsOf(find(render('gpu'), 'Deployment', 'rel-lethe-worker-cpu')))).toBe('16');
+    // The frozen-prefix cache: the CPU pool's (exact on wasm), not the GPU pool's.
+    const cpuArgs = argsOf(find(render('gpu'), 'Deployment', 'rel-lethe-worker-cpu'));
+    expect(cpuArgs[cpuArgs.indexOf('--frozen-cache-mib') + 1]).toBe('256');
+    expect(argsOf(gpu)).not.toContain('--frozen-cache-mib');
   });
 
   it('bundles etcd (3 members, compaction, quota, PVCs) and NATS with JetStream, or points at external ones', () => {
@@ -202,6 +206,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
       ['etcd.replicas=2', /etcd.replicas/],
       ['workers.gpu.gpusPerWorker=0', /gpusPerWorker/],
       ['workers.batchCapacity=0', /batchCapacity/],
+      ['workers.frozenCacheMiB=-1', /frozenCacheMiB/],
       ['coordinator.receiptKeySecret=Not_A_Name', /receiptKeySecret/],
     ] as const) {
       const r = run(['template', 'rel', '.', '--set', set]);

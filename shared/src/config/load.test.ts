@@ -11,6 +11,8 @@ describe('loadConfig', () => {
     expect(c.etcd.endpoints).toEqual(['127.0.0.1:2379']);
     expect(c.worker.backend).toBe('auto');
     expect(c.worker.slots).toBe(1);
+    expect(c.worker.frozenCacheMiB).toBe(256);
+    expect(loadConfig({ env: { LETHE_WORKER_FROZEN_CACHE_MIB: '0' } }).worker.frozenCacheMiB).toBe(0);
   });
 
   it('layers env, then file, then flags', () => {
@@ -29,6 +31,8 @@ describe('loadConfig', () => {
     { env: { LETHE_BACKEND: 'tpu' }, field: 'worker.backend' },
     { env: { LETHE_ETCD_ENDPOINTS: 'no-port' }, field: 'etcd.endpoints.0' },
     { env: { LETHE_WORKER_SLOTS: '0' }, field: 'worker.slots' },
+    { env: { LETHE_WORKER_FROZEN_CACHE_MIB: '-1' }, field: 'worker.frozenCacheMiB' },
+    { env: { LETHE_WORKER_FROZEN_CACHE_MIB: '65537' }, field: 'worker.frozenCacheMiB' },
   ])('fails fast naming $field', ({ env, field }) => {
     expect(() => loadConfig({ env })).toThrow(new RegExp(`invalid config: ${field.replace('.', '\\.')}`));
   });
