@@ -83,6 +83,7 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     expect(value(w, 'lethe_worker_frozen_cache_rows_total', { result: 'hit' })).toBeGreaterThan(0);
     expect(value(w, 'lethe_worker_frozen_cache_rows_total', { result: 'miss' })).toBeGreaterThan(0);
     expect(value(w, 'lethe_worker_frozen_cache_bytes')).toBeGreaterThan(0);
+    expect(value(w, 'lethe_worker_training_threads_replaced_total')).toBeGreaterThanOrEqual(0);
     expect(w).toContain('lethe_worker_process_cpu_seconds_total');
     const missing = await fetch(`http://${coordinatorMetrics}/nothing`);
     expect(missing.status).toBe(404);

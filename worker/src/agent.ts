@@ -103,7 +103,7 @@ export class WorkerAgent {
   constructor(private readonly o: WorkerAgentOptions) {
     this.id = requireWorkerId(o.id ?? `worker-${randomBytes(3).toString('hex')}`, 'worker id');
     this.log = o.logger.child({ component: 'worker', worker: this.id });
-    this.metrics = new WorkerMetrics(() => ({ stage: this.running.size, job: this.runningJobs, free: Math.max(0, this.o.slots - this.busySlots()), draining: this.draining }), () => this.o.executor.frozenCacheStats());
+    this.metrics = new WorkerMetrics(() => ({ stage: this.running.size, job: this.runningJobs, free: Math.max(0, this.o.slots - this.busySlots()), draining: this.draining }), () => this.o.executor.frozenCacheStats(), () => this.o.executor.threadsReplaced());
     this.jobs =
       o.jobs === undefined
         ? undefined

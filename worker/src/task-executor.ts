@@ -62,6 +62,11 @@ export class TaskExecutor {
     return { ...spec, dataset: { ...spec.dataset, uri: resolveDataUri(spec.dataset.uri, this.deps.dataRoots) } };
   }
 
+  /** Training threads the trainer replaced after cancels that did not stop in time (undefined in-thread). */
+  threadsReplaced(): number | undefined {
+    return this.deps.trainer.threadsReplaced;
+  }
+
   /** The frozen-prefix cache's figures (undefined without one). */
   frozenCacheStats(): FrozenPrefixCacheStats | undefined {
     return this.deps.frozenCache?.stats;

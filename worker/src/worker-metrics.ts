@@ -15,6 +15,8 @@ export class WorkerMetrics {
     slots: () => { stage: number; job: number; free: number; draining: boolean },
     /** The frozen-prefix cache's figures, where the worker keeps one. */
     frozenCache?: () => FrozenPrefixCacheStats | undefined,
+    /** Training threads replaced so far, where training runs in a pool of threads. */
+    threadsReplaced?: () => number | undefined,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lethe_worker_' });
@@ -49,6 +51,15 @@ export class WorkerMetrics {
         if (s === undefined) return;
         this.inc({ result: 'hit' }, s.hits);
         this.inc({ result: 'miss' }, s.misses);
+      },
+    });
+    new Counter({
+      name: 'lethe_worker_training_threads_replaced_total',
+      help: 'Training threads stopped mid-job and replaced (a cancelled group that did not stop at an epoch boundary within the grace; each costs a fresh TF.js)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(threadsReplaced?.() ?? 0);
       },
     });
     new Gauge({

@@ -30,6 +30,8 @@ function tsxEsmApi(): string {
 /** Runs training jobs; the engine does not care whether they run in this thread or in a pool. */
 export interface Trainer extends AsyncDisposable {
   readonly parallelism: number;
+  /** Training threads stopped mid-job and replaced so far (a pool of threads; absent in-thread). */
+  readonly threadsReplaced?: number;
   /** `onProgress` is called after every epoch of every stage. */
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]>;
   /**
