@@ -6,7 +6,6 @@ import { parseRunSpec, type RunSpec } from '../../shared/src/domain/run-spec.js'
 import { resolveDataUri } from '../../shared/src/ml/data/data-roots.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import { gatherRows, sampleIdsHash } from '../../shared/src/ml/data/dataset.js';
-
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { getBackbone, getStage, modelConfigFor, putBackbone, putStage } from '../../shared/src/ml/run-model.js';
 import type { ShardJobInput, StageWeights, TrainedStage } from '../../shared/src/ml/shard-job.js';
