@@ -111,3 +111,49 @@ describe('TaskExecutor with a frozen-prefix cache', () => {
     expect(cached.frozenCacheStats()).toMatchObject({ rows: shard.rows.length - 1, misses: inSlice(0).length + inSlice(1).length });
   });
 });
+
+describe('TaskExecutor: backbones', () => {
+  it('reads (and verifies) a backbone once for all its tasks, and keeps no failed read', async () => {
+    const store = new FsArtifactStore(join(dir, 'artifacts-backbone'));
+    const reads = new Map<string, number>();
+    let failNext = false;
+    const counting = {
+      put: (bytes: Uint8Array) => store.put(bytes),
+      get: async (digest: string) => {
+        reads.set(digest, (reads.get(digest) ?? 0) + 1);
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk on fire');
+        }
+        return store.get(digest);
+      },
+      has: (digest: string) => store.has(digest),
+      delete: (digest: string) => store.delete(digest),
+      list: () => store.list(),
+    };
+    const spec = parseRunSpec({ dataset: { builtin: 'blobs', samples: 600, features: 6, classes: 3 }, shards: 2, slices: 2, budget: 1, epochs: 1 });
+    const runSpecJson = JSON.stringify(spec);
+    const executor = new TaskExecutor({ artifacts: counting, trainer });
+    const backbone = await executor.pretrain(runSpecJson);
+    const task = (shard: number): StageTaskInput => ({
+      run: 'r',
+      shard,
+      ordering: [0, 1],
+      stage: 1,
+      slices: [{ slice: 0, generation: 0 }],
+      parentArtifact: '',
+      backboneArtifact: backbone.artifact,
+      excludedSampleIds: [],
+      sharingOrderings: [0],
+      runSpecJson,
+      salt: 's',
+      sampleIdKey: newSampleIdKey(),
+    });
+    failNext = true;
+    await expect(executor.stage(task(0))).rejects.toThrow(/disk on fire/);
+    await executor.stage(task(0));
+    await executor.stage(task(1));
+    await executor.stageGroup([task(0), task(1)]);
+    expect(reads.get(backbone.artifact)).toBe(2); // the failed read, then one for every later task
+  });
+});

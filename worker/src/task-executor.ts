@@ -50,8 +50,14 @@ export interface TaskExecutorDeps {
   readonly frozenCache?: FrozenPrefixCache;
 }
 
+/** Decoded backbones a worker keeps (the runs it trains at once, each about a megabyte for MNIST's conv stem). */
+const KEPT_BACKBONES = 4;
+
 /** Runs stage and pretraining tasks: loads data and parent artifacts, trains off the event loop, stores artifacts. */
 export class TaskExecutor {
+  /** Backbones by artifact digest, most recently used last. */
+  private readonly backbones = new Map<string, ReturnType<typeof getBackbone>>();
+
   constructor(private readonly deps: TaskExecutorDeps) {}
 
   /** A task's run spec, its file dataset (if any) resolved within this worker's data roots. */
@@ -107,15 +113,8 @@ export class TaskExecutor {
   ): Promise<StageOutcome[]> {
     const started = performance.now();
     const prepared: PreparedStage[] = [];
-    // One backbone object per digest: the group's jobs share it (one copy to the training thread, an identity check).
-    const backbones = new Map<string, ReturnType<typeof getBackbone>>();
-    const backboneOf = (digest: string): ReturnType<typeof getBackbone> => {
-      const hit = backbones.get(digest) ?? getBackbone(this.deps.artifacts, digest);
-      backbones.set(digest, hit);
-      return hit;
-    };
-    for (const t of tasks) prepared.push(await this.prepareStage(t, backboneOf));
-    // When every member is cancelled the computation itself stops (its training thread is replaced at once);
+    for (const t of tasks) prepared.push(await this.prepareStage(t));
+    // When every member is cancelled the computation itself stops (at its next epoch boundary);
     // a single member's cancel drops it at the next epoch boundary.
     const all = new AbortController();
     const onMemberAbort = (): void => {
@@ -169,7 +168,27 @@ export class TaskExecutor {
   }
 
   /** Loads what one stage trains on: the tombstone filter comes before any read of the data. */
-  private async prepareStage(t: StageTaskInput, backboneOf: (digest: string) => ReturnType<typeof getBackbone>): Promise<PreparedStage> {
+  /**
+   * A backbone by artifact digest, read (and its digest verified) once: artifacts are content-addressed, so a
+   * decoded one never goes stale; every task of a run needs the same one (a megabyte to read and hash each time).
+   * One object per digest also lets a group's jobs share it (one copy to the training thread, an identity check).
+   */
+  private backboneOf(digest: string): ReturnType<typeof getBackbone> {
+    const hit = this.backbones.get(digest) ?? getBackbone(this.deps.artifacts, digest);
+    // A failed read is not kept.
+    hit.catch(() => {
+      if (this.backbones.get(digest) === hit) this.backbones.delete(digest);
+    });
+    this.backbones.delete(digest);
+    this.backbones.set(digest, hit);
+    for (const old of this.backbones.keys()) {
+      if (this.backbones.size <= KEPT_BACKBONES) break;
+      this.backbones.delete(old);
+    }
+    return hit;
+  }
+
+  private async prepareStage(t: StageTaskInput): Promise<PreparedStage> {
     const spec = this.runSpec(t.runSpecJson);
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
@@ -192,7 +211,7 @@ export class TaskExecutor {
     // Only the rows the cache does not know are gathered and sent through the frozen pass.
     const { x } = gatherRows(dataset, cache === undefined ? rows : rows.filter((_, i) => cache.frozen.known[i] !== 1));
     const y = Float32Array.from(rows, (r) => dataset.y[r] as number);
-    const backbone = await backboneOf(t.backboneArtifact);
+    const backbone = await this.backboneOf(t.backboneArtifact);
     const parents: Record<string, StageWeights> = {};
     for (let digest = t.parentArtifact; digest !== ''; ) {
       const p = await getStage(this.deps.artifacts, digest);
