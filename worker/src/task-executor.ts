@@ -114,8 +114,8 @@ export class TaskExecutor {
     const started = performance.now();
     const prepared: PreparedStage[] = [];
     for (const t of tasks) prepared.push(await this.prepareStage(t));
-    // When every member is cancelled the computation itself stops (at its next epoch boundary);
-    // a single member's cancel drops it at the next epoch boundary.
+    // A single member's cancel drops it at the next epoch boundary; when every member is cancelled the whole
+    // computation stops there (its thread is replaced only if it does not stop within the trainer's grace).
     const all = new AbortController();
     const onMemberAbort = (): void => {
       if (tasks.every((_, i) => signals[i]?.aborted === true)) all.abort();

@@ -218,7 +218,7 @@ export class ThreadPoolTrainer implements Trainer {
           cleanup();
           reject(new LetheError(ErrorCode.INTERNAL, `training thread crashed: ${e.message}`, { cause: e }));
         };
-        // Cancelling stops the computation itself: the thread is terminated and a fresh one takes its slot.
+        // Replacing stops the computation at once: the thread is terminated and a fresh one takes its slot.
         const replace = (): void => {
           cleanup();
           const old = slot.worker;
