@@ -17,6 +17,7 @@ import { newSampleIdKey, sampleIdDigest } from '../shared/src/domain/sample-dige
 import { loadDataset } from '../shared/src/ml/data/registry.js';
 import { shardMembers } from '../shared/src/ml/data/shard-members.js';
 import { FrozenPrefixCache } from '../shared/src/ml/frozen-prefix-cache.js';
+import { DEFAULT_FROZEN_CACHE_MIB } from '../shared/src/config/schema.js';
 import { TaskExecutor, type StageTaskInput } from '../worker/src/task-executor.js';
 import { emit, fmt, hasFlag, numberFlag, table } from './lib/report.js';
 
@@ -42,7 +43,7 @@ const spec = parseRunSpec({
 const runSpecJson = JSON.stringify(spec);
 const variants = {
   'no cache': new TaskExecutor({ artifacts, trainer }),
-  'frozen-prefix cache': new TaskExecutor({ artifacts, trainer, frozenCache: new FrozenPrefixCache(256 * 2 ** 20) }),
+  'frozen-prefix cache': new TaskExecutor({ artifacts, trainer, frozenCache: new FrozenPrefixCache(DEFAULT_FROZEN_CACHE_MIB * 2 ** 20) }),
 };
 const plain = variants['no cache'];
 const backbone = await plain.pretrain(runSpecJson);

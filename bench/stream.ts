@@ -34,6 +34,7 @@ import { escapeHtml, svg } from './lib/html.js';
 import { capacityClosedForm } from '../shared/src/domain/capacity.js';
 import { emit, flagValue, fmt, hasFlag, numberFlag, table } from './lib/report.js';
 import { frozenCacheOf } from '../shared/src/ml/frozen-prefix-cache.js';
+import { DEFAULT_FROZEN_CACHE_MIB } from '../shared/src/config/schema.js';
 
 /** `--no-frozen-cache`: workers recompute every task's frozen prefix (the figures before the cache). */
 const noFrozenCache = hasFlag('--no-frozen-cache');
@@ -111,7 +112,7 @@ const trainers = Array.from({ length: WORKERS }, () => new ThreadPoolTrainer({ t
 const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`stream-w${i}`)));
 const agents = trainers.map(
   (trainer, i) =>
-    new WorkerAgent({ id: `stream-w${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer, ...frozenCacheOf(backend.name, noFrozenCache ? 0 : 256) }), backend: backend.name, slots: 1, batchCapacity: 16, logger }),
+    new WorkerAgent({ id: `stream-w${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: state.client(), executor: new TaskExecutor({ artifacts, trainer, ...frozenCacheOf(backend.name, noFrozenCache ? 0 : DEFAULT_FROZEN_CACHE_MIB) }), backend: backend.name, slots: 1, batchCapacity: 16, logger }),
 );
 for (const a of agents) await a.start();
 const client = new LetheClient(coordinator.address, security.admin, 120_000);

@@ -13,6 +13,7 @@ import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import { frozenCacheOf } from '../../shared/src/ml/frozen-prefix-cache.js';
+import { DEFAULT_FROZEN_CACHE_MIB } from '../../shared/src/config/schema.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import type { JobQueue } from '../../shared/src/ports/job-queue.js';
 
@@ -70,7 +71,7 @@ export async function startInProcessWorker(
 ): Promise<InProcessWorker> {
   const trainer = new ThreadPoolTrainer({ threads: 1, backend: o.backend });
   // The cache as a deployed worker keeps it: every in-process cluster test runs with it.
-  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer, ...frozenCacheOf(o.backend, 256) });
+  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer, ...frozenCacheOf(o.backend, DEFAULT_FROZEN_CACHE_MIB) });
   o.beforeStart?.(executor);
   const agent = new WorkerAgent({
     id: o.id,

@@ -1,4 +1,4 @@
-import { DEFAULT_BATCH_CAPACITY } from '../../../shared/src/config/schema.js';
+import { DEFAULT_BATCH_CAPACITY, DEFAULT_FROZEN_CACHE_MIB } from '../../../shared/src/config/schema.js';
 import { Command } from 'commander';
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
@@ -75,7 +75,7 @@ export function demoCommand(): Command {
       const workerStores = trainers.map(() => newStore());
       const workerCredentials = await Promise.all(trainers.map((_, i) => security.worker(`demo-worker-${i}`)));
       const agents = trainers.map(
-        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer, ...frozenCacheOf(backend.name, 256) }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
+        (trainer, i) => new WorkerAgent({ id: `demo-worker-${i}`, credentials: workerCredentials[i] as ClientCredentials, coordinators: [coordinator.address], store: workerStores[i] as StateStore, prefix, executor: new TaskExecutor({ artifacts, trainer, ...frozenCacheOf(backend.name, DEFAULT_FROZEN_CACHE_MIB) }), backend: backend.name, slots: 1, batchCapacity: DEFAULT_BATCH_CAPACITY, logger }),
       );
       for (const a of agents) await a.start();
       const client = new LetheClient(coordinator.address, await security.client('demo', ['admin']), 60_000);

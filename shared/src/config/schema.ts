@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** TF.js backends in order of preference; `auto` picks the best available at start-up. */
 /** Stage tasks a worker slot trains together by default (worker.batchCapacity). */
 export const DEFAULT_BATCH_CAPACITY = 16;
+/** MiB of frozen-prefix rows a worker keeps by default (worker.frozenCacheMiB). */
+export const DEFAULT_FROZEN_CACHE_MIB = 256;
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -98,7 +100,7 @@ export const ConfigSchema = z
          * tasks, so a retraining task computes only rows it has not seen; 0 keeps none. Used on the wasm and cpu
          * backends only (where it is exact). About 4 KiB a row at hidden 128 and 4 adapter blocks.
          */
-        frozenCacheMiB: z.coerce.number().int().min(0).max(65_536).default(256),
+        frozenCacheMiB: z.coerce.number().int().min(0).max(65_536).default(DEFAULT_FROZEN_CACHE_MIB),
         /**
          * The DNS name the coordinators' certificate is verified against whatever address is dialled (a follower
          * names the leader by pod IP). Empty: the dialled host. The chart sets the coordinator Service's name.

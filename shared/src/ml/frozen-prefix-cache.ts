@@ -143,18 +143,13 @@ export class FrozenPrefixCache {
         row.set((rows.inputs[b] as Float32Array).subarray(r * H, (r + 1) * H), b * H);
         if (rows.products !== undefined) row.set((rows.products[b] as Float32Array).subarray(r * H, (r + 1) * H), (L + b) * H);
       }
-      const old = this.rows.get(at);
-      if (old !== undefined) {
-        this.rows.delete(at);
-        this.bytesHeld -= old.byteLength;
-      }
+      this.drop(at);
       this.rows.set(at, row);
       this.bytesHeld += rowBytes;
     });
-    for (const [at, row] of this.rows) {
+    for (const at of this.rows.keys()) {
       if (this.bytesHeld <= this.maxBytes) break;
-      this.rows.delete(at);
-      this.bytesHeld -= row.byteLength;
+      this.drop(at);
       this.evictedCount++;
     }
   }
@@ -164,12 +159,17 @@ export class FrozenPrefixCache {
     let dropped = 0;
     for (const id of ids) {
       const at = this.rowKey(key, id, false);
-      const row = at === undefined ? undefined : this.rows.get(at);
-      if (at === undefined || row === undefined) continue;
-      this.rows.delete(at);
-      this.bytesHeld -= row.byteLength;
-      dropped++;
+      if (at !== undefined && this.drop(at)) dropped++;
     }
     return dropped;
+  }
+
+  /** Removes one held row, keeping the byte count; false when it was not held. */
+  private drop(at: string): boolean {
+    const row = this.rows.get(at);
+    if (row === undefined) return false;
+    this.rows.delete(at);
+    this.bytesHeld -= row.byteLength;
+    return true;
   }
 }
