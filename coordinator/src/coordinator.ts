@@ -160,9 +160,12 @@ export class Coordinator {
       onStageResult: (outcome, seconds, samplePasses) => stageMetrics.onStageResult?.(outcome, seconds, samplePasses),
     });
     const runs = new RunService({ views, writer, logger, dataRoots: o.dataRoots ?? [], onCreated: () => scheduler.wake() });
-    const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (run, cancels, touched) => {
+    const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (run, cancels, touched, deleted) => {
         scheduler.noteDeletion(run, touched);
+        // Cancels first: a worker whose running task the deletion taints stores nothing from it, so what it drops
+        // on the announcement is not put back by that task.
         scheduler.cancel(cancels);
+        hub.announceDeleted(run, deleted);
         scheduler.wake();
       },
     });

@@ -12,7 +12,7 @@ import { testSecurity } from '../../shared/src/testing/test-security.js';
 import { WorkerAgent } from '../../worker/src/agent.js';
 import { TaskExecutor } from '../../worker/src/task-executor.js';
 import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
-import { frozenCacheOf } from '../../shared/src/ml/frozen-prefix-cache.js';
+import { frozenCacheOf, type FrozenPrefixCache } from '../../shared/src/ml/frozen-prefix-cache.js';
 import { DEFAULT_FROZEN_CACHE_MIB } from '../../shared/src/config/schema.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
 import type { JobQueue } from '../../shared/src/ports/job-queue.js';
@@ -61,6 +61,8 @@ export async function startInProcessCoordinator(store: StateStore, over: Partial
 export interface InProcessWorker {
   readonly agent: WorkerAgent;
   readonly executor: TaskExecutor;
+  /** The worker's frozen-prefix cache (as a deployed worker keeps it). */
+  readonly frozenCache?: FrozenPrefixCache;
   close(): Promise<void>;
 }
 
@@ -71,7 +73,8 @@ export async function startInProcessWorker(
 ): Promise<InProcessWorker> {
   const trainer = new ThreadPoolTrainer({ threads: 1, backend: o.backend });
   // The cache as a deployed worker keeps it: every in-process cluster test runs with it.
-  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer, ...frozenCacheOf(o.backend, DEFAULT_FROZEN_CACHE_MIB) });
+  const cache = frozenCacheOf(o.backend, DEFAULT_FROZEN_CACHE_MIB);
+  const executor = new TaskExecutor({ artifacts: o.artifacts, trainer, ...cache });
   o.beforeStart?.(executor);
   const agent = new WorkerAgent({
     id: o.id,
@@ -90,6 +93,7 @@ export async function startInProcessWorker(
   return {
     agent,
     executor,
+    ...cache,
     close: async () => {
       await agent.stop(1000);
       await trainer.close();

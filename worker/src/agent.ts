@@ -236,6 +236,10 @@ export class WorkerAgent {
       this.cancelled.add(msg.cancel.taskId);
       this.aborts.get(msg.cancel.taskId)?.abort();
       this.log.info({ taskId: msg.cancel.taskId, reason: msg.cancel.reason }, 'task cancelled');
+    } else if (msg.deleted !== null && msg.deleted !== undefined) {
+      const { run, shard, slice, sampleIds } = msg.deleted;
+      const dropped = this.o.executor.forgetDeleted({ run, shard, slice, sampleIds });
+      this.log.debug({ run, shard, slice, samples: sampleIds.length, dropped }, 'deleted samples forgotten');
     } else if (msg.drain !== null && msg.drain !== undefined) {
       this.draining = !msg.drain.lifted;
       this.jobs?.pause(this.draining);

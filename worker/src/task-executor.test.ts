@@ -62,34 +62,40 @@ describe('TaskExecutor: stage tasks trained as one group store the artifacts the
   });
 });
 
+/** Two executors on one artifact store, one with a cache, and stage tasks of shard 1 of a small blobs run. */
+async function cacheFixture(name: string) {
+  const artifacts = new FsArtifactStore(join(dir, name));
+  const plain = new TaskExecutor({ artifacts, trainer });
+  const cache = new FrozenPrefixCache(1 << 22);
+  const cached = new TaskExecutor({ artifacts, trainer, frozenCache: cache });
+  const spec = parseRunSpec({ dataset: { builtin: 'blobs', samples: 900, features: 6, classes: 3 }, shards: 3, slices: 2, budget: 1, epochs: 2 });
+  const runSpecJson = JSON.stringify(spec);
+  const backbone = await plain.pretrain(runSpecJson);
+  const salt = 'salt-c';
+  const sampleIdKey = newSampleIdKey();
+  const dataset = loadDataset(spec.dataset);
+  const shard = shardMembers(dataset, salt, spec.shards, spec.slices)[1] ?? { rows: [], sliceOf: [] };
+  const inSlice = (s: number): string[] => shard.rows.filter((_, i) => shard.sliceOf[i] === s).map((r) => dataset.ids[r] as string);
+  const task = (stage: number, parentArtifact: string, excluded: readonly string[]): StageTaskInput => ({
+    run: 'r',
+    shard: 1,
+    ordering: [0, 1],
+    stage,
+    slices: [0, 1].slice(0, stage).map((slice) => ({ slice, generation: excluded.length })),
+    parentArtifact,
+    backboneArtifact: backbone.artifact,
+    excludedSampleIds: excluded.map((id) => sampleIdDigest(sampleIdKey, id)),
+    sharingOrderings: [0],
+    runSpecJson,
+    salt,
+    sampleIdKey,
+  });
+  return { plain, cache, cached, shard, inSlice, task, dataset, sampleIdKey };
+}
+
 describe('TaskExecutor with a frozen-prefix cache', () => {
   it('stores the artifacts it stores without one, recomputes only rows it has not seen, and forgets deleted rows', async () => {
-    const artifacts = new FsArtifactStore(join(dir, 'artifacts-cache'));
-    const plain = new TaskExecutor({ artifacts, trainer });
-    const cache = new FrozenPrefixCache(1 << 22);
-    const cached = new TaskExecutor({ artifacts, trainer, frozenCache: cache });
-    const spec = parseRunSpec({ dataset: { builtin: 'blobs', samples: 900, features: 6, classes: 3 }, shards: 3, slices: 2, budget: 1, epochs: 2 });
-    const runSpecJson = JSON.stringify(spec);
-    const backbone = await plain.pretrain(runSpecJson);
-    const salt = 'salt-c';
-    const sampleIdKey = newSampleIdKey();
-    const dataset = loadDataset(spec.dataset);
-    const shard = shardMembers(dataset, salt, spec.shards, spec.slices)[1] ?? { rows: [], sliceOf: [] };
-    const inSlice = (s: number): string[] => shard.rows.filter((_, i) => shard.sliceOf[i] === s).map((r) => dataset.ids[r] as string);
-    const task = (stage: number, parentArtifact: string, excluded: readonly string[]): StageTaskInput => ({
-      run: 'r',
-      shard: 1,
-      ordering: [0, 1],
-      stage,
-      slices: [0, 1].slice(0, stage).map((slice) => ({ slice, generation: excluded.length })),
-      parentArtifact,
-      backboneArtifact: backbone.artifact,
-      excludedSampleIds: excluded.map((id) => sampleIdDigest(sampleIdKey, id)),
-      sharingOrderings: [0],
-      runSpecJson,
-      salt,
-      sampleIdKey,
-    });
+    const { plain, cached, shard, inSlice, task } = await cacheFixture('artifacts-cache');
     const both = async (t: StageTaskInput): Promise<string> => {
       const [a, b] = [await plain.stage(t), await cached.stage(t)];
       expect(b.artifact).toBe(a.artifact);
@@ -109,6 +115,28 @@ describe('TaskExecutor with a frozen-prefix cache', () => {
     expect(plain.frozenCacheStats()).toBeUndefined();
     await both(task(2, again, [gone]));
     expect(cached.frozenCacheStats()).toMatchObject({ rows: shard.rows.length - 1, misses: inSlice(0).length + inSlice(1).length });
+  });
+
+  it('drops a deleted sample\'s rows when the deletion is announced, with no retraining task', async () => {
+    const { plain, cache, cached, shard, inSlice, task, dataset, sampleIdKey } = await cacheFixture('artifacts-announce');
+    await cached.stage(task(2, (await cached.stage(task(1, '', []))).artifact, []));
+    expect(cache.stats.rows).toBe(shard.rows.length);
+    const [gone, kept] = [inSlice(1)[2] as string, inSlice(1)[3] as string];
+    const outsider = dataset.ids.find((id) => !shard.rows.some((r) => dataset.ids[r] === id)) as string;
+    const digest = (id: string): string => sampleIdDigest(sampleIdKey, id);
+    // What does not name a held row of that run's shard and slice drops nothing.
+    const announce = { run: 'r', shard: 1, slice: 1, sampleIds: [digest(gone), digest(outsider)] };
+    expect(cached.forgetDeleted({ ...announce, run: 'other' })).toBe(0);
+    expect(cached.forgetDeleted({ ...announce, slice: 0 })).toBe(0);
+    for (const bad of [{ shard: 3 }, { shard: -1 }, { slice: 2 }, { shard: 0.5 }]) expect(cached.forgetDeleted({ ...announce, ...bad })).toBe(0);
+    expect(cached.forgetDeleted({ ...announce, sampleIds: [sampleIdDigest(newSampleIdKey(), gone)] })).toBe(0);
+    expect(plain.forgetDeleted(announce)).toBe(0);
+    expect(cache.holdsAnywhere(gone)).toBe(true);
+    // The announcement itself: only that row goes.
+    expect(cached.forgetDeleted(announce)).toBe(1);
+    expect(cache.holdsAnywhere(gone)).toBe(false);
+    expect(cache.holdsAnywhere(kept)).toBe(true);
+    expect(cache.stats).toMatchObject({ rows: shard.rows.length - 1, forgotten: 1 });
   });
 });
 

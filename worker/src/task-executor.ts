@@ -5,7 +5,7 @@ import { deriveSeed } from '../../shared/src/domain/rng.js';
 import { parseRunSpec, type RunSpec } from '../../shared/src/domain/run-spec.js';
 import { resolveDataUri } from '../../shared/src/ml/data/data-roots.js';
 import type { ArtifactStore } from '../../shared/src/ports/artifact-store.js';
-import { gatherRows, sampleIdsHash } from '../../shared/src/ml/data/dataset.js';
+import { gatherRows, sampleIdsHash, type Dataset } from '../../shared/src/ml/data/dataset.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { getBackbone, getStage, modelConfigFor, putBackbone, putStage } from '../../shared/src/ml/run-model.js';
 import type { ShardJobInput, StageWeights, TrainedStage } from '../../shared/src/ml/shard-job.js';
@@ -53,10 +53,34 @@ export interface TaskExecutorDeps {
 /** Decoded backbones a worker keeps (the runs it trains at once, each about a megabyte for MNIST's conv stem). */
 const KEPT_BACKBONES = 4;
 
+/** Runs whose cached rows a deletion announcement can find (a few hundred bytes each). */
+const KEPT_RUN_REFS = 256;
+
+/** Where a run's rows sit in the frozen-prefix cache, and how to tell its deleted samples' ids from their digests. */
+interface RunCacheRef {
+  readonly key: string;
+  readonly dataset: Dataset;
+  readonly salt: string;
+  readonly shards: number;
+  readonly slices: number;
+  readonly sampleIdKey: string;
+}
+
+/** Samples a deletion removed from one slice of one shard of a run (the SamplesDeleted message). */
+export interface DeletedSamplesInput {
+  readonly run: string;
+  readonly shard: number;
+  readonly slice: number;
+  /** Keyed digests under the run's sample-id key. */
+  readonly sampleIds: readonly string[];
+}
+
 /** Runs stage and pretraining tasks: loads data and parent artifacts, trains off the event loop, stores artifacts. */
 export class TaskExecutor {
   /** Backbones by artifact digest, most recently used last. */
   private readonly backbones = new Map<string, ReturnType<typeof getBackbone>>();
+  /** Runs this worker cached rows for, most recently used last. */
+  private readonly runRefs = new Map<string, RunCacheRef>();
 
   constructor(private readonly deps: TaskExecutorDeps) {}
 
@@ -75,6 +99,28 @@ export class TaskExecutor {
   /** The frozen-prefix cache's figures (undefined without one). */
   frozenCacheStats(): FrozenPrefixCacheStats | undefined {
     return this.deps.frozenCache?.stats;
+  }
+
+  /**
+   * A deletion committed: drops the cached frozen-prefix rows of its samples (keyed digests of one slice of one shard)
+   * at once, so nothing derived from them stays on this worker until it happens to retrain that slice. Only rows
+   * held are hashed (the slice's rows, not the dataset). Returns the rows dropped; 0 for a run this worker never
+   * cached rows of, or without a cache.
+   */
+  forgetDeleted(d: DeletedSamplesInput): number {
+    const cache = this.deps.frozenCache;
+    const ref = this.runRefs.get(d.run);
+    if (cache === undefined || ref === undefined || d.sampleIds.length === 0) return 0;
+    if (!Number.isInteger(d.shard) || d.shard < 0 || d.shard >= ref.shards || !Number.isInteger(d.slice) || d.slice < 0 || d.slice >= ref.slices) return 0;
+    const members = shardMembers(ref.dataset, ref.salt, ref.shards, ref.slices)[d.shard];
+    if (members === undefined) return 0;
+    const isDeleted = deletedBy(ref.sampleIdKey, d.sampleIds);
+    const ids: string[] = [];
+    members.rows.forEach((row, i) => {
+      const id = ref.dataset.ids[row] as string;
+      if (members.sliceOf[i] === d.slice && cache.holds(ref.key, id) && isDeleted(id)) ids.push(id);
+    });
+    return cache.forget(ref.key, ids);
   }
 
   async pretrain(runSpecJson: string): Promise<TaskOutput> {
@@ -188,6 +234,15 @@ export class TaskExecutor {
     return hit;
   }
 
+  private noteRun(run: string, ref: RunCacheRef): void {
+    this.runRefs.delete(run);
+    this.runRefs.set(run, ref);
+    for (const old of this.runRefs.keys()) {
+      if (this.runRefs.size <= KEPT_RUN_REFS) break;
+      this.runRefs.delete(old);
+    }
+  }
+
   private async prepareStage(t: StageTaskInput): Promise<PreparedStage> {
     const spec = this.runSpec(t.runSpecJson);
     const dataset = loadDataset(spec.dataset);
@@ -208,6 +263,7 @@ export class TaskExecutor {
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
     const ids = rows.map((r) => dataset.ids[r] as string);
     const cache = this.frozenRows(t, spec, config, ids, deleted);
+    if (cache !== undefined) this.noteRun(t.run, { key: cache.key, dataset, salt: t.salt, shards: spec.shards, slices: spec.slices, sampleIdKey: t.sampleIdKey });
     // Only the rows the cache does not know are gathered and sent through the frozen pass.
     const { x } = gatherRows(dataset, cache === undefined ? rows : rows.filter((_, i) => cache.frozen.known[i] !== 1));
     const y = Float32Array.from(rows, (r) => dataset.y[r] as number);

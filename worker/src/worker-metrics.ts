@@ -54,6 +54,15 @@ export class WorkerMetrics {
       },
     });
     new Counter({
+      name: 'lethe_worker_frozen_cache_forgotten_rows_total',
+      help: "Frozen-prefix rows dropped because their sample was deleted (announced by the coordinator, or in a retraining task's data)",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(frozenCache?.()?.forgotten ?? 0);
+      },
+    });
+    new Counter({
       name: 'lethe_worker_training_threads_replaced_total',
       help: 'Training threads stopped mid-job and replaced (a cancelled group that did not stop at an epoch boundary within the grace; each costs a fresh TF.js)',
       registers,

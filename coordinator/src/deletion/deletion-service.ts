@@ -29,11 +29,11 @@ export interface DeletionServiceDeps {
   readonly writer: FencedWriter;
   readonly logger: Logger;
   /**
-   * After a deletion commits: the in-flight tasks it made stale (to cancel on their workers) and a wake-up for the
-   * scheduler, so retraining of the deactivated stages starts at once.
+   * After a deletion (or one part of a large one) commits: the assignments it made stale (to cancel on their
+   * workers), the shards it touched (to wake the scheduler), and the keyed digests it deleted by shard and slice (for
+   * workers to drop what they derived from those samples).
    */
-  /** After a deletion commits: the assignments it made stale, and the shards it touched. */
-  readonly onDeleted?: (run: string, cancels: readonly StageCancel[], taintedShards: readonly number[]) => void;
+  readonly onDeleted?: (run: string, cancels: readonly StageCancel[], taintedShards: readonly number[], deleted: readonly DeletedSamples[]) => void;
   /** Where the run's original model (approximate jobs) lives: a deletion purges it. */
   readonly artifacts?: ArtifactStore;
 }
@@ -45,6 +45,13 @@ export interface StageCancel {
   readonly worker: string;
   readonly taskId: string;
   readonly reason: string;
+}
+
+/** The keyed digests of the samples a deletion removed from one slice of one shard. */
+export interface DeletedSamples {
+  readonly shard: number;
+  readonly slice: number;
+  readonly sampleIds: readonly string[];
 }
 
 export interface SampleLocation {
@@ -337,7 +344,11 @@ export class DeletionService {
         }
         // Stale assignments are taken back at once; the scheduler's next pass drops them from the shard's record.
         for (const c of cancels) this.deps.logger.info({ run, shard: c.shard, stage: c.stage, worker: c.worker, taskId: c.taskId, reason: 'stale' }, 'assignment dropped');
-        this.deps.onDeleted?.(run, cancels, part.receipt.shards.map((x) => x.shard));
+        const deleted = Object.entries(part.ids).map(([at, sampleIds]) => {
+          const [shard, slice] = at.split('/').map(Number) as [number, number];
+          return { shard, slice, sampleIds };
+        });
+        this.deps.onDeleted?.(run, cancels, part.receipt.shards.map((x) => x.shard), deleted);
         return { record: part, revision };
       }
       if (head && p.requestId !== '') {

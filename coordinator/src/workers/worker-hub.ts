@@ -30,6 +30,16 @@ export function capacityOf(w: Pick<AttachedWorker, 'slots' | 'batchCapacity'>): 
   return w.slots * w.batchCapacity;
 }
 
+/** Most digests one SamplesDeleted message carries (4,096 × 32 hex digits: far below gRPC's 4 MB message limit). */
+export const MAX_DELETED_PER_MESSAGE = 4096;
+
+/** The keyed digests a deletion removed from one slice of one shard. */
+export interface DeletedSlice {
+  readonly shard: number;
+  readonly slice: number;
+  readonly sampleIds: readonly string[];
+}
+
 /** The workers currently attached to this coordinator, and their free task slots. */
 export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: [id: string] }> {
   private readonly workers = new Map<string, AttachedWorker>();
@@ -67,6 +77,23 @@ export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: 
     return this.all()
       .filter((w) => !w.draining && w.running.size < capacityOf(w))
       .sort((a, b) => a.running.size / capacityOf(a) - b.running.size / capacityOf(b) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Tells every attached worker which samples of `run` a deletion removed, in messages of at most
+   * MAX_DELETED_PER_MESSAGE digests, so each drops what it derived from them. Returns the messages sent.
+   */
+  announceDeleted(run: string, deleted: readonly DeletedSlice[]): number {
+    let sent = 0;
+    for (const w of this.workers.values()) {
+      for (const { shard, slice, sampleIds } of deleted) {
+        for (let at = 0; at < sampleIds.length; at += MAX_DELETED_PER_MESSAGE) {
+          w.send({ deleted: { run, shard, slice, sampleIds: sampleIds.slice(at, at + MAX_DELETED_PER_MESSAGE) } });
+          sent++;
+        }
+      }
+    }
+    return sent;
   }
 
   closeAll(): void {

@@ -53,9 +53,16 @@ describe('FrozenPrefixCache', () => {
   it('forgets deleted rows, refuses rows of another shape, and takes only a bounded integer budget', () => {
     const cache = new FrozenPrefixCache(1 << 20);
     cache.put('k', ['r1', 'r2'], rowsOf(['r1', 'r2'], 2, 2, false));
+    cache.put('k2', ['r2'], rowsOf(['r2'], 2, 2, false));
+    expect(cache.holds('k', 'r2')).toBe(true);
     expect(cache.forget('k', ['r2', 'r7'])).toBe(1);
     expect(Array.from(cache.lookup('k', ['r1', 'r2'], new Set([0])).known)).toEqual([1, 0]);
-    expect(cache.stats.rows).toBe(1);
+    expect(cache.holds('k', 'r2')).toBe(false);
+    // Under another key the row is another function's value: kept until that key forgets it.
+    expect(cache.holdsAnywhere('r2')).toBe(true);
+    expect(cache.forget('k2', ['r2'])).toBe(1);
+    expect(cache.holdsAnywhere('r2')).toBe(false);
+    expect(cache.stats).toMatchObject({ rows: 1, forgotten: 2 });
     expect(() => cache.put('k', ['r3'], rowsOf(['r3'], 3, 2, false))).toThrow(/changed shape/);
     expect(() => cache.put('k', ['r3', 'r4'], { inputs: [new Float32Array(4), new Float32Array(3)] })).toThrow(/every adapter block/);
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 40]) expect(() => new FrozenPrefixCache(bad)).toThrow(RangeError);

@@ -47,6 +47,8 @@ export interface FrozenPrefixCacheStats {
   readonly hits: number;
   readonly misses: number;
   readonly evicted: number;
+  /** Rows dropped because their sample was deleted (`forget`). */
+  readonly forgotten: number;
 }
 
 /** Largest budget accepted (64 GiB): a bound, so a typo cannot ask for unbounded memory. */
@@ -62,6 +64,7 @@ export class FrozenPrefixCache {
   private hitCount = 0;
   private missCount = 0;
   private evictedCount = 0;
+  private forgottenCount = 0;
 
   constructor(readonly maxBytes: number) {
     if (!Number.isInteger(maxBytes) || maxBytes < 0 || maxBytes > MAX_FROZEN_CACHE_BYTES) {
@@ -70,7 +73,7 @@ export class FrozenPrefixCache {
   }
 
   get stats(): FrozenPrefixCacheStats {
-    return { rows: this.rows.size, bytes: this.bytesHeld, hits: this.hitCount, misses: this.missCount, evicted: this.evictedCount };
+    return { rows: this.rows.size, bytes: this.bytesHeld, hits: this.hitCount, misses: this.missCount, evicted: this.evictedCount, forgotten: this.forgottenCount };
   }
 
   private rowKey(key: string, id: string, create: boolean): string | undefined {
@@ -154,6 +157,18 @@ export class FrozenPrefixCache {
     }
   }
 
+  /** Whether a row of `id` is held under `key` (neither a hit nor a use). */
+  holds(key: string, id: string): boolean {
+    const at = this.rowKey(key, id, false);
+    return at !== undefined && this.rows.has(at);
+  }
+
+  /** Whether a row of `id` is held under any key. */
+  holdsAnywhere(id: string): boolean {
+    for (const key of this.keyIds.keys()) if (this.holds(key, id)) return true;
+    return false;
+  }
+
   /** Drops the rows of `ids` under `key` (deleted samples: nothing derived from them is kept). Returns how many. */
   forget(key: string, ids: Iterable<string>): number {
     let dropped = 0;
@@ -161,6 +176,7 @@ export class FrozenPrefixCache {
       const at = this.rowKey(key, id, false);
       if (at !== undefined && this.drop(at)) dropped++;
     }
+    this.forgottenCount += dropped;
     return dropped;
   }
 

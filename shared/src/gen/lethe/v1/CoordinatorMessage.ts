@@ -4,13 +4,15 @@ import type { AttachAccepted as _lethe_v1_AttachAccepted, AttachAccepted__Output
 import type { TaskAssignment as _lethe_v1_TaskAssignment, TaskAssignment__Output as _lethe_v1_TaskAssignment__Output } from '../../lethe/v1/TaskAssignment.js';
 import type { TaskCancel as _lethe_v1_TaskCancel, TaskCancel__Output as _lethe_v1_TaskCancel__Output } from '../../lethe/v1/TaskCancel.js';
 import type { Drain as _lethe_v1_Drain, Drain__Output as _lethe_v1_Drain__Output } from '../../lethe/v1/Drain.js';
+import type { SamplesDeleted as _lethe_v1_SamplesDeleted, SamplesDeleted__Output as _lethe_v1_SamplesDeleted__Output } from '../../lethe/v1/SamplesDeleted.js';
 
 export interface CoordinatorMessage {
   'accepted'?: (_lethe_v1_AttachAccepted | null);
   'assignment'?: (_lethe_v1_TaskAssignment | null);
   'cancel'?: (_lethe_v1_TaskCancel | null);
   'drain'?: (_lethe_v1_Drain | null);
-  'kind'?: "accepted"|"assignment"|"cancel"|"drain";
+  'deleted'?: (_lethe_v1_SamplesDeleted | null);
+  'kind'?: "accepted"|"assignment"|"cancel"|"drain"|"deleted";
 }
 
 export interface CoordinatorMessage__Output {
@@ -18,5 +20,6 @@ export interface CoordinatorMessage__Output {
   'assignment'?: (_lethe_v1_TaskAssignment__Output | null);
   'cancel'?: (_lethe_v1_TaskCancel__Output | null);
   'drain'?: (_lethe_v1_Drain__Output | null);
-  'kind'?: "accepted"|"assignment"|"cancel"|"drain";
+  'deleted'?: (_lethe_v1_SamplesDeleted__Output | null);
+  'kind'?: "accepted"|"assignment"|"cancel"|"drain"|"deleted";
 }

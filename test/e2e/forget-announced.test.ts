@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
+import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
+import { loadDataset } from '../../shared/src/ml/data/registry.js';
+import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
+import { eventually } from '../support/eventually.js';
+import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
+
+const PREFIX = '/forget/';
+// Retraining waits out a 10-minute window: no task after the deletion reaches the worker during this test, so only
+// the announcement can make it drop the deleted sample's cached rows.
+const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 8, classes: 3 }, shards: 3, slices: 2, budget: 1, epochs: 2, pretrainEpochs: 1, model: { hidden: 16, loraRank: 2 }, retraining: { kind: 'RETRAINING_POLICY_KIND_COALESCE' as const, windowMs: '600000' } };
+
+describe('a deletion is announced to workers, which drop what they derived from the deleted samples', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-forget-announced-'));
+  const backend = new InMemoryStateBackend();
+  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
+  let stageTasks = 0;
+  let lethe: InProcessCoordinator;
+  let worker: InProcessWorker;
+  let client: LetheClient;
+
+  beforeAll(async () => {
+    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, backend: 'wasm', clientTimeoutMs: 15_000 });
+    client = lethe.client;
+    worker = await startInProcessWorker(lethe, backend.client(), {
+      id: 'fw',
+      prefix: PREFIX,
+      artifacts,
+      backend: 'wasm',
+      beforeStart: (executor) => {
+        const stageGroup = executor.stageGroup.bind(executor);
+        executor.stageGroup = (tasks, onProgress, signals) => {
+          stageTasks += tasks.length;
+          return stageGroup(tasks, onProgress, signals);
+        };
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await worker.close();
+    await lethe.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drops the deleted rows from its frozen-prefix cache at once, with no retraining task, and keeps the others', async () => {
+    const op = await client.createRun({ requestId: '', runId: 'announced', spec });
+    await client.waitForOperation(op.name, 120_000);
+    const cache = worker.frozenCache;
+    if (cache === undefined) throw new Error('the in-process worker keeps a cache on wasm');
+    const data = loadDataset(parseRunSpec({ ...spec, retraining: {} }).dataset);
+    const run = await client.getRun('runs/announced');
+    // Both in the ordering's last slice: the shard keeps serving its first stage, so retraining waits the window.
+    const last = run.shards[1]?.orderings[0]?.slices[1];
+    const shard = shardMembers(data, run.salt, 3, 2)[1] ?? { rows: [], sliceOf: [] };
+    const [victim, other] = shard.rows.filter((_, i) => shard.sliceOf[i] === last).map((r) => data.ids[r] as string) as [string, string];
+    expect(cache.holdsAnywhere(victim)).toBe(true);
+    const tasksBefore = stageTasks;
+    await client.deleteSamples('', 'runs/announced', [victim]);
+    await eventually('the worker dropping the deleted row', 10_000, () => Promise.resolve(!cache.holdsAnywhere(victim) || undefined));
+    expect(cache.stats.forgotten).toBe(1);
+    expect(cache.holdsAnywhere(other)).toBe(true);
+    expect(stageTasks).toBe(tasksBefore); // no retraining did it
+    expect((await client.getRun('runs/announced')).shards[1]?.orderings[0]?.survivingDepth).toBe(1);
+    expect(await worker.agent.metrics.metrics()).toContain('lethe_worker_frozen_cache_forgotten_rows_total 1');
+  });
+});
