@@ -496,8 +496,8 @@ export async function trainStagesBatched(o: BatchedStageInput): Promise<BatchedS
           if (cancelled.every(Boolean)) break; // nobody left to train for
         }
         const sums = await lossSum.data();
-        // Let queued messages in (in a training thread, a member's cancel arrives as one): once per epoch.
-        if (tasks.some((t) => t.signal !== undefined)) await new Promise((resolve) => setImmediate(resolve));
+        // Let queued messages in (in a training thread, a cancel arrives as one): once per epoch.
+        if (o.signal !== undefined || tasks.some((t) => t.signal !== undefined)) await new Promise((resolve) => setImmediate(resolve));
         for (let j = 0; j < k; j++) {
           const steps = p.stepsOf[j] as number;
           if (steps === 0) continue;

@@ -4,6 +4,7 @@ import { makeBlobs } from './data/synthetic.js';
 import { gatherRows } from './data/dataset.js';
 import { ModelConfigSchema } from './model-config.js';
 import type { ShardJobInput, ShardJobProgress } from './shard-job.js';
+import { originalWeights } from './unlearning/original.js';
 
 const pool = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
 afterAll(() => pool.close());
@@ -40,7 +41,7 @@ describe('ThreadPoolTrainer', () => {
     expect(progress.every((p) => Number.isFinite(p.loss))).toBe(true);
   });
 
-  it('cancels a running job by replacing its thread, and keeps serving jobs after', async () => {
+  it('cancels a running lone shard job at its next epoch boundary, keeping its thread, and keeps serving jobs after', async () => {
     const d = makeBlobs({ samples: 3000, features: 32, classes: 3 });
     const config = ModelConfigSchema.parse({ inputShape: [32], task: 'classification', outputs: 3, hidden: 64, blocks: 2, adapterBlocks: 2 });
     const pub = gatherRows(d, d.split.public);
@@ -67,7 +68,7 @@ describe('ThreadPoolTrainer', () => {
     const replaced = pool.threadsReplaced;
     setTimeout(() => ac.abort(), 300);
     await expect(long).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(pool.threadsReplaced).toBe(replaced + 1); // a lone shard job is stopped by replacing its thread
+    expect(pool.threadsReplaced).toBe(replaced); // it stopped by itself, within the grace
     expect(performance.now() - started).toBeLessThan(20_000);
     // The cut-short job's time counts as busy (it was cancelled 300 ms in), within the wall time the pool had.
     const busy = pool.busySeconds - busyBefore;
@@ -165,6 +166,44 @@ describe('ThreadPoolTrainer', () => {
       await impatient.close();
     }
     expect(() => new ThreadPoolTrainer({ threads: 1, backend: 'wasm', cancelGraceMs: -1 })).toThrow(RangeError);
+  });
+
+  it('cancels a running unlearning job at its next batch, keeping its thread', async () => {
+    const d = makeBlobs({ samples: 3000, features: 32, classes: 3 });
+    const config = ModelConfigSchema.parse({ inputShape: [32], task: 'classification', outputs: 3, hidden: 64, blocks: 2, adapterBlocks: 2 });
+    const pub = gatherRows(d, d.split.public);
+    const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
+    const user = Array.from(d.split.user);
+    const recipe = { epochs: 1, batchSize: 32, learningRate: 0.01, seed: 3 };
+    const full = await pool.trainFull({ config, backbone: pre.backbone, pretrainedHead: pre.head, ...gatherRows(d, user), epochs: recipe.epochs, seed: recipe.seed });
+    const replaced = pool.threadsReplaced;
+    const ac = new AbortController();
+    const job = pool.unlearn(
+      {
+        config,
+        backbone: pre.backbone,
+        pretrainedHead: pre.head,
+        original: originalWeights(full),
+        recipe,
+        method: 'ft',
+        params: { epochs: 200 }, // tens of seconds if not cancelled
+        seed: 1,
+        forget: gatherRows(d, user.slice(0, 50)),
+        retain: gatherRows(d, user.slice(50)),
+        test: gatherRows(d, d.split.test),
+        evaluate: false,
+      },
+      undefined,
+      ac.signal,
+    );
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = performance.now();
+      ac.abort();
+    }, 300);
+    await expect(job).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(performance.now() - abortedAt).toBeLessThan(DEFAULT_CANCEL_GRACE_MS);
+    expect(pool.threadsReplaced).toBe(replaced);
   });
 
   it('fails a job with a typed error instead of crashing the pool', async () => {

@@ -101,8 +101,8 @@ interface Slot {
 }
 
 /**
- * Grace a cancelled group of stage jobs has to stop by itself (at its next epoch boundary) before its thread is
- * replaced: longer than a typical stage epoch, about as long as a thread start costs.
+ * Grace a cancelled shard or unlearning job (or group of them) has to stop by itself (at its next epoch or batch
+ * boundary) before its thread is replaced: longer than a typical stage epoch, about as long as a thread start costs.
  */
 export const DEFAULT_CANCEL_GRACE_MS = 1000;
 
@@ -132,7 +132,7 @@ export class ThreadPoolTrainer implements Trainer {
     return this.replaced;
   }
 
-  /** How long a cancelled shard group's thread has to stop at an epoch boundary before it is replaced. */
+  /** How long a cancelled job's thread has to stop at an epoch boundary before it is replaced. */
   private readonly cancelGraceMs: number;
 
   constructor(options: { readonly threads?: number; readonly backend: BackendName; readonly cancelGraceMs?: number }) {
@@ -193,7 +193,10 @@ export class ThreadPoolTrainer implements Trainer {
     onProgress?: (p: P) => void,
     signal?: AbortSignal,
     memberSignals?: readonly (AbortSignal | undefined)[],
-    /** A shard group's member count: a cancel first asks the thread to drop them all (see onAbort). */
+    /**
+     * Members the thread can stop at their next epoch boundary (a shard group's jobs; 1 for a lone shard or
+     * unlearning job): a cancel first asks the thread to drop them all (see onAbort). Absent: a cancel replaces it.
+     */
     members?: number,
   ): Promise<T> {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
@@ -226,9 +229,9 @@ export class ThreadPoolTrainer implements Trainer {
           void old.terminate();
           reject(new LetheError(ErrorCode.CANCELLED, 'training cancelled'));
         };
-        // A group of shard jobs is first asked to drop every member (it stops at its next epoch boundary) and keeps
-        // its thread: a replacement costs a thread start, a fresh TF.js (~0.8 s of CPU here), which a deletion
-        // stream paid for most cancels. Only a thread that has not stopped within the grace period is replaced.
+        // A shard or unlearning job is first asked to stop (every member of a group: at its next epoch boundary)
+        // and keeps its thread: a replacement costs a thread start, a fresh TF.js (~0.8 s of CPU here), which a
+        // deletion stream paid for most cancels. Only a thread that has not stopped within the grace is replaced.
         let grace: ReturnType<typeof setTimeout> | undefined;
         const onAbort = (): void => {
           if (members === undefined) {
@@ -267,7 +270,7 @@ export class ThreadPoolTrainer implements Trainer {
   }
 
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]> {
-    return this.run((id) => ({ id, kind: 'shard', job }), onProgress, signal);
+    return this.run((id) => ({ id, kind: 'shard', job }), onProgress, signal, undefined, 1);
   }
 
   trainShards(jobs: readonly ShardJobInput[], options: TrainShardsOptions = {}): Promise<ShardJobOutcome[]> {
@@ -294,7 +297,7 @@ export class ThreadPoolTrainer implements Trainer {
   }
 
   unlearn(job: UnlearnJobInput, onProgress?: (p: UnlearnJobProgress) => void, signal?: AbortSignal): Promise<UnlearnJobOutput> {
-    return this.run<UnlearnJobOutput, UnlearnJobProgress>((id) => ({ id, kind: 'unlearn', job }), onProgress, signal);
+    return this.run<UnlearnJobOutput, UnlearnJobProgress>((id) => ({ id, kind: 'unlearn', job }), onProgress, signal, undefined, 1);
   }
 
   async close(): Promise<void> {
