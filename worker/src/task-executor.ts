@@ -1,5 +1,5 @@
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
-import { deletedBy } from '../../shared/src/domain/sample-digest.js';
+import { SampleDigestMemo } from '../../shared/src/domain/sample-digest.js';
 import { stagePrefixKey } from '../../shared/src/domain/impact.js';
 import { deriveSeed } from '../../shared/src/domain/rng.js';
 import { parseRunSpec, type RunSpec } from '../../shared/src/domain/run-spec.js';
@@ -81,6 +81,8 @@ export class TaskExecutor {
   private readonly backbones = new Map<string, ReturnType<typeof getBackbone>>();
   /** Runs this worker cached rows for, most recently used last. */
   private readonly runRefs = new Map<string, RunCacheRef>();
+  /** Its rows' keyed digests: every retraining task tests its rows against the run's deletions. */
+  private readonly digests = new SampleDigestMemo();
 
   constructor(private readonly deps: TaskExecutorDeps) {}
 
@@ -114,7 +116,7 @@ export class TaskExecutor {
     if (!Number.isInteger(d.shard) || d.shard < 0 || d.shard >= ref.shards || !Number.isInteger(d.slice) || d.slice < 0 || d.slice >= ref.slices) return 0;
     const members = shardMembers(ref.dataset, ref.salt, ref.shards, ref.slices)[d.shard];
     if (members === undefined) return 0;
-    const isDeleted = deletedBy(ref.sampleIdKey, d.sampleIds);
+    const isDeleted = this.digests.deletedBy(ref.sampleIdKey, d.sampleIds);
     const ids: string[] = [];
     members.rows.forEach((row, i) => {
       const id = ref.dataset.ids[row] as string;
@@ -250,7 +252,7 @@ export class TaskExecutor {
     const members = shardMembers(dataset, t.salt, spec.shards, spec.slices)[t.shard] ?? { rows: [], sliceOf: [] };
     const prefix = t.ordering.slice(0, t.stage);
     const inPrefix = new Set(prefix);
-    const isExcluded = deletedBy(t.sampleIdKey, t.excludedSampleIds);
+    const isExcluded = this.digests.deletedBy(t.sampleIdKey, t.excludedSampleIds);
     // Deleted rows (and rows outside the stage's slices) are never gathered into what the training thread gets.
     const keep: number[] = [];
     const deleted: string[] = [];

@@ -20,3 +20,47 @@ export function deletedBy(key: string, digests: Iterable<string>): (id: string) 
   if (set.size === 0) return () => false; // nothing deleted: no keyed hash per id
   return (id) => set.has(sampleIdDigest(key, id));
 }
+
+/** Ids whose digests a SampleDigestMemo keeps at most (about 100 bytes each). */
+export const DEFAULT_MEMO_IDS = 250_000;
+
+/**
+ * Keyed digests of ids, remembered. A worker tests the same rows against a run's deletions task after task, and a
+ * retraining task always has some: an HMAC is about 2 µs, so a 765-row stage paid 1.5 ms per task. Bounded: past
+ * `maxIds` ids it starts afresh.
+ */
+export class SampleDigestMemo {
+  private readonly byKey = new Map<string, Map<string, string>>();
+  private held = 0;
+
+  constructor(private readonly maxIds = DEFAULT_MEMO_IDS) {
+    if (!Number.isInteger(maxIds) || maxIds < 1) throw new RangeError(`maxIds must be a positive integer, got ${maxIds}`);
+  }
+
+  get size(): number {
+    return this.held;
+  }
+
+  digest(key: string, id: string): string {
+    let ids = this.byKey.get(key);
+    const hit = ids?.get(id);
+    if (hit !== undefined) return hit;
+    if (this.held >= this.maxIds) {
+      this.byKey.clear();
+      this.held = 0;
+      ids = undefined;
+    }
+    if (ids === undefined) this.byKey.set(key, (ids = new Map<string, string>()));
+    const d = sampleIdDigest(key, id);
+    ids.set(id, d);
+    this.held++;
+    return d;
+  }
+
+  /** deletedBy, with the digests remembered. */
+  deletedBy(key: string, digests: Iterable<string>): (id: string) => boolean {
+    const set = new Set(digests);
+    if (set.size === 0) return () => false;
+    return (id) => set.has(this.digest(key, id));
+  }
+}
