@@ -9,6 +9,7 @@ import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { eventually } from '../support/eventually.js';
+import type { WorkerHub } from '../../coordinator/src/workers/worker-hub.js';
 import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
 
 const PREFIX = '/forget/';
@@ -68,5 +69,15 @@ describe('a deletion is announced to workers, which drop what they derived from 
     expect(stageTasks).toBe(tasksBefore); // no retraining did it
     expect((await client.getRun('runs/announced')).shards[1]?.orderings[0]?.survivingDepth).toBe(1);
     expect(await worker.agent.metrics.metrics()).toContain('lethe_worker_frozen_cache_forgotten_rows_total 1');
+  });
+
+  it('drops every cached row when its stream breaks and it re-attaches (it may have missed announcements)', async () => {
+    const cache = worker.frozenCache;
+    expect(cache?.stats.rows).toBeGreaterThan(0);
+    const generation = cache?.generation ?? 0;
+    // The coordinator ends the worker's stream (as a network cut or a leader change does); the worker re-attaches.
+    (lethe.coordinator as unknown as { hub: WorkerHub }).hub.closeAll();
+    await eventually('the worker re-attaching', 15_000, async () => ((await client.listWorkers()).workers.some((w) => w.name === 'workers/fw') && cache?.generation === generation + 1) || undefined);
+    expect(cache?.stats.rows).toBe(0);
   });
 });

@@ -229,7 +229,9 @@ export class WorkerAgent {
       this.heartbeat = setInterval(beat, every);
       this.heartbeat.unref();
       for (const r of this.unsent.values()) this.send({ result: r });
-      this.log.info({ coordinator: msg.accepted.coordinatorId }, 'attached');
+      // Deletions committed while this worker was detached were announced without it.
+      const dropped = this.o.executor.reattached();
+      this.log.info({ coordinator: msg.accepted.coordinatorId, cachedRowsDropped: dropped }, 'attached');
     } else if (msg.assignment !== null && msg.assignment !== undefined) {
       this.accept(msg.assignment);
     } else if (msg.cancel !== null && msg.cancel !== undefined) {

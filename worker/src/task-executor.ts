@@ -125,6 +125,19 @@ export class TaskExecutor {
     return cache.forget(ref.key, ids);
   }
 
+  /**
+   * The worker (re)attached to a coordinator: deletions committed while it was detached were announced without it,
+   * so it drops every cached row (they are recomputed as tasks need them), and a task prepared before this stores
+   * none of what it computes. Returns the rows dropped.
+   */
+  reattached(): number {
+    const cache = this.deps.frozenCache;
+    if (cache === undefined) return 0;
+    const rows = cache.stats.rows;
+    cache.clear();
+    return rows;
+  }
+
   async pretrain(runSpecJson: string): Promise<TaskOutput> {
     const started = performance.now();
     const spec = this.runSpec(runSpecJson);
@@ -203,7 +216,9 @@ export class TaskExecutor {
         out.push({ ok: false, error: new Error(`stage ${stagePrefixKey(p.prefix, t.stage)} produced no result`) });
         continue;
       }
-      if (o.frozen !== undefined && p.cache !== undefined) this.deps.frozenCache?.put(p.cache.key, p.cache.computedIds, o.frozen);
+      const cache = this.deps.frozenCache;
+      // Not across a clear: the task was prepared before deletions the worker may have missed.
+      if (o.frozen !== undefined && p.cache !== undefined && cache?.generation === p.cache.generation) cache.put(p.cache.key, p.cache.computedIds, o.frozen);
       try {
         // A member's seconds: from the group's start until its artifact is stored (what the task waited).
         const stored = await this.storeStage(t, p, trained);
@@ -280,7 +295,7 @@ export class TaskExecutor {
       prefix,
       epochs: spec.epochs,
       samplesPerEpochTimesEpochs: spec.epochs * rows.length,
-      ...(cache === undefined ? {} : { cache: { key: cache.key, computedIds: ids.filter((_, i) => cache.frozen.known[i] !== 1) } }),
+      ...(cache === undefined ? {} : { cache: { key: cache.key, computedIds: ids.filter((_, i) => cache.frozen.known[i] !== 1), generation: cache.generation } }),
       job: {
         config,
         backbone: backbone.backbone,
@@ -304,13 +319,13 @@ export class TaskExecutor {
    * First the deleted samples of the stage's slices are dropped from it: every retraining a deletion causes trains
    * on the deleted sample's slice, so its first task drops it, and nothing derived from it outlives the deletion.
    */
-  private frozenRows(t: StageTaskInput, spec: RunSpec, config: ModelConfig, ids: readonly string[], deleted: readonly string[]): { key: string; frozen: KnownFrozenRows } | undefined {
+  private frozenRows(t: StageTaskInput, spec: RunSpec, config: ModelConfig, ids: readonly string[], deleted: readonly string[]): { key: string; frozen: KnownFrozenRows; generation: number } | undefined {
     const cache = this.deps.frozenCache;
     if (cache === undefined) return undefined;
     const key = `${t.backboneArtifact}\u0000${JSON.stringify(spec.dataset)}\u0000${JSON.stringify(config)}`;
     cache.forget(key, deleted);
     const block = blockOfStage(config, t.stage) - (config.blocks - config.adapterBlocks);
-    return { key, frozen: cache.lookup(key, ids, new Set([block])) };
+    return { key, frozen: cache.lookup(key, ids, new Set([block])), generation: cache.generation };
   }
 
   private async storeStage(t: StageTaskInput, p: PreparedStage, trained: TrainedStage): Promise<Omit<TaskOutput, 'seconds'>> {
@@ -350,8 +365,8 @@ export type StageOutcome = { readonly ok: true; readonly output: TaskOutput } | 
 
 interface PreparedStage {
   readonly prefix: number[];
-  /** Where the rows the pass computes go in the frozen-prefix cache. */
-  readonly cache?: { readonly key: string; readonly computedIds: readonly string[] };
+  /** Where the rows the pass computes go in the frozen-prefix cache, and its generation when they were looked up. */
+  readonly cache?: { readonly key: string; readonly computedIds: readonly string[]; readonly generation: number };
   readonly epochs: number;
   readonly samplesPerEpochTimesEpochs: number;
   readonly job: ShardJobInput;

@@ -63,6 +63,11 @@ describe('FrozenPrefixCache', () => {
     expect(cache.forget('k2', ['r2'])).toBe(1);
     expect(cache.holdsAnywhere('r2')).toBe(false);
     expect(cache.stats).toMatchObject({ rows: 1, forgotten: 2 });
+    expect(cache.generation).toBe(0);
+    cache.clear();
+    expect(cache.stats).toMatchObject({ rows: 0, bytes: 0 });
+    expect(cache.holdsAnywhere('r1')).toBe(false);
+    expect(cache.generation).toBe(1);
     expect(() => cache.put('k', ['r3'], rowsOf(['r3'], 3, 2, false))).toThrow(/changed shape/);
     expect(() => cache.put('k', ['r3', 'r4'], { inputs: [new Float32Array(4), new Float32Array(3)] })).toThrow(/every adapter block/);
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 40]) expect(() => new FrozenPrefixCache(bad)).toThrow(RangeError);

@@ -65,6 +65,7 @@ export class FrozenPrefixCache {
   private missCount = 0;
   private evictedCount = 0;
   private forgottenCount = 0;
+  private cleared = 0;
 
   constructor(readonly maxBytes: number) {
     if (!Number.isInteger(maxBytes) || maxBytes < 0 || maxBytes > MAX_FROZEN_CACHE_BYTES) {
@@ -155,6 +156,21 @@ export class FrozenPrefixCache {
       this.drop(at);
       this.evictedCount++;
     }
+  }
+
+  /**
+   * How many times the cache was cleared: a caller that looked rows up before a clear must not put what it computed
+   * from them after it (see TaskExecutor.reattached).
+   */
+  get generation(): number {
+    return this.cleared;
+  }
+
+  /** Drops every row (a worker that may have missed deletions while detached from the coordinator). */
+  clear(): void {
+    this.rows.clear();
+    this.bytesHeld = 0;
+    this.cleared++;
   }
 
   /** Whether a row of `id` is held under `key` (neither a hit nor a use). */
