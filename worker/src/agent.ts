@@ -240,8 +240,13 @@ export class WorkerAgent {
       this.log.info({ taskId: msg.cancel.taskId, reason: msg.cancel.reason }, 'task cancelled');
     } else if (msg.deleted !== null && msg.deleted !== undefined) {
       const { run, shard, slice, sampleIds } = msg.deleted;
-      const dropped = this.o.executor.forgetDeleted({ run, shard, slice, sampleIds });
-      this.log.debug({ run, shard, slice, samples: sampleIds.length, dropped }, 'deleted samples forgotten');
+      try {
+        const dropped = this.o.executor.forgetDeleted({ run, shard, slice, sampleIds });
+        this.log.debug({ run, shard, slice, samples: sampleIds.length, dropped }, 'deleted samples forgotten');
+      } catch (err) {
+        // Not fatal to the stream: the rows still go with the slice's next retraining task, or at re-attach.
+        this.log.warn({ err, run, shard, slice }, 'deleted samples could not be dropped from the frozen-prefix cache');
+      }
     } else if (msg.drain !== null && msg.drain !== undefined) {
       this.draining = !msg.drain.lifted;
       this.jobs?.pause(this.draining);
