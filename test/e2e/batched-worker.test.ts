@@ -1,39 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
-import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { describe, expect, it } from 'vitest';
 import { getStage, trainedIds } from '../../shared/src/ml/run-model.js';
 import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { eventually } from '../support/eventually.js';
-import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
+import { useInProcessCluster } from '../support/in-process.js';
 
 const PREFIX = '/batched/';
 // 4 shards × 2 orderings: 8 stage-1 tasks are ready at once, one group for a worker of capacity 8.
 const spec = { dataset: { builtin: 'blobs', samples: 1600, features: 8, classes: 3 }, shards: 4, slices: 2, budget: 2, epochs: 30, pretrainEpochs: 1, model: { hidden: 16, loraRank: 2 } };
 
 describe('a real worker trains groups of stages in one computation, with a deletion landing while a group trains', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lethe-batched-'));
-  const backend = new InMemoryStateBackend();
-  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
   /** The size of every group the worker trained. */
   const groups: number[] = [];
-  let lethe: InProcessCoordinator;
-  let worker: InProcessWorker;
-  let client: LetheClient;
-
-  beforeAll(async () => {
-    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, backend: 'wasm', clientTimeoutMs: 15_000 });
-    client = lethe.client;
-    worker = await startInProcessWorker(lethe, backend.client(), {
-      id: 'bw',
-      prefix: PREFIX,
-      artifacts,
-      backend: 'wasm',
+  const cluster = useInProcessCluster({
+    name: 'batched',
+    prefix: PREFIX,
+    workerId: 'bw',
+    backend: 'wasm',
+    worker: {
       batchCapacity: 8,
       beforeStart: (executor) => {
         const stageGroup = executor.stageGroup.bind(executor);
@@ -42,15 +27,11 @@ describe('a real worker trains groups of stages in one computation, with a delet
           return stageGroup(tasks, onProgress, signals);
         };
       },
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await worker.close();
-    await lethe.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    },
   });
 
   it('trains the run in groups; the deleted id is in no committed stage; every stage is active at the end', async () => {
+    const { client, artifacts, worker } = cluster;
     const op = await client.createRun({ requestId: '', runId: 'grouped', spec });
     await eventually('the first group of 8 training', 60_000, () => Promise.resolve(groups.includes(8) || undefined));
     // A deletion in one member's slice while the group trains: that member is cancelled and retrained without it.

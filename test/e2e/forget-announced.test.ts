@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
-import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
+import { describe, expect, it } from 'vitest';
 import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { eventually } from '../support/eventually.js';
 import type { WorkerHub } from '../../coordinator/src/workers/worker-hub.js';
-import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
+import { useInProcessCluster } from '../support/in-process.js';
 
 const PREFIX = '/forget/';
 // Retraining waits out a 10-minute window: no task after the deletion reaches the worker during this test, so only
@@ -18,22 +12,13 @@ const PREFIX = '/forget/';
 const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 8, classes: 3 }, shards: 3, slices: 2, budget: 1, epochs: 2, pretrainEpochs: 1, model: { hidden: 16, loraRank: 2 }, retraining: { kind: 'RETRAINING_POLICY_KIND_COALESCE' as const, windowMs: '600000' } };
 
 describe('a deletion is announced to workers, which drop what they derived from the deleted samples', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lethe-forget-announced-'));
-  const backend = new InMemoryStateBackend();
-  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
   let stageTasks = 0;
-  let lethe: InProcessCoordinator;
-  let worker: InProcessWorker;
-  let client: LetheClient;
-
-  beforeAll(async () => {
-    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, backend: 'wasm', clientTimeoutMs: 15_000 });
-    client = lethe.client;
-    worker = await startInProcessWorker(lethe, backend.client(), {
-      id: 'fw',
-      prefix: PREFIX,
-      artifacts,
-      backend: 'wasm',
+  const cluster = useInProcessCluster({
+    name: 'forget-announced',
+    prefix: PREFIX,
+    workerId: 'fw',
+    backend: 'wasm',
+    worker: {
       beforeStart: (executor) => {
         const stageGroup = executor.stageGroup.bind(executor);
         executor.stageGroup = (tasks, onProgress, signals) => {
@@ -41,15 +26,11 @@ describe('a deletion is announced to workers, which drop what they derived from 
           return stageGroup(tasks, onProgress, signals);
         };
       },
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await worker.close();
-    await lethe.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    },
   });
 
   it('drops the deleted rows from its frozen-prefix cache at once, with no retraining task, and keeps the others', async () => {
+    const { client, worker } = cluster;
     const op = await client.createRun({ requestId: '', runId: 'announced', spec });
     await client.waitForOperation(op.name, 120_000);
     const cache = worker.frozenCache;
@@ -72,7 +53,8 @@ describe('a deletion is announced to workers, which drop what they derived from 
   });
 
   it('drops every cached row when its stream breaks and it re-attaches (it may have missed announcements)', async () => {
-    const cache = worker.frozenCache;
+    const { client, lethe } = cluster;
+    const cache = cluster.worker.frozenCache;
     expect(cache?.stats.rows).toBeGreaterThan(0);
     const generation = cache?.generation ?? 0;
     // The coordinator ends the worker's stream (as a network cut or a leader change does); the worker re-attaches.

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
-import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
 import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { parseRunSpec } from '../../shared/src/domain/run-spec.js';
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { eventually } from '../support/eventually.js';
-import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
+import { useInProcessCluster } from '../support/in-process.js';
 
 /** An artifact store that runs `beforeGet` once, before the read of one digest. */
 class HookedStore extends FsArtifactStore {
@@ -32,25 +28,10 @@ const spec = { dataset: { builtin: 'blobs', samples: 600, features: 4, classes: 
  * NOT_FOUND (under a deletion stream, bench:stream's accuracy sampler died on exactly that).
  */
 describe('Predict while a deletion purges the stage it chose', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lethe-predict-purge-'));
-  const backend = new InMemoryStateBackend();
-  const artifacts = new HookedStore(join(dir, 'artifacts'));
-  let lethe: InProcessCoordinator;
-  let worker: InProcessWorker;
-  let client: LetheClient;
-
-  beforeAll(async () => {
-    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, backend: 'wasm', clientTimeoutMs: 15_000 });
-    client = lethe.client;
-    worker = await startInProcessWorker(lethe, backend.client(), { id: 'pw', prefix: PREFIX, artifacts, backend: 'wasm' });
-  }, 60_000);
-  afterAll(async () => {
-    await worker.close();
-    await lethe.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const cluster = useInProcessCluster({ name: 'predict-purge', prefix: PREFIX, workerId: 'pw', backend: 'wasm', artifacts: (dir) => new HookedStore(join(dir, 'artifacts')) });
 
   it('answers from the shard\'s stages after the deletion instead of failing on the purged artifact', async () => {
+    const { client, artifacts } = cluster;
     await client.waitForOperation((await client.createRun({ requestId: '', runId: 'p', spec })).name, 120_000);
     const run = await client.getRun('runs/p');
     const stages = run.shards[0]?.orderings[0]?.stages ?? [];
@@ -84,6 +65,7 @@ describe('Predict while a deletion purges the stage it chose', () => {
   });
 
   it('an active stage\'s artifact lost with no deletion behind it is INTERNAL, not a silent re-choice', async () => {
+    const { client, artifacts } = cluster;
     // Another seed: other digests than the first run's, none of them cached by an earlier Predict.
     await client.waitForOperation((await client.createRun({ requestId: '', runId: 'lost', spec: { ...spec, seed: 2 } })).name, 120_000);
     const stage = (await client.getRun('runs/lost')).shards[0]?.orderings[0]?.stages[1];

@@ -1,42 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
+import { describe, expect, it } from 'vitest';
 import { jsonToStruct } from '../../coordinator/src/rpc/job-convert.js';
-import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
 import { InMemoryJobQueue } from '../../shared/src/testing/in-memory-job-queue.js';
-import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { decodeArtifact } from '../../shared/src/ml/artifact-codec.js';
 import { eventually } from '../support/eventually.js';
-import { startInProcessCoordinator, startInProcessWorker, type InProcessCoordinator, type InProcessWorker } from '../support/in-process.js';
+import { useInProcessCluster } from '../support/in-process.js';
 
 const PREFIX = '/rundel/';
 const spec = { dataset: { builtin: 'blobs', samples: 1200, features: 8, classes: 3 }, shards: 2, slices: 2, budget: 2, epochs: 2, pretrainEpochs: 2, model: { hidden: 16, loraRank: 2 } };
 
 describe('DeleteRun: a run\'s state and every artifact trained for it go; the id is never reused', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lethe-rundel-'));
-  const backend = new InMemoryStateBackend();
-  const artifacts = new FsArtifactStore(join(dir, 'artifacts'));
   const queue = new InMemoryJobQueue({ ackWaitMs: 2000, maxDeliver: 30 });
-  let lethe: InProcessCoordinator;
-  let worker: InProcessWorker;
-  let client: LetheClient;
+  const cluster = useInProcessCluster({ name: 'rundel', prefix: PREFIX, workerId: 'rd-w', backend: 'cpu', coordinator: { jobs: queue }, worker: { jobs: queue } });
   const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof LetheError ? e.code : 'other'));
 
-  beforeAll(async () => {
-    lethe = await startInProcessCoordinator(backend.client(), { artifacts, prefix: PREFIX, jobs: queue, clientTimeoutMs: 15_000 });
-    client = lethe.client;
-    worker = await startInProcessWorker(lethe, backend.client(), { id: 'rd-w', prefix: PREFIX, artifacts, backend: 'cpu', jobs: queue });
-  }, 60_000);
-  afterAll(async () => {
-    await worker.close();
-    await lethe.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('removes its state and artifacts (stages, id lists, backbone, original, job results), refuses it afterwards, and keeps other runs', async () => {
+    const { client, artifacts } = cluster;
     for (const runId of ['doomed', 'kept']) await client.waitForOperation((await client.createRun({ requestId: '', runId, spec })).name, 60_000);
     await client.deleteSamples('', 'runs/doomed', ['blob-300']);
     await eventually('retrained', 60_000, async () => (await client.getOperation('operations/runs/doomed')).done === true);
@@ -53,7 +32,7 @@ describe('DeleteRun: a run\'s state and every artifact trained for it go; the id
     expect(await codeOf(client.createRun({ requestId: '', runId: 'doomed', spec }))).toBe('ALREADY_EXISTS');
     expect(await codeOf(client.deleteRun('runs/doomed'))).toBe('NOT_FOUND');
     // In etcd only the marker is left under the run.
-    const { kvs } = await backend.client().list(`${PREFIX}runs/doomed/`);
+    const { kvs } = await cluster.state.client().list(`${PREFIX}runs/doomed/`);
     expect(kvs.map((kv) => kv.key)).toEqual([`${PREFIX}runs/doomed/deleted`]);
     // No artifact names the deleted run any more; the other run's are all there and it still serves.
     const remaining = await Promise.all((await artifacts.list()).map(async (d) => decodeArtifact(await artifacts.get(d)).manifest).map((p) => p.catch(() => null)));

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { Coordinator, type CoordinatorOptions } from '../../coordinator/src/coor
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.js';
 import { InMemoryEventBus } from '../../shared/src/testing/in-memory-event-bus.js';
+import { InMemoryStateBackend } from '../../shared/src/testing/in-memory-state-store.js';
 import { createLogger } from '../../shared/src/log/logger.js';
 import type { StateStore } from '../../shared/src/ports/state-store.js';
 import { eventually } from './eventually.js';
@@ -97,6 +99,66 @@ export async function startInProcessWorker(
     close: async () => {
       await agent.stop(1000);
       await trainer.close();
+    },
+  };
+}
+
+/** A coordinator on the in-memory state twin and one real worker, both in this process (see useInProcessCluster). */
+export interface InProcessCluster<A extends ArtifactStore> {
+  /** A temporary directory of the block's own, removed after it. */
+  readonly dir: string;
+  readonly artifacts: A;
+  /** The state both run on (read it with `state.client()`). */
+  readonly state: InMemoryStateBackend;
+  readonly lethe: InProcessCoordinator;
+  readonly worker: InProcessWorker;
+  readonly client: LetheClient;
+}
+
+/**
+ * For a describe block: starts a coordinator and one worker before its tests and stops them (and removes the
+ * directory) after. The artifact store is a filesystem store under the directory unless `artifacts` makes another.
+ * The handle's coordinator, worker and client exist once the block's beforeAll has run.
+ */
+export function useInProcessCluster<A extends ArtifactStore = FsArtifactStore>(o: {
+  readonly name: string;
+  readonly prefix: string;
+  readonly workerId: string;
+  readonly backend: 'cpu' | 'wasm';
+  readonly artifacts?: (dir: string) => A;
+  readonly coordinator?: Partial<CoordinatorOptions> & { clientTimeoutMs?: number };
+  readonly worker?: { readonly batchCapacity?: number; readonly jobs?: JobQueue; readonly beforeStart?: (executor: TaskExecutor) => void };
+}): InProcessCluster<A> {
+  const dir = mkdtempSync(join(tmpdir(), `lethe-${o.name}-`));
+  const artifacts = o.artifacts?.(dir) ?? (new FsArtifactStore(join(dir, 'artifacts')) as unknown as A);
+  const state = new InMemoryStateBackend();
+  let started: { lethe: InProcessCoordinator; worker: InProcessWorker } | undefined;
+  const running = (): { lethe: InProcessCoordinator; worker: InProcessWorker } => {
+    if (started === undefined) throw new Error('the in-process cluster starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    const lethe = await startInProcessCoordinator(state.client(), { artifacts, prefix: o.prefix, backend: o.backend, clientTimeoutMs: 15_000, ...o.coordinator });
+    const worker = await startInProcessWorker(lethe, state.client(), { id: o.workerId, prefix: o.prefix, artifacts, backend: o.backend, ...o.worker });
+    started = { lethe, worker };
+  }, 60_000);
+  afterAll(async () => {
+    await started?.worker.close();
+    await started?.lethe.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    artifacts,
+    state,
+    get lethe() {
+      return running().lethe;
+    },
+    get worker() {
+      return running().worker;
+    },
+    get client() {
+      return running().lethe.client;
     },
   };
 }
