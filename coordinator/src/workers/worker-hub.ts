@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
+import type { DeletedSamples } from '../deletion/deletion-service.js';
 
 /** A worker attached over the bidirectional stream. */
 export interface AttachedWorker {
@@ -32,13 +33,6 @@ export function capacityOf(w: Pick<AttachedWorker, 'slots' | 'batchCapacity'>): 
 
 /** Most digests one SamplesDeleted message carries (4,096 × 32 hex digits: far below gRPC's 4 MB message limit). */
 export const MAX_DELETED_PER_MESSAGE = 4096;
-
-/** The keyed digests a deletion removed from one slice of one shard. */
-export interface DeletedSlice {
-  readonly shard: number;
-  readonly slice: number;
-  readonly sampleIds: readonly string[];
-}
 
 /** The workers currently attached to this coordinator, and their free task slots. */
 export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: [id: string] }> {
@@ -83,7 +77,7 @@ export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: 
    * Tells every attached worker which samples of `run` a deletion removed, in messages of at most
    * MAX_DELETED_PER_MESSAGE digests, so each drops what it derived from them. Returns the messages sent.
    */
-  announceDeleted(run: string, deleted: readonly DeletedSlice[]): number {
+  announceDeleted(run: string, deleted: readonly DeletedSamples[]): number {
     let sent = 0;
     for (const w of this.workers.values()) {
       for (const { shard, slice, sampleIds } of deleted) {
