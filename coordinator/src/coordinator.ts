@@ -197,7 +197,7 @@ export class Coordinator {
       callers,
       deletionLimiter: new DeletionRateLimiter(o.deletionLimits ?? DEFAULT_DELETION_LIMITS),
       receipts,
-      runDeletion: (run, by) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c) }, run, by),
+      runDeletion: (run, by) => deleteRun({ views, writer, artifacts: o.artifacts, logger, cancel: (c) => scheduler.cancel(c), announce: (r) => hub.announceRunDeleted(r) }, run, by),
       metrics,
       jobs,
       store: o.store,

@@ -23,8 +23,12 @@ describe('DeleteRun: a run\'s state and every artifact trained for it go; the id
     await eventually('job done', 60_000, async () => (await client.getJob(job)).state === 'JOB_STATE_SUCCEEDED');
     const before = (await artifacts.list()).length;
     const keptRun = await client.getRun('runs/kept');
+    const { executor } = cluster.worker;
+    expect(executor.cachedRows('doomed')).toBeGreaterThan(0);
 
     await client.deleteRun('runs/doomed');
+    // The worker is told, and drops the rows it kept for the run.
+    await eventually('the worker dropping the run\'s cached rows', 10_000, () => Promise.resolve(executor.cachedRows('doomed') === 0 || undefined));
     expect(await codeOf(client.getRun('runs/doomed'))).toBe('NOT_FOUND');
     expect(await codeOf(client.predict('runs/doomed', [1, 8], new Float32Array(8)))).toBe('NOT_FOUND');
     expect(await codeOf(client.deleteSamples('', 'runs/doomed', ['blob-301']))).toBe('NOT_FOUND');

@@ -247,6 +247,9 @@ export class WorkerAgent {
         // Not fatal to the stream: the rows still go with the slice's next retraining task, or at re-attach.
         this.log.warn({ err, run, shard, slice }, 'deleted samples could not be dropped from the frozen-prefix cache');
       }
+    } else if (msg.runDeleted !== null && msg.runDeleted !== undefined) {
+      const dropped = this.o.executor.forgetRun(msg.runDeleted.run);
+      this.log.info({ run: msg.runDeleted.run, cachedRowsDropped: dropped }, 'run deleted: what this worker kept for it is dropped');
     } else if (msg.drain !== null && msg.drain !== undefined) {
       this.draining = !msg.drain.lifted;
       this.jobs?.pause(this.draining);

@@ -139,6 +139,17 @@ describe('TaskExecutor with a frozen-prefix cache', () => {
     expect(cache.stats).toMatchObject({ rows: shard.rows.length - 1, forgotten: 1 });
   });
 
+  it('drops what it keeps for a run when the run is deleted', async () => {
+    const { cache, cached, inSlice, task } = await cacheFixture('artifacts-run-deleted');
+    await cached.stage(task(1, '', []));
+    expect(cached.cachedRows('r')).toBe(inSlice(0).length);
+    expect(cached.forgetRun('other')).toBe(0);
+    expect(cached.forgetRun('r')).toBe(inSlice(0).length);
+    expect(cached.cachedRows('r')).toBe(0);
+    expect(cache.stats.rows).toBe(0);
+    expect(cached.forgetRun('r')).toBe(0);
+  });
+
   it('drops every row when the worker re-attaches, and a task prepared before that stores none of its rows', async () => {
     const { cache, cached, inSlice, task } = await cacheFixture('artifacts-reattach');
     const one = (await cached.stage(task(1, '', []))).artifact;

@@ -56,9 +56,13 @@ const KEPT_BACKBONES = 4;
 /** Runs whose cached rows a deletion announcement can find (a few hundred bytes each). */
 const KEPT_RUN_REFS = 256;
 
-/** Where a run's rows sit in the frozen-prefix cache, and how to tell its deleted samples' ids from their digests. */
-interface RunCacheRef {
-  readonly key: string;
+/**
+ * What a worker keeps for a run it trained stages of: its backbone and where its rows sit in the frozen-prefix cache
+ * (absent without one), and how to tell its deleted samples' ids from their digests.
+ */
+interface RunRef {
+  readonly backboneArtifact: string;
+  readonly key?: string;
   readonly dataset: Dataset;
   readonly salt: string;
   readonly shards: number;
@@ -79,8 +83,8 @@ export interface DeletedSamplesInput {
 export class TaskExecutor {
   /** Backbones by artifact digest, most recently used last. */
   private readonly backbones = new Map<string, ReturnType<typeof getBackbone>>();
-  /** Runs this worker cached rows for, most recently used last. */
-  private readonly runRefs = new Map<string, RunCacheRef>();
+  /** Runs this worker trained stages of, most recently used last. */
+  private readonly runRefs = new Map<string, RunRef>();
   /** Its rows' keyed digests: every retraining task tests its rows against the run's deletions. */
   private readonly digests = new SampleDigestMemo();
 
@@ -112,7 +116,8 @@ export class TaskExecutor {
   forgetDeleted(d: DeletedSamplesInput): number {
     const cache = this.deps.frozenCache;
     const ref = this.runRefs.get(d.run);
-    if (cache === undefined || ref === undefined || d.sampleIds.length === 0) return 0;
+    if (cache === undefined || ref?.key === undefined || d.sampleIds.length === 0) return 0;
+    const key = ref.key;
     if (!Number.isInteger(d.shard) || d.shard < 0 || d.shard >= ref.shards || !Number.isInteger(d.slice) || d.slice < 0 || d.slice >= ref.slices) return 0;
     const members = shardMembers(ref.dataset, ref.salt, ref.shards, ref.slices)[d.shard];
     if (members === undefined) return 0;
@@ -120,9 +125,9 @@ export class TaskExecutor {
     const ids: string[] = [];
     members.rows.forEach((row, i) => {
       const id = ref.dataset.ids[row] as string;
-      if (members.sliceOf[i] === d.slice && cache.holds(ref.key, id) && isDeleted(id)) ids.push(id);
+      if (members.sliceOf[i] === d.slice && cache.holds(key, id) && isDeleted(id)) ids.push(id);
     });
-    return cache.forget(ref.key, ids);
+    return cache.forget(key, ids);
   }
 
   /**
@@ -136,6 +141,24 @@ export class TaskExecutor {
     const rows = cache.stats.rows;
     cache.clear();
     return rows;
+  }
+
+  /**
+   * A run was deleted: drops its cached rows (everything under its cache key: another run with the same backbone,
+   * dataset and model recomputes them) and its decoded backbone. Returns the rows dropped.
+   */
+  forgetRun(run: string): number {
+    const ref = this.runRefs.get(run);
+    if (ref === undefined) return 0;
+    this.runRefs.delete(run);
+    this.backbones.delete(ref.backboneArtifact);
+    return ref.key === undefined ? 0 : (this.deps.frozenCache?.dropKey(ref.key) ?? 0);
+  }
+
+  /** Frozen-prefix rows this worker holds for `run` (0 for a run it cached nothing of). */
+  cachedRows(run: string): number {
+    const key = this.runRefs.get(run)?.key;
+    return key === undefined ? 0 : (this.deps.frozenCache?.rowsUnder(key) ?? 0);
   }
 
   async pretrain(runSpecJson: string): Promise<TaskOutput> {
@@ -251,7 +274,7 @@ export class TaskExecutor {
     return hit;
   }
 
-  private noteRun(run: string, ref: RunCacheRef): void {
+  private noteRun(run: string, ref: RunRef): void {
     this.runRefs.delete(run);
     this.runRefs.set(run, ref);
     for (const old of this.runRefs.keys()) {
@@ -280,7 +303,7 @@ export class TaskExecutor {
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
     const ids = rows.map((r) => dataset.ids[r] as string);
     const cache = this.frozenRows(t, spec, config, ids, deleted);
-    if (cache !== undefined) this.noteRun(t.run, { key: cache.key, dataset, salt: t.salt, shards: spec.shards, slices: spec.slices, sampleIdKey: t.sampleIdKey });
+    this.noteRun(t.run, { backboneArtifact: t.backboneArtifact, ...(cache === undefined ? {} : { key: cache.key }), dataset, salt: t.salt, shards: spec.shards, slices: spec.slices, sampleIdKey: t.sampleIdKey });
     // Only the rows the cache does not know are gathered and sent through the frozen pass.
     const { x } = gatherRows(dataset, cache === undefined ? rows : rows.filter((_, i) => cache.frozen.known[i] !== 1));
     const y = Float32Array.from(rows, (r) => dataset.y[r] as number);

@@ -16,6 +16,8 @@ export interface RunDeletionDeps {
   readonly logger: Logger;
   /** Stops the run's in-flight tasks on their workers. */
   readonly cancel: (cancels: readonly StageCancel[]) => void;
+  /** Tells the workers the run is gone (after the cancels), so they drop what they keep for it. */
+  readonly announce?: (run: string) => void;
 }
 
 /** A stage's or model's id list (a backbone has none; an id-list blob itself is not decodable). */
@@ -95,6 +97,7 @@ export async function deleteRun(deps: RunDeletionDeps, run: string, by = ''): Pr
   );
   if (rev === null) throw new LetheError(ErrorCode.REVISION_CONFLICT, `run '${run}' changed while it was being deleted; retry`);
   deps.cancel(cancels);
+  deps.announce?.(run);
   let purged = 0;
   for (const d of digests) {
     if (elsewhere.has(d) || !(await deps.artifacts.has(d))) continue;

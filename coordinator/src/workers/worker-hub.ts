@@ -90,6 +90,11 @@ export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: 
     return sent;
   }
 
+  /** Tells every attached worker that `run` was deleted, so each drops what it keeps for it. */
+  announceRunDeleted(run: string): void {
+    for (const w of this.workers.values()) w.send({ runDeleted: { run } });
+  }
+
   closeAll(): void {
     for (const w of this.workers.values()) w.close();
     this.workers.clear();

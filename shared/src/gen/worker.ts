@@ -14,6 +14,7 @@ import type { JobTask as _lethe_v1_JobTask, JobTask__Output as _lethe_v1_JobTask
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from './lethe/v1/ModelSpec.js';
 import type { OrderingStatus as _lethe_v1_OrderingStatus, OrderingStatus__Output as _lethe_v1_OrderingStatus__Output } from './lethe/v1/OrderingStatus.js';
 import type { PretrainTask as _lethe_v1_PretrainTask, PretrainTask__Output as _lethe_v1_PretrainTask__Output } from './lethe/v1/PretrainTask.js';
+import type { RunDeleted as _lethe_v1_RunDeleted, RunDeleted__Output as _lethe_v1_RunDeleted__Output } from './lethe/v1/RunDeleted.js';
 import type { SamplesDeleted as _lethe_v1_SamplesDeleted, SamplesDeleted__Output as _lethe_v1_SamplesDeleted__Output } from './lethe/v1/SamplesDeleted.js';
 import type { ServingChoice as _lethe_v1_ServingChoice, ServingChoice__Output as _lethe_v1_ServingChoice__Output } from './lethe/v1/ServingChoice.js';
 import type { ShardStatus as _lethe_v1_ShardStatus, ShardStatus__Output as _lethe_v1_ShardStatus__Output } from './lethe/v1/ShardStatus.js';
@@ -55,6 +56,7 @@ export interface ProtoGrpcType {
       ModelSpec: MessageTypeDefinition<_lethe_v1_ModelSpec, _lethe_v1_ModelSpec__Output>
       OrderingStatus: MessageTypeDefinition<_lethe_v1_OrderingStatus, _lethe_v1_OrderingStatus__Output>
       PretrainTask: MessageTypeDefinition<_lethe_v1_PretrainTask, _lethe_v1_PretrainTask__Output>
+      RunDeleted: MessageTypeDefinition<_lethe_v1_RunDeleted, _lethe_v1_RunDeleted__Output>
       RunState: EnumTypeDefinition
       SamplesDeleted: MessageTypeDefinition<_lethe_v1_SamplesDeleted, _lethe_v1_SamplesDeleted__Output>
       SelectionMethod: EnumTypeDefinition

@@ -63,6 +63,12 @@ describe('FrozenPrefixCache', () => {
     expect(cache.forget('k2', ['r2'])).toBe(1);
     expect(cache.holdsAnywhere('r2')).toBe(false);
     expect(cache.stats).toMatchObject({ rows: 1, forgotten: 2 });
+    cache.put('k3', ['r5', 'r6'], rowsOf(['r5', 'r6'], 2, 2, false));
+    expect([cache.rowsUnder('k'), cache.rowsUnder('k3'), cache.rowsUnder('none')]).toEqual([1, 2, 0]);
+    expect(cache.dropKey('k3')).toBe(2);
+    expect(cache.dropKey('none')).toBe(0);
+    expect(cache.stats).toMatchObject({ rows: 1, forgotten: 2 }); // a dropped key is not a deletion
+    expect(cache.holds('k', 'r1')).toBe(true);
     expect(cache.generation).toBe(0);
     cache.clear();
     expect(cache.stats).toMatchObject({ rows: 0, bytes: 0 });

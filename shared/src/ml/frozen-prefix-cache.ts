@@ -173,6 +173,26 @@ export class FrozenPrefixCache {
     this.cleared++;
   }
 
+  /** Drops every row held under `key` (its run was deleted). Returns how many. */
+  dropKey(key: string): number {
+    const n = this.keyIds.get(key);
+    if (n === undefined) return 0;
+    const prefix = `${n}:`;
+    let dropped = 0;
+    for (const at of [...this.rows.keys()]) if (at.startsWith(prefix) && this.drop(at)) dropped++;
+    return dropped;
+  }
+
+  /** Rows held under `key`. */
+  rowsUnder(key: string): number {
+    const n = this.keyIds.get(key);
+    if (n === undefined) return 0;
+    const prefix = `${n}:`;
+    let count = 0;
+    for (const at of this.rows.keys()) if (at.startsWith(prefix)) count++;
+    return count;
+  }
+
   /** Whether a row of `id` is held under `key` (neither a hit nor a use). */
   holds(key: string, id: string): boolean {
     const at = this.rowKey(key, id, false);
