@@ -113,6 +113,16 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
   };
 }
 
+/**
+ * Between phases that do not watch the signal (the evaluation): lets a cancel in (in a training thread it arrives
+ * as a message, handled only when the job yields) and stops there if it came.
+ */
+async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  if (signal.aborted) throw new LetheError(ErrorCode.CANCELLED, 'unlearning cancelled', { cause: signal.reason });
+}
+
 /** The task's suite: Unlearn-Sparse's for classification, DRU's cohort errors and loss attack for regression. */
 async function evaluateModel(net: OpenedJob['ctx']['net'], params: Parameters<typeof evaluateSuite>[1], sets: Parameters<typeof evaluateSuite>[2], seed: number): Promise<SuiteMetrics> {
   if (net.config.task === 'classification') return evaluateSuite(net, params, sets);
@@ -149,7 +159,9 @@ export async function runUnlearnJob(input: UnlearnJobInput, onProgress?: (p: Unl
     const evalStarted = performance.now();
     if (input.evaluate) {
       onProgress?.({ fraction: 1, loss: Number.NaN, phase: 'evaluating' });
+      await checkpoint(signal);
       metrics = await evaluateModel(net, unlearned, { forget, retain, test }, input.seed);
+      await checkpoint(signal);
       originalMetrics = await evaluateModel(net, original, { forget, retain, test }, input.seed);
     }
     return {

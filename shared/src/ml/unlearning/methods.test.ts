@@ -91,6 +91,19 @@ describe('Retrain', () => {
   });
 });
 
+describe('a cancelled job', () => {
+  it('stops between its evaluation phases (which do not watch the signal themselves), not after them', async () => {
+    const ac = new AbortController();
+    const phases: string[] = [];
+    const job = runUnlearnJob({ ...input('ssd', { alpha: 'inf' }), evaluate: true }, (p) => {
+      phases.push(p.phase);
+      if (p.phase === 'evaluating') ac.abort();
+    }, ac.signal);
+    await expect(job).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(phases).toContain('evaluating');
+  });
+});
+
 describe('SSD (spec checks U1–U3)', () => {
   it('with α = inf changes nothing', async () => {
     const r = await runUnlearnJob(input('ssd', { alpha: 'inf' }));
