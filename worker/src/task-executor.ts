@@ -79,6 +79,16 @@ export interface DeletedSamplesInput {
   readonly sampleIds: readonly string[];
 }
 
+/** Sets `key` as the most recently used entry of `map` (insertion order), dropping the oldest beyond `max`. */
+function keepRecent<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const old of map.keys()) {
+    if (map.size <= max) break;
+    map.delete(old);
+  }
+}
+
 /** Runs stage and pretraining tasks: loads data and parent artifacts, trains off the event loop, stores artifacts. */
 export class TaskExecutor {
   /** Backbones by artifact digest, most recently used last. */
@@ -265,22 +275,8 @@ export class TaskExecutor {
     hit.catch(() => {
       if (this.backbones.get(digest) === hit) this.backbones.delete(digest);
     });
-    this.backbones.delete(digest);
-    this.backbones.set(digest, hit);
-    for (const old of this.backbones.keys()) {
-      if (this.backbones.size <= KEPT_BACKBONES) break;
-      this.backbones.delete(old);
-    }
+    keepRecent(this.backbones, digest, hit, KEPT_BACKBONES);
     return hit;
-  }
-
-  private noteRun(run: string, ref: RunRef): void {
-    this.runRefs.delete(run);
-    this.runRefs.set(run, ref);
-    for (const old of this.runRefs.keys()) {
-      if (this.runRefs.size <= KEPT_RUN_REFS) break;
-      this.runRefs.delete(old);
-    }
   }
 
   private async prepareStage(t: StageTaskInput): Promise<PreparedStage> {
@@ -303,7 +299,7 @@ export class TaskExecutor {
     const sliceOf = keep.map((i) => members.sliceOf[i] as number);
     const ids = rows.map((r) => dataset.ids[r] as string);
     const cache = this.frozenRows(t, spec, config, ids, deleted);
-    this.noteRun(t.run, { backboneArtifact: t.backboneArtifact, ...(cache === undefined ? {} : { key: cache.key }), dataset, salt: t.salt, shards: spec.shards, slices: spec.slices, sampleIdKey: t.sampleIdKey });
+    keepRecent(this.runRefs, t.run, { backboneArtifact: t.backboneArtifact, ...(cache === undefined ? {} : { key: cache.key }), dataset, salt: t.salt, shards: spec.shards, slices: spec.slices, sampleIdKey: t.sampleIdKey }, KEPT_RUN_REFS);
     // Only the rows the cache does not know are gathered and sent through the frozen pass.
     const { x } = gatherRows(dataset, cache === undefined ? rows : rows.filter((_, i) => cache.frozen.known[i] !== 1));
     const y = Float32Array.from(rows, (r) => dataset.y[r] as number);
