@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { FsArtifactStore } from '../shared/src/adapters/fs/fs-artifact-store.js';
 import { ThreadPoolTrainer } from '../shared/src/ml/trainer.js';
 import { parseRunSpec } from '../shared/src/domain/run-spec.js';
-import { newSampleIdKey, sampleIdDigest } from '../shared/src/domain/sample-digest.js';
+import { newSampleIdKey } from '../shared/src/domain/sample-digest.js';
 import { loadDataset } from '../shared/src/ml/data/registry.js';
 import { shardMembers } from '../shared/src/ml/data/shard-members.js';
 import { FrozenPrefixCache } from '../shared/src/ml/frozen-prefix-cache.js';
 import { DEFAULT_FROZEN_CACHE_MIB } from '../shared/src/config/schema.js';
-import { TaskExecutor, type StageTaskInput } from '../worker/src/task-executor.js';
+import { TaskExecutor } from '../worker/src/task-executor.js';
+import { stageTasksOf } from '../worker/src/testing/stage-tasks.js';
 import { emit, fmt, hasFlag, numberFlag, table } from './lib/report.js';
 
 const quick = hasFlag('--quick');
@@ -52,20 +53,7 @@ const sampleIdKey = newSampleIdKey();
 const dataset = loadDataset(spec.dataset);
 const shard = shardMembers(dataset, salt, spec.shards, spec.slices)[0] ?? { rows: [], sliceOf: [] };
 const ordering = [0, 1, 2, 3];
-const task = (stage: number, parentArtifact: string, excluded: readonly string[]): StageTaskInput => ({
-  run: 'bench',
-  shard: 0,
-  ordering,
-  stage,
-  slices: ordering.slice(0, stage).map((slice) => ({ slice, generation: excluded.length })),
-  parentArtifact,
-  backboneArtifact: backbone.artifact,
-  excludedSampleIds: excluded.map((id) => sampleIdDigest(sampleIdKey, id)),
-  sharingOrderings: [0],
-  runSpecJson,
-  salt,
-  sampleIdKey,
-});
+const task = stageTasksOf({ run: 'bench', shard: 0, ordering, backboneArtifact: backbone.artifact, runSpecJson, salt, sampleIdKey });
 
 // The shard's stages before any deletion (parents of the retrained ones), and one warm-up of each variant.
 const parents = [''];

@@ -10,6 +10,7 @@ import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { shardMembers } from '../../shared/src/ml/data/shard-members.js';
 import { TaskExecutor, type StageTaskInput } from './task-executor.js';
 import { FrozenPrefixCache } from '../../shared/src/ml/frozen-prefix-cache.js';
+import { stageTasksOf } from './testing/stage-tasks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lethe-executor-'));
 const trainer = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
@@ -76,20 +77,7 @@ async function cacheFixture(name: string) {
   const dataset = loadDataset(spec.dataset);
   const shard = shardMembers(dataset, salt, spec.shards, spec.slices)[1] ?? { rows: [], sliceOf: [] };
   const inSlice = (s: number): string[] => shard.rows.filter((_, i) => shard.sliceOf[i] === s).map((r) => dataset.ids[r] as string);
-  const task = (stage: number, parentArtifact: string, excluded: readonly string[]): StageTaskInput => ({
-    run: 'r',
-    shard: 1,
-    ordering: [0, 1],
-    stage,
-    slices: [0, 1].slice(0, stage).map((slice) => ({ slice, generation: excluded.length })),
-    parentArtifact,
-    backboneArtifact: backbone.artifact,
-    excludedSampleIds: excluded.map((id) => sampleIdDigest(sampleIdKey, id)),
-    sharingOrderings: [0],
-    runSpecJson,
-    salt,
-    sampleIdKey,
-  });
+  const task = stageTasksOf({ run: 'r', shard: 1, ordering: [0, 1], backboneArtifact: backbone.artifact, runSpecJson, salt, sampleIdKey });
   return { plain, cache, cached, shard, inSlice, task, dataset, sampleIdKey };
 }
 
