@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../shared/src/adapters/process/local-servers.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
-import { TestCluster, TIMEOUT, blobsRun, eventually, type LetheProcess } from '../support/cluster.js';
+import { TestCluster, printLogsOnFailure, TIMEOUT, blobsRun, eventually, type LetheProcess } from '../support/cluster.js';
 
 const dataset = makeBlobs({ samples: 1200, features: 12, classes: 3 });
 const userIds = Array.from(dataset.split.user, (r) => dataset.ids[r] as string);
@@ -18,6 +18,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 
 describe('coordinator restart and failover on a real cluster', () => {
   let cluster: TestCluster;
+  printLogsOnFailure(() => cluster);
   const ports: number[] = [];
   const procs = new Map<string, LetheProcess>();
 
@@ -26,7 +27,7 @@ describe('coordinator restart and failover on a real cluster', () => {
     ports.push(await freePort(), await freePort());
   });
   afterAll(async () => {
-    if (process.env['LETHE_TEST_LOGS'] === '1') for (const p of cluster.processes) process.stderr.write(`==== ${p.name}\n${p.output().slice(-150000)}\n`);
+    if (process.env['LETHE_TEST_LOGS'] === '1') cluster.printLogs(150_000);
     await cluster[Symbol.asyncDispose]();
   });
 

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { jsonToStruct } from '../../coordinator/src/rpc/job-convert.js';
-import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { TestCluster, printLogsOnFailure, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 
 /** Fast redelivery and takeover, and two attempts, so the test sees both within seconds. */
 const JOBS = { LETHE_JOBS_ACK_WAIT_MS: '2000', LETHE_JOBS_TAKEOVER_MS: '2000', LETHE_JOBS_MAX_ATTEMPTS: '2' };
 
 describe('a job whose worker is SIGKILLed (real etcd, NATS JetStream, worker processes)', () => {
   let cluster: TestCluster;
+  printLogsOnFailure(() => cluster);
   let client: LetheClient;
   let address: string;
 

@@ -7,7 +7,7 @@ import { FsArtifactStore } from '../../shared/src/adapters/fs/fs-artifact-store.
 import { decodeArtifact, decodeSampleList, type StageManifest } from '../../shared/src/ml/artifact-codec.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import type { Run__Output } from '../../shared/src/gen/lethe/v1/Run.js';
-import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { TestCluster, printLogsOnFailure, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 import { stageCommits } from '../support/stage-commits.js';
 
 /** Runs whose stages take a second or more, so a test can act while one trains. */
@@ -28,6 +28,7 @@ function trainingStage(run: Run__Output, worker?: string): { shard: number; pref
 
 describe('worker faults on a real cluster', () => {
   let cluster: TestCluster;
+  printLogsOnFailure(() => cluster);
   let client: LetheClient;
   let address: string;
 

@@ -9,13 +9,14 @@ import { deletionImpact } from '../../shared/src/domain/impact.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
 import { LetheError } from '../../shared/src/errors/errors.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
-import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { TestCluster, printLogsOnFailure, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 import { channelCredentials } from '../../shared/src/security/tls.js';
 import { NatsArtifactStore } from '../../shared/src/adapters/nats/nats-artifact-store.js';
 import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.js';
 
 describe('control plane: coordinator and two worker processes on real etcd and NATS', () => {
   let cluster: TestCluster;
+  printLogsOnFailure(() => cluster);
   /** TLS against the cluster's CA (health and reflection need no credential). */
   const tls = (): ChannelCredentials => channelCredentials({ tls: { caFile: cluster.security.pki.caFile } });
   let client: LetheClient;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { freePort } from '../../shared/src/adapters/process/local-servers.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
-import { TestCluster, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
+import { TestCluster, printLogsOnFailure, TIMEOUT, blobsRun, eventually } from '../support/cluster.js';
 
 /** The value of one sample of a metric in Prometheus text (labels in any order), or undefined. */
 function value(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -24,6 +24,7 @@ const scrape = async (address: string): Promise<string> => {
 
 describe('Prometheus metrics, scraped from a running cluster (coordinator and worker processes, real etcd and NATS)', () => {
   let cluster: TestCluster;
+  printLogsOnFailure(() => cluster);
   let client: LetheClient;
   let coordinatorMetrics: string;
   let workerMetrics: string;

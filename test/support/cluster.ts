@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
 import { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { LocalSecurity } from '../../shared/src/security/local-security.js';
+import { beforeEach } from 'vitest';
 import { eventually } from './eventually.js';
 
 export { eventually };
@@ -115,6 +116,11 @@ export class TestCluster implements AsyncDisposable {
     await eventually(`${count} workers attached`, TIMEOUT.ready, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST').length >= count);
   }
 
+  /** Writes the last `chars` characters each process printed to stderr: what the cluster did, when a test fails. */
+  printLogs(chars = 4000): void {
+    for (const p of this.processes) process.stderr.write(`==== ${p.name} (last ${chars} characters of its output)\n${p.output().slice(-chars)}\n`);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     await this.nats.stop();
@@ -139,4 +145,9 @@ export function blobsRun(runId: string, over: { samples?: number; features?: num
       pretrainEpochs: 2,
     },
   };
+}
+
+/** In a describe block around a TestCluster: a failed (or timed-out) test prints each process's last output. */
+export function printLogsOnFailure(cluster: () => TestCluster | undefined): void {
+  beforeEach(({ onTestFailed }) => onTestFailed(() => cluster()?.printLogs()));
 }

@@ -100,3 +100,32 @@ describe('batched groups: the coordinator sends a worker groups of compatible st
     w.close();
   });
 });
+
+describe('sharing: ready stages are spread over the workers with room, not all batched onto the first', () => {
+  let cluster: EmbeddedCoordinator;
+
+  beforeAll(async () => {
+    cluster = await startEmbeddedCoordinator('/shares/');
+  });
+  afterAll(() => cluster.close());
+
+  it('gives each of three idle workers (capacity 16) two of six ready stage-1 tasks, as groups of two', async () => {
+    const workers = [await cluster.worker('w-a', { slots: 1, batchCapacity: 16 }), await cluster.worker('w-b', { slots: 1, batchCapacity: 16 }), await cluster.worker('w-c', { slots: 1, batchCapacity: 16 })];
+    await cluster.client.createRun({ requestId: '', runId: 'spread', spec: sixShards });
+    const pretrain = await eventually('pretraining assigned', 10_000, () => Promise.resolve(workers.flatMap((w) => w.assignments.filter((a) => a.pretrain?.run === 'runs/spread').map((a) => ({ w, a })))[0]));
+    await pretrain.w.result(pretrain.a, true);
+    const stagesOf = (w: ScriptedWorker): TaskAssignment__Output[] => w.assignments.filter((a) => a.stage?.run === 'runs/spread');
+    await eventually('six stage tasks assigned', 10_000, () => Promise.resolve(workers.reduce((n, w) => n + stagesOf(w).length, 0) >= 6 || undefined));
+    await new Promise((r) => setTimeout(r, 700)); // scheduler ticks: nothing more is ready
+    for (const w of workers) {
+      const stages = stagesOf(w);
+      expect(stages).toHaveLength(2);
+      expect(stages.map((a) => [a.stage?.stage?.stage, a.groupSize])).toEqual([
+        [1, 2],
+        [1, 2],
+      ]);
+      expect(stages[0]?.groupId).toBe(stages[1]?.groupId);
+    }
+    for (const w of workers) w.close();
+  });
+});

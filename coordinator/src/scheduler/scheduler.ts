@@ -34,7 +34,7 @@ import { requestExpired, type RequestRecord, type StageCancel } from '../deletio
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
-import { capacityOf, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
+import { capacityOf, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
@@ -268,7 +268,8 @@ export class Scheduler {
 
   /**
    * Assigns every shard's ready stages. Stages of one stage number (from any shard: the same block of the same
-   * backbone) go to a worker in groups of up to its batch capacity, which it trains in one batched computation;
+   * backbone) go to a worker in groups of up to its batch capacity, which it trains in one batched computation,
+   * shared among the workers with room in proportion to what each can take at once;
    * lowest stage numbers first (they restore the most serving depth). Each shard's transition is still its own
    * fenced CAS: a group is only a delivery, every member commits or is dropped on its own.
    */
@@ -306,10 +307,11 @@ export class Scheduler {
     for (const unsorted of queues) {
       // Priorities: shards serving shallowest first; within a shard, the stage that restores the most orderings.
       const queue = unsorted.sort((a, b) => a.depth - b.depth || b.sharing.length - a.sharing.length || a.s.shard - b.s.shard);
+      const shareOf = stageShares(queue.length, this.deps.hub.available().filter((w) => this.alive(w.id)));
       while (queue.length > 0) {
         const w = this.pick();
         if (w === undefined) break;
-        const members = queue.splice(0, Math.max(1, Math.min(w.batchCapacity, capacityOf(w) - w.running.size)));
+        const members = queue.splice(0, Math.max(1, Math.min(w.batchCapacity, capacityOf(w) - w.running.size, shareOf(w))));
         const groupId = members.length > 1 ? randomBytes(6).toString('hex') : '';
         for (const { s, prefix, sharing } of members) {
           const taskId = stageTaskId(run, s.shard, stagePrefixKey(prefix, prefix.length));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../shared/src/log/logger.js';
 import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
-import { MAX_DELETED_PER_MESSAGE, WorkerHub, type AttachedWorker } from './worker-hub.js';
+import { MAX_DELETED_PER_MESSAGE, WorkerHub, stageShares, type AttachedWorker } from './worker-hub.js';
 
 function worker(id: string, inbox: CoordinatorMessage[]): AttachedWorker {
   return { id, backend: 'wasm', gpu: '', slots: 1, batchCapacity: 1, version: 'test', leaseId: '1', running: new Map(), draining: false, lastHeartbeat: new Date(), progress: new Map(), send: (m) => inbox.push(m) > 0, close: () => undefined };
@@ -30,5 +30,34 @@ describe('WorkerHub.announceDeleted', () => {
       expect(of(0, 0)).toEqual(['f'.repeat(32)]);
     }
     expect(hub.announceDeleted('runs/r', [])).toBe(0);
+  });
+});
+
+describe('stageShares', () => {
+  const holding = (id: string, slots: number, batchCapacity: number, tasks: number): AttachedWorker => ({
+    ...worker(id, []),
+    slots,
+    batchCapacity,
+    running: new Map(Array.from({ length: tasks }, (_, i) => [`${id}-t${i}`, 0])),
+  });
+
+  it('shares ready stages among free slots in proportion to their batch capacity', () => {
+    const [a, b, c] = [holding('a', 1, 16, 0), holding('b', 1, 16, 0), holding('c', 1, 16, 0)];
+    expect([a, b, c].map(stageShares(6, [a, b, c]))).toEqual([2, 2, 2]);
+    // Alone, a worker of two slots trains two groups side by side.
+    const two = holding('two', 2, 16, 0);
+    expect(stageShares(6, [two])(two)).toBe(3);
+    expect(stageShares(6, [holding('one', 1, 16, 0)])(holding('one', 1, 16, 0))).toBe(6);
+    // A GPU worker announcing 64 beside two CPU workers of 16 gets two thirds.
+    const [gpu, cpu] = [holding('gpu', 1, 64, 0), holding('cpu', 1, 16, 0)];
+    const share = stageShares(96, [gpu, cpu, holding('cpu2', 1, 16, 0)]);
+    expect([share(gpu), share(cpu)]).toEqual([64, 16]);
+  });
+
+  it('gives a worker whose slots are all taken only what the free slots leave (it queues behind its groups)', () => {
+    const [busy, idle] = [holding('busy', 1, 16, 3), holding('idle', 1, 16, 0)];
+    const share = stageShares(6, [busy, idle]);
+    expect(share(idle)).toBe(6);
+    expect(share(busy)).toBe(6);
   });
 });
