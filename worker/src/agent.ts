@@ -188,6 +188,9 @@ export class WorkerAgent {
         if (settled) return;
         settled = true;
         clearInterval(this.heartbeat);
+        // Detached: deletions are now announced without this worker, so nothing it derived may stay cached.
+        const dropped = this.o.executor.dropCache();
+        if (dropped > 0) this.log.info({ cachedRowsDropped: dropped }, 'detached: frozen-prefix cache dropped');
         if (this.stream === stream) this.stream = undefined;
         resolve(leader === undefined ? { reason } : { reason, leader });
       };
@@ -229,8 +232,9 @@ export class WorkerAgent {
       this.heartbeat = setInterval(beat, every);
       this.heartbeat.unref();
       for (const r of this.unsent.values()) this.send({ result: r });
-      // Deletions committed while this worker was detached were announced without it.
-      const dropped = this.o.executor.reattached();
+      // Deletions committed while this worker was detached were announced without it. The cache was dropped at the
+      // detach too, but a group whose members had all arrived may have started since and stored rows they taint.
+      const dropped = this.o.executor.dropCache();
       this.log.info({ coordinator: msg.accepted.coordinatorId, cachedRowsDropped: dropped }, 'attached');
     } else if (msg.assignment !== null && msg.assignment !== undefined) {
       this.accept(msg.assignment);

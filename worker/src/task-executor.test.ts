@@ -142,11 +142,11 @@ describe('TaskExecutor with a frozen-prefix cache', () => {
     const { cache, cached, inSlice, task } = await cacheFixture('artifacts-reattach');
     const one = (await cached.stage(task(1, '', []))).artifact;
     expect(cache.stats.rows).toBe(inSlice(0).length);
-    expect(cached.reattached()).toBe(inSlice(0).length);
+    expect(cached.dropCache()).toBe(inSlice(0).length);
     expect(cache.stats.rows).toBe(0);
     // Stage 2 computes slices 0 and 1; the worker re-attaches while it trains: nothing it computed is kept.
     const running = cached.stage(task(2, one, []));
-    expect(cached.reattached()).toBe(0);
+    expect(cached.dropCache()).toBe(0);
     await running;
     expect(cache.stats.rows).toBe(0);
     // A task prepared after the re-attach fills the cache again.

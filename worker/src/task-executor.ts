@@ -141,11 +141,11 @@ export class TaskExecutor {
   }
 
   /**
-   * The worker (re)attached to a coordinator: deletions committed while it was detached were announced without it,
-   * so it drops every cached row (they are recomputed as tasks need them), and a task prepared before this stores
-   * none of what it computes. Returns the rows dropped.
+   * The worker's stream to a coordinator ended, or it (re)attached: deletions committed while it was detached are
+   * announced without it, so it drops every cached row (they are recomputed as tasks need them), and a task
+   * prepared before this stores none of what it computes. Returns the rows dropped.
    */
-  reattached(): number {
+  dropCache(): number {
     const cache = this.deps.frozenCache;
     if (cache === undefined) return 0;
     const rows = cache.stats.rows;

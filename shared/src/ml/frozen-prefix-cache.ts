@@ -160,7 +160,7 @@ export class FrozenPrefixCache {
 
   /**
    * How many times the cache was cleared: a caller that looked rows up before a clear must not put what it computed
-   * from them after it (see TaskExecutor.reattached).
+   * from them after it (see TaskExecutor.dropCache).
    */
   get generation(): number {
     return this.cleared;
