@@ -5,7 +5,7 @@ import { backboneFromWeights, disposeAll, frozenBlockInputs, headFromWeights } f
 import type { WeightSet } from '../weights.js';
 import { disposeSet, labelledSet, type LabelledSet } from './data.js';
 import type { MethodContext, Recipe } from './method.js';
-import { evaluateSuite, type SuiteMetrics } from './metrics.js';
+import { evaluateSuite, type BetweenPhases, type SuiteMetrics } from './metrics.js';
 import { evaluateRegression } from './regression-metrics.js';
 import { disposeParams, netOf, paramsFromWeights, paramsToWeights } from './net.js';
 import { checkTask, findMethod, parseMethodParams } from './registry.js';
@@ -114,8 +114,8 @@ export function openJob(input: UnlearnJobInput, onProgress?: (p: UnlearnJobProgr
 }
 
 /**
- * Between phases that do not watch the signal (the evaluation): lets a cancel in (in a training thread it arrives
- * as a message, handled only when the job yields) and stops there if it came.
+ * Between the evaluation's phases (readouts, attack fit), which do not watch the signal: lets a cancel in (in a
+ * training thread it arrives as a message, handled only when the job yields) and stops there if it came.
  */
 async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return;
@@ -124,9 +124,9 @@ async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** The task's suite: Unlearn-Sparse's for classification, DRU's cohort errors and loss attack for regression. */
-async function evaluateModel(net: OpenedJob['ctx']['net'], params: Parameters<typeof evaluateSuite>[1], sets: Parameters<typeof evaluateSuite>[2], seed: number): Promise<SuiteMetrics> {
-  if (net.config.task === 'classification') return evaluateSuite(net, params, sets);
-  const r = await evaluateRegression(net, params, sets, seed);
+async function evaluateModel(net: OpenedJob['ctx']['net'], params: Parameters<typeof evaluateSuite>[1], sets: Parameters<typeof evaluateSuite>[2], seed: number, between: BetweenPhases): Promise<SuiteMetrics> {
+  if (net.config.task === 'classification') return evaluateSuite(net, params, sets, between);
+  const r = await evaluateRegression(net, params, sets, seed, between);
   return {
     ua: 0,
     ra: 0,
@@ -159,10 +159,11 @@ export async function runUnlearnJob(input: UnlearnJobInput, onProgress?: (p: Unl
     const evalStarted = performance.now();
     if (input.evaluate) {
       onProgress?.({ fraction: 1, loss: Number.NaN, phase: 'evaluating' });
-      await checkpoint(signal);
-      metrics = await evaluateModel(net, unlearned, { forget, retain, test }, input.seed);
-      await checkpoint(signal);
-      originalMetrics = await evaluateModel(net, original, { forget, retain, test }, input.seed);
+      const between = (): Promise<void> => checkpoint(signal);
+      await between();
+      metrics = await evaluateModel(net, unlearned, { forget, retain, test }, input.seed, between);
+      await between();
+      originalMetrics = await evaluateModel(net, original, { forget, retain, test }, input.seed, between);
     }
     return {
       params: await paramsToWeights(unlearned),

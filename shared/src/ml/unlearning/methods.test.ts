@@ -16,7 +16,7 @@ import { magnitudeMasks } from './methods/omp.js';
 import { gammaAt } from './methods/l1-sparse.js';
 import { labelledSet } from './data.js';
 import { sameWeights } from '../../testing/unlearning-fixture.js';
-import { accuracyOf, miaEfficacy, readout } from './metrics.js';
+import { accuracyOf, evaluateSuite, miaEfficacy, readout } from './metrics.js';
 import { paramsFromWeights } from './net.js';
 import type { LetheError } from '../../errors/errors.js';
 
@@ -101,6 +101,24 @@ describe('a cancelled job', () => {
     }, ac.signal);
     await expect(job).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(phases).toContain('evaluating');
+  });
+
+  it('is looked at inside an evaluation, between its readouts and before the attack fit', async () => {
+    const job = openJob(input('ssd', {}));
+    try {
+      const params = paramsFromWeights(base.original);
+      let checks = 0;
+      const m = await evaluateSuite(job.ctx.net, params, job.sets, () => Promise.resolve(void checks++));
+      expect(checks).toBe(3);
+      expect(m.ra).toBeGreaterThan(0);
+      // A check that throws (a cancel came) stops the evaluation there: no later phase runs.
+      let reached = 0;
+      const stopAtSecond = (): Promise<void> => (++reached === 2 ? Promise.reject(new Error('cancelled here')) : Promise.resolve());
+      await expect(evaluateSuite(job.ctx.net, params, job.sets, stopAtSecond)).rejects.toThrow('cancelled here');
+      expect(reached).toBe(2);
+    } finally {
+      job.dispose();
+    }
   });
 });
 

@@ -65,10 +65,16 @@ export interface SuiteMetrics {
   readonly regression?: { forgetMae: number; retainMae: number; testMae: number; forgetMse: number; retainMse: number; testMse: number };
 }
 
-export async function evaluateSuite(net: Net, params: Params, sets: { forget: LabelledSet; retain: LabelledSet; test: LabelledSet }): Promise<SuiteMetrics> {
+/** Runs between an evaluation's phases: a job's cancel check (it throws to stop the evaluation there). */
+export type BetweenPhases = () => Promise<void>;
+
+export async function evaluateSuite(net: Net, params: Params, sets: { forget: LabelledSet; retain: LabelledSet; test: LabelledSet }, between: BetweenPhases = () => Promise.resolve()): Promise<SuiteMetrics> {
   const f = await readout(net, params, sets.forget);
+  await between();
   const r = await readout(net, params, sets.retain);
+  await between();
   const t = await readout(net, params, sets.test);
+  await between();
   const mia = await miaEfficacy(r, t, f);
   return { ua: 100 * (1 - accuracyOf(f)), ra: 100 * accuracyOf(r), ta: 100 * accuracyOf(t), mia: mia.efficacy, miaShadowAccuracy: 100 * mia.shadowAccuracy };
 }

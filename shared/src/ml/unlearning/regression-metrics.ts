@@ -4,6 +4,7 @@ import { lossOf } from '../model.js';
 import { Adam } from './adam.js';
 import { batchOf, type LabelledSet } from './data.js';
 import { logitsOf, variablesOf, type Net, type Params } from './net.js';
+import type { BetweenPhases } from './metrics.js';
 import { epochLoop } from './sgd.js';
 import { rbfSvcPredict } from './svm.js';
 
@@ -117,15 +118,18 @@ export interface RegressionMetrics {
   readonly miaShadowAccuracy: number;
 }
 
-export async function evaluateRegression(net: Net, params: Params, sets: { forget: LabelledSet; retain: LabelledSet; test: LabelledSet }, seed = 0): Promise<RegressionMetrics> {
+export async function evaluateRegression(net: Net, params: Params, sets: { forget: LabelledSet; retain: LabelledSet; test: LabelledSet }, seed = 0, between: BetweenPhases = () => Promise.resolve()): Promise<RegressionMetrics> {
   const errorsOn = async (s: LabelledSet): Promise<{ e: CohortErrors; loss: number[] }> => {
     const pred = await predictionsOf(net, params, s);
     const y = await s.y.data();
     return { e: cohortErrors(pred, y), loss: absoluteErrors(pred, y) };
   };
   const f = await errorsOn(sets.forget);
+  await between();
   const r = await errorsOn(sets.retain);
+  await between();
   const t = await errorsOn(sets.test);
+  await between();
   const mia = await lossMia(r.loss, t.loss, f.loss, seed);
   return { forgetMae: f.e.mae, retainMae: r.e.mae, testMae: t.e.mae, forgetMse: f.e.mse, retainMse: r.e.mse, testMse: t.e.mse, mia: mia.efficacy, miaShadowAccuracy: mia.shadowAccuracy };
 }

@@ -12,7 +12,7 @@ import { attentionMap, blindspotLoss } from './methods/blindspot.js';
 import { setLoss } from './methods/common.js';
 import { normalDraws } from './methods/gaussian-ft.js';
 import { paramsFromWeights, type Params } from './net.js';
-import { anamnesisIndex, cohortErrors, lossMia, predictionsOf, wasserstein1d } from './regression-metrics.js';
+import { anamnesisIndex, cohortErrors, evaluateRegression, lossMia, predictionsOf, wasserstein1d } from './regression-metrics.js';
 
 describe('regression read-outs', () => {
   it('the 1-D Wasserstein distance is the area between the empirical CDFs (scipy values)', () => {
@@ -134,6 +134,17 @@ describe('Deep Regression Unlearning on Boston house prices (forget the top 30 %
     const w = wasserstein1d(await predictionsOf(net, p, job.sets.forget), await predictionsOf(net, models['retrain'] as Params, job.sets.forget));
     return { forgetTest: f.mae, retainTest: r.mae, w };
   };
+
+  it('its evaluation looks for a cancel between its read-outs and before the loss attack, and stops there', async () => {
+    let checks = 0;
+    const m = await evaluateRegression(job.ctx.net, original(), job.sets, 9, () => Promise.resolve(void checks++));
+    expect(checks).toBe(3);
+    expect(m.retainMae).toBeGreaterThan(0);
+    let reached = 0;
+    const stopAtThird = (): Promise<void> => (++reached === 3 ? Promise.reject(new Error('cancelled here')) : Promise.resolve());
+    await expect(evaluateRegression(job.ctx.net, original(), job.sets, 9, stopAtThird)).rejects.toThrow('cancelled here');
+    expect(reached).toBe(3);
+  });
 
   it('Blindspot moves the forget cohort toward Retrain and keeps the retain cohort (§6.4)', async () => {
     const o = await errorsOf(original());
