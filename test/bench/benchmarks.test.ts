@@ -33,7 +33,7 @@ describe('benchmarks (--quick)', () => {
     expect(rows.map((b) => b.k)).toEqual([1, 16]);
     for (const b of rows) expect(b.stageSamplesPerSec).toBeGreaterThan(0);
     expect(out.exactness.find((e) => e.backend === 'wasm')).toMatchObject({ bitEqual: true, stages: 32 });
-  });
+  }, 180_000); // every backend's rows and two batched trainings compared with 32 lone ones: ~40 s here
 
   it('bench:accuracy reports full, S3T and SISA with deletions before and after retraining', async () => {
     const out = await bench('bench/accuracy.ts') as Record<string, { accuracy: number; trainSamplePasses: number; afterDeletions: Record<string, number>[] }>;

@@ -103,7 +103,7 @@ describe('the lethe CLI end to end', () => {
     }
     expect(await up.exit).toBe(0);
     expect(existsSync(ADDRESS_FILE)).toBe(false); // a stopped cluster leaves no address behind
-  });
+  }, 180_000); // a cluster's start, a run, and some twenty CLI processes one after another (~1.2 s each from sources)
 
   it('lethe up restarts a child that dies, reports it, and Ctrl-C still stops every process and server', async () => {
     const up = lethe(['up', '--workers', '1', '--log-level', 'warn']);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
-import { makePlanReport, SELECTION_METHODS, type PlanReport, type SelectionMethod } from '../planner/plan-report.js';
+import type { PlanReport } from '../planner/plan-report.js';
+import { SELECTION_METHODS, type SelectionMethod } from '../planner/selection-methods.js';
 import { MAX_BUDGET } from '../../../shared/src/domain/run-spec.js';
 import { MAX_SHARDS, MAX_SLICES } from '../../../shared/src/domain/placement.js';
 import { PLAIN } from './cli-common.js';
@@ -97,12 +98,14 @@ export function planCommand(): Command {
     .option('--trials <n>', `Monte-Carlo trials of the capacity simulation (default ${DEFAULT_TRIALS}, fewer for large plans)`, integer('--trials', 1, 1_000_000))
     .option('--seed <n>', 'seed of the simulation', integer('--seed', 0, 2 ** 31 - 1), 1)
     .option('--json', 'print one JSON object')
-    .action((flags: PlanFlags, command: Command) => {
+    .action(async (flags: PlanFlags, command: Command) => {
       const perTrial = flags.shards * flags.slices;
       const trials = flags.trials ?? Math.max(1, Math.min(DEFAULT_TRIALS, Math.floor(MAX_SIMULATION_STEPS / perTrial)));
       if (trials * perTrial > MAX_SIMULATION_STEPS) {
         command.error(`error: option '--trials <n>' of ${trials} would simulate ${trials * perTrial} steps; at most ${MAX_SIMULATION_STEPS} (use --trials ${Math.max(1, Math.floor(MAX_SIMULATION_STEPS / perTrial))} or fewer)`, { exitCode: 2 });
       }
+      // Loaded here: the planner (its assignment solver) is only needed by this verb.
+      const { makePlanReport } = await import('../planner/plan-report.js');
       const report = makePlanReport({
         shards: flags.shards,
         slices: flags.slices,

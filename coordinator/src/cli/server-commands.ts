@@ -9,7 +9,6 @@ import { loadConfig } from '../../../shared/src/config/load.js';
 import type { Config } from '../../../shared/src/config/schema.js';
 import { createLogger, type Logger } from '../../../shared/src/log/logger.js';
 import { freePort, startEtcdServer, startNatsServer } from '../../../shared/src/adapters/process/local-servers.js';
-import { startCoordinatorProcess } from '../main.js';
 import { addressFile, clearAddress, writeAddress } from './address.js';
 import { LetheClient } from '../client/lethe-client.js';
 import { LocalSecurity } from '../../../shared/src/security/local-security.js';
@@ -77,6 +76,8 @@ export function coordinatorCommand(): Command {
     .action(async (flags: ServerFlags & { listen?: string; advertise?: string; id?: string }) => {
       const config = configFrom(flags, flags.listen === undefined ? {} : { coordinator: { listen: flags.listen } });
       const logger = createLogger({ service: 'coordinator', level: config.logLevel });
+      // Loaded here, not at the top: client verbs need none of the coordinator and start faster without it.
+      const { startCoordinatorProcess } = await import('../main.js');
       const proc = await startCoordinatorProcess(config, logger, {
         ...(flags.id === undefined ? {} : { id: flags.id }),
         ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),

@@ -11,8 +11,9 @@ import {
 } from '../../../shared/src/domain/index.js';
 import { invalidArgument } from '../../../shared/src/errors/errors.js';
 
-export const SELECTION_METHODS = ['cyclic', 'bms'] as const;
-export type SelectionMethod = (typeof SELECTION_METHODS)[number];
+import type { SelectionMethod } from './selection-methods.js';
+
+export { SELECTION_METHODS, type SelectionMethod } from './selection-methods.js';
 
 export interface PlanOptions {
   readonly shards: number;
