@@ -11,6 +11,7 @@ import { openJob, runUnlearnJob, type OpenedJob, type UnlearnJobInput } from './
 import { attentionMap, blindspotLoss } from './methods/blindspot.js';
 import { setLoss } from './methods/common.js';
 import { normalDraws } from './methods/gaussian-ft.js';
+import { magnitudeMasks } from './methods/omp.js';
 import { paramsFromWeights, type Params } from './net.js';
 import { anamnesisIndex, cohortErrors, evaluateRegression, lossMia, predictionsOf, wasserstein1d } from './regression-metrics.js';
 
@@ -163,6 +164,40 @@ describe('Deep Regression Unlearning on Boston house prices (forget the top 30 %
     const g = await errorsOf(models['gaussian-ft'] as Params);
     expect(g.w).toBeLessThan(o.w);
     expect(g.retainTest).toBeLessThanOrEqual(o.retainTest * 1.1);
+  });
+
+  it('SSD on a regression loss dampens some weights and never grows one or flips its sign', async () => {
+    const r = await runUnlearnJob({ ...input, method: 'ssd', params: { alpha: 2, lambda: 1, importance: 'recompute' }, evaluate: false });
+    expect(r.diagnostics['selected']).toBeGreaterThan(0);
+    let changed = 0;
+    for (const [k, w] of Object.entries(r.params)) {
+      const o = input.original[k]?.data ?? new Float32Array();
+      w.data.forEach((x, i) => {
+        const before = o[i] as number;
+        if (Math.abs(x) > Math.abs(before) || (x !== 0 && Math.sign(x) !== Math.sign(before))) throw new Error(`${k}[${i}]: ${before} became ${x}`);
+        if (x !== before) changed++;
+      });
+    }
+    expect(changed).toBe(r.diagnostics['selected']);
+  });
+
+  it('OMP on a regression loss keeps every pruned weight at 0 through unlearning', async () => {
+    // A 4-epoch recipe: what is checked (the masks hold) does not depend on how long the pruned model retrains.
+    const r = await runUnlearnJob({ ...input, recipe: { ...input.recipe, epochs: 4 }, method: 'omp', params: { sparsity: 0.5, rewindEpoch: 1, unlearner: 'ft' }, evaluate: false });
+    const masks = await magnitudeMasks(original(), 0.5);
+    let pruned = 0;
+    for (const [k, m] of Object.entries(masks)) {
+      const mask = await m.data();
+      r.params[k]?.data.forEach((x, i) => {
+        if (mask[i] === 0) {
+          pruned++;
+          if (x !== 0) throw new Error(`${k}[${i}] was pruned but is ${x}`);
+        }
+      });
+      m.dispose();
+    }
+    expect(pruned).toBeGreaterThan(0);
+    expect(pruned).toBe(r.diagnostics['prunedWeights']);
   });
 
   it('a batch with no forget rows is exactly the retain loss', async () => {
