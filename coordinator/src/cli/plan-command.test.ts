@@ -1,12 +1,29 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { main } from './program.js';
 
 const BIN = fileURLToPath(new URL('./lethe.ts', import.meta.url));
 
 function lethe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same CLI in this process (`main` is what the bin runs): the exit code and what it printed. */
+async function letheInProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const capture = (stream: 'stdout' | 'stderr') =>
+    vi.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+      return true;
+    });
+  const spies = [capture('stdout'), capture('stderr')];
+  try {
+    return { status: await main(args), ...out };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
 }
 
 describe('lethe plan', () => {
@@ -55,12 +72,18 @@ describe('lethe plan', () => {
     { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--selection', 'x'], want: /Allowed choices/ },
     { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--selection', 'bms', '--prior', '0.9,0.9,0,0'], want: /sum to 1/ },
     { args: ['--shards', '5', '--slices', '4', '--budget', '2', '--nope'], want: /unknown option/ },
-  ])('exits 2 with a one-line error for $args', ({ args, want }) => {
-    const r = lethe('plan', ...args);
+  ])('exits 2 with a one-line error for $args', async ({ args, want }) => {
+    const r = await letheInProcess('plan', ...args);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const errLines = r.stderr.split('\n').filter((l) => l.startsWith('lethe:'));
     expect(errLines).toHaveLength(1);
     expect(errLines[0]).toMatch(want);
+  });
+
+  it('exits 2 from the process too (the bin hands the code main returns to the shell)', () => {
+    const r = lethe('plan', '--shards', '0', '--slices', '4', '--budget', '4');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^lethe: .*--shards must be an integer in \[1, 4096\]/m);
   });
 });
