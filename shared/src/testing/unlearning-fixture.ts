@@ -3,6 +3,8 @@ import type { ModelConfig } from '../ml/model-config.js';
 import { runFullJob, runPretrainJob, type FullJobOutput } from '../ml/shard-job.js';
 import { originalWeights } from '../ml/unlearning/original.js';
 import type { WeightSet } from '../ml/weights.js';
+import { magnitudeMasks } from '../ml/unlearning/methods/omp.js';
+import type { Params } from '../ml/unlearning/net.js';
 
 /** What the unlearning tests start from: a backbone pretrained on the public split and θ_o trained on the user split. */
 export interface TrainedOriginal {
@@ -24,4 +26,26 @@ export async function trainOriginal(d: Dataset, config: ModelConfig, o: { pretra
 /** Bit-for-bit equality of two weight sets (Object.is: −0 ≠ 0, NaN = NaN). */
 export function sameWeights(a: WeightSet, b: WeightSet): boolean {
   return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && v.data.every((x, i) => Object.is(x, b[k]?.data[i])));
+}
+
+/**
+ * OMP's invariant on a job's result: every weight the magnitude mask of `original` at `sparsity` prunes is exactly 0.
+ * Throws naming the first that is not; returns how many were pruned.
+ */
+export async function prunedWeightsAtZero(result: WeightSet, original: Params, sparsity: number): Promise<number> {
+  const masks = await magnitudeMasks(original, sparsity);
+  let pruned = 0;
+  try {
+    for (const [k, m] of Object.entries(masks)) {
+      const mask = await m.data();
+      result[k]?.data.forEach((x, i) => {
+        if (mask[i] !== 0) return;
+        pruned++;
+        if (x !== 0) throw new Error(`${k}[${i}] was pruned but is ${x}`);
+      });
+    }
+  } finally {
+    for (const m of Object.values(masks)) m.dispose();
+  }
+  return pruned;
 }
