@@ -11,10 +11,13 @@ describe('scaling workers 1 → 3 → 1 while a run trains (separate worker proc
   printLogsOnFailure(() => cluster);
   let client: LetheClient;
   let address: string;
+  let coordinatorOutput: () => string;
 
   beforeAll(async () => {
     cluster = await TestCluster.start();
-    ({ address } = await cluster.coordinator('coord'));
+    const coord = await cluster.coordinator('coord');
+    ({ address } = coord);
+    coordinatorOutput = () => coord.process.output();
     await cluster.worker('s0', [address]);
     client = cluster.client(address);
     await cluster.workersAttached(client, 1);
@@ -41,6 +44,8 @@ describe('scaling workers 1 → 3 → 1 while a run trains (separate worker proc
     const commits = await stageCommits(cluster.nats.endpoint, 'scale');
     expect(commits.size).toBe(run.shards.length * 9); // 3 + 3 + 3 distinct prefixes per shard (L = 3, B = 3)
     expect([...commits.values()].every((n) => n === 1)).toBe(true);
+    // Each stopped worker said so at once, so it was sent nothing more to hand back.
+    for (const name of ['s1', 's2']) expect(coordinatorOutput()).toMatch(new RegExp(`"worker":"${name}","msg":"worker shutting down: no new tasks for it"`));
     // The two stopped workers left cleanly (their leases revoked), and s0 is still attached.
     await eventually('only s0 left', TIMEOUT.ready, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST').map((w) => w.name).join() === 'workers/s0');
   }, TIMEOUT.training * 4); // every wait above named: a slow machine fails on the step that did not happen

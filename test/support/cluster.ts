@@ -116,8 +116,8 @@ export class TestCluster implements AsyncDisposable {
     await eventually(`${count} workers attached`, TIMEOUT.ready, async () => (await client.listWorkers()).workers.filter((w) => w.state !== 'WORKER_STATE_LOST').length >= count);
   }
 
-  /** Writes the last `chars` characters each process printed to stderr: what the cluster did, when a test fails. */
-  printLogs(chars = 4000): void {
+  /** Writes the last `chars` characters (LETHE_TEST_LOG_CHARS) each process printed to stderr: what the cluster did. */
+  printLogs(chars = Number(process.env['LETHE_TEST_LOG_CHARS'] ?? 20_000)): void {
     for (const p of this.processes) process.stderr.write(`==== ${p.name} (last ${chars} characters of its output)\n${p.output().slice(-chars)}\n`);
   }
 

@@ -105,8 +105,8 @@ export class ScriptedWorker {
     return out.artifact;
   }
 
-  heartbeat(holding: string[]): void {
-    this.stream.write({ heartbeat: { runningTasks: holding.length, runningTaskIds: holding } });
+  heartbeat(holding: string[], shuttingDown = false): void {
+    this.stream.write({ heartbeat: { runningTasks: holding.length, runningTaskIds: holding, shuttingDown } });
   }
 
   release(a: TaskAssignment__Output): void {

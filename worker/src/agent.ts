@@ -93,6 +93,8 @@ export class WorkerAgent {
   /** Aborted on stop: interrupts the reconnect backoff. */
   private readonly stopped = new AbortController();
   private draining = false;
+  /** stop() began: every heartbeat says so, and the coordinator assigns nothing more. */
+  private shuttingDown = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private readonly log: Logger;
@@ -216,6 +218,11 @@ export class WorkerAgent {
     });
   }
 
+  private beat(): boolean {
+    const runningTaskIds = [...this.running.keys(), ...this.unsent.keys()];
+    return this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size, runningTaskIds, shuttingDown: this.shuttingDown } });
+  }
+
   private send(msg: WorkerMessage): boolean {
     const s = this.stream;
     if (s === undefined) return false;
@@ -227,9 +234,7 @@ export class WorkerAgent {
     if (msg.accepted !== null && msg.accepted !== undefined) {
       const every = Number(msg.accepted.heartbeatIntervalMs) || this.o.heartbeatMs || 2000;
       clearInterval(this.heartbeat);
-      const beat = (): boolean =>
-        this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size, runningTaskIds: [...this.running.keys(), ...this.unsent.keys()] } });
-      this.heartbeat = setInterval(beat, every);
+      this.heartbeat = setInterval(() => this.beat(), every);
       this.heartbeat.unref();
       for (const r of this.unsent.values()) this.send({ result: r });
       // Deletions committed while this worker was detached were announced without it. The cache was dropped at the
@@ -382,6 +387,10 @@ export class WorkerAgent {
   async stop(graceMs = 30_000): Promise<void> {
     if (this.stopping) return;
     this.draining = true;
+    // Told at once, not at the next beat: assignments sent meanwhile would only come back (or, sent as the stream
+    // ends, be lost until the coordinator sees this worker's lease go).
+    this.shuttingDown = true;
+    this.beat();
     this.log.info({ running: this.running.size, jobs: this.runningJobs }, 'shutting down: finishing current tasks');
     const jobsStopped = this.jobs?.stop(graceMs);
     let timer: NodeJS.Timeout | undefined;

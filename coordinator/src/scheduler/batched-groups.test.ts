@@ -128,4 +128,17 @@ describe('sharing: ready stages are spread over the workers with room, not all b
     }
     for (const w of workers) w.close();
   });
+
+  it('gives a worker that says it is shutting down nothing new; it shows as draining', async () => {
+    const [leaving, staying] = [await cluster.worker('w-leaving', { slots: 1, batchCapacity: 16 }), await cluster.worker('w-staying', { slots: 1, batchCapacity: 16 })];
+    leaving.heartbeat([], true);
+    await eventually('w-leaving draining', 5_000, async () => (await cluster.client.listWorkers()).workers.find((x) => x.name === 'workers/w-leaving')?.state === 'WORKER_STATE_DRAINING' || undefined);
+    await cluster.client.createRun({ requestId: '', runId: 'leaving', spec: sixShards });
+    const pretrain = await eventually('pretraining assigned', 10_000, () => Promise.resolve(staying.assignments.find((a) => a.pretrain?.run === 'runs/leaving')));
+    await staying.result(pretrain, true);
+    await eventually('six stage tasks on w-staying', 10_000, () => Promise.resolve(staying.assignments.filter((a) => a.stage?.run === 'runs/leaving').length >= 6 || undefined));
+    expect(leaving.assignments).toHaveLength(0);
+    leaving.close();
+    staying.close();
+  });
 });

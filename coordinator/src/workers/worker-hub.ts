@@ -16,6 +16,8 @@ export interface AttachedWorker {
   /** Task ids this coordinator sent (or the worker said it runs) and has not yet seen finish, with when (ms). */
   readonly running: Map<string, number>;
   draining: boolean;
+  /** The worker said it is shutting down (Heartbeat.shutting_down): it gets nothing new, whatever an operator does. */
+  shuttingDown?: boolean;
   lastHeartbeat: Date;
   /** Latest progress report of each running task. */
   readonly progress: Map<string, { fraction: number; loss: number }>;
@@ -88,10 +90,10 @@ export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: 
     return [...this.workers.values()];
   }
 
-  /** Attached, not draining workers with room for another task, least loaded first. */
+  /** Attached workers, neither draining nor shutting down, with room for another task, least loaded first. */
   available(): AttachedWorker[] {
     return this.all()
-      .filter((w) => !w.draining && w.running.size < capacityOf(w))
+      .filter((w) => !w.draining && w.shuttingDown !== true && w.running.size < capacityOf(w))
       .sort((a, b) => a.running.size / capacityOf(a) - b.running.size / capacityOf(b) || a.id.localeCompare(b.id));
   }
 

@@ -6,10 +6,12 @@ export interface Heartbeat {
   'sentAt'?: (_google_protobuf_Timestamp | null);
   'runningTasks'?: (number);
   'runningTaskIds'?: (string)[];
+  'shuttingDown'?: (boolean);
 }
 
 export interface Heartbeat__Output {
   'sentAt': (_google_protobuf_Timestamp__Output | null);
   'runningTasks': (number);
   'runningTaskIds': (string)[];
+  'shuttingDown': (boolean);
 }
