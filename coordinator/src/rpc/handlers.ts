@@ -415,7 +415,7 @@ function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
   const w = deps.hub.get(id);
   const reg = deps.mirror.json(deps.views.keys.worker(id), (v) => WorkerRecordSchema.parse(v))?.value;
   const drained = deps.mirror.get(deps.views.keys.drain(id)) !== undefined;
-  const state = w === undefined ? 'WORKER_STATE_LOST' : w.draining || w.shuttingDown === true || drained ? 'WORKER_STATE_DRAINING' : w.running.size > 0 ? 'WORKER_STATE_BUSY' : 'WORKER_STATE_IDLE';
+  const state = w === undefined ? 'WORKER_STATE_LOST' : w.draining || w.shuttingDown || drained ? 'WORKER_STATE_DRAINING' : w.running.size > 0 ? 'WORKER_STATE_BUSY' : 'WORKER_STATE_IDLE';
   return {
     name: `workers/${id}`,
     state,
@@ -550,6 +550,7 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
                 running: new Map(h.runningTaskIds.map((id) => [id, Date.now()])),
                 // An operator's drain outlives reconnects and coordinator restarts: it is read from etcd.
                 draining: deps.mirror.get(deps.views.keys.drain(h.workerId)) !== undefined,
+                shuttingDown: false,
                 lastHeartbeat: new Date(),
                 progress: new Map(),
                 send: (m) => call.write(m),
@@ -573,7 +574,7 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
               deps.logger.info({ worker: worker.id, taskId: msg.release.taskId, reason: msg.release.reason }, 'task handed back');
               await deps.scheduler.handedBack(worker.id, msg.release.taskId);
             } else if (msg.heartbeat !== null && msg.heartbeat !== undefined) {
-              if (msg.heartbeat.shuttingDown && worker.shuttingDown !== true) {
+              if (msg.heartbeat.shuttingDown && !worker.shuttingDown) {
                 worker.shuttingDown = true;
                 deps.logger.info({ worker: worker.id }, 'worker shutting down: no new tasks for it');
               }

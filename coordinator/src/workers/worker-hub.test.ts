@@ -4,7 +4,7 @@ import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/Coordi
 import { MAX_DELETED_PER_MESSAGE, WorkerHub, stageShares, type AttachedWorker } from './worker-hub.js';
 
 function worker(id: string, inbox: CoordinatorMessage[]): AttachedWorker {
-  return { id, backend: 'wasm', gpu: '', slots: 1, batchCapacity: 1, version: 'test', leaseId: '1', running: new Map(), draining: false, lastHeartbeat: new Date(), progress: new Map(), send: (m) => inbox.push(m) > 0, close: () => undefined };
+  return { id, backend: 'wasm', gpu: '', slots: 1, batchCapacity: 1, version: 'test', leaseId: '1', running: new Map(), draining: false, shuttingDown: false, lastHeartbeat: new Date(), progress: new Map(), send: (m) => inbox.push(m) > 0, close: () => undefined };
 }
 
 describe('WorkerHub.announceDeleted', () => {

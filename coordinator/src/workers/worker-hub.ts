@@ -17,7 +17,7 @@ export interface AttachedWorker {
   readonly running: Map<string, number>;
   draining: boolean;
   /** The worker said it is shutting down (Heartbeat.shutting_down): it gets nothing new, whatever an operator does. */
-  shuttingDown?: boolean;
+  shuttingDown: boolean;
   lastHeartbeat: Date;
   /** Latest progress report of each running task. */
   readonly progress: Map<string, { fraction: number; loss: number }>;
@@ -93,7 +93,7 @@ export class WorkerHub extends EventEmitter<{ attached: [id: string]; detached: 
   /** Attached workers, neither draining nor shutting down, with room for another task, least loaded first. */
   available(): AttachedWorker[] {
     return this.all()
-      .filter((w) => !w.draining && w.shuttingDown !== true && w.running.size < capacityOf(w))
+      .filter((w) => !w.draining && !w.shuttingDown && w.running.size < capacityOf(w))
       .sort((a, b) => a.running.size / capacityOf(a) - b.running.size / capacityOf(b) || a.id.localeCompare(b.id));
   }
 
