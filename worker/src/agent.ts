@@ -211,16 +211,19 @@ export class WorkerAgent {
           batchCapacity: this.o.batchCapacity ?? 1,
           version: this.o.version ?? '0.1.0',
           leaseId: this.lease?.id ?? '0',
-          // Tasks still running and finished ones whose result the coordinator may not have: both stay assigned.
-          runningTaskIds: [...this.running.keys(), ...this.unsent.keys()],
+          runningTaskIds: this.heldTaskIds(),
         },
       });
     });
   }
 
+  /** Tasks running, and finished ones whose result the coordinator may not have: both stay assigned to this worker. */
+  private heldTaskIds(): string[] {
+    return [...this.running.keys(), ...this.unsent.keys()];
+  }
+
   private beat(): boolean {
-    const runningTaskIds = [...this.running.keys(), ...this.unsent.keys()];
-    return this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size, runningTaskIds, shuttingDown: this.shuttingDown } });
+    return this.send({ heartbeat: { sentAt: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, runningTasks: this.running.size, runningTaskIds: this.heldTaskIds(), shuttingDown: this.shuttingDown } });
   }
 
   private send(msg: WorkerMessage): boolean {
