@@ -185,6 +185,7 @@ export class Coordinator {
       hub,
       isLeader: () => election.isLeader,
       pendingJobs: async () => (await jobs.list({ pageSize: 1000, pageToken: '', state: 'PENDING' })).jobs.length,
+      schedulerPassSeconds: () => scheduler.passRunningMs() / 1000,
     });
     stageMetrics.onStageResult = (outcome, seconds, samplePasses) => {
       metrics.stageResults.inc({ outcome });

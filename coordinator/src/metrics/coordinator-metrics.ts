@@ -14,6 +14,8 @@ export interface CoordinatorMetricsSources {
   readonly isLeader: () => boolean;
   /** Approximate jobs waiting for a worker (async: read from etcd at scrape time). */
   readonly pendingJobs: () => Promise<number>;
+  /** How long the scheduling pass in progress has run, in seconds (0 between passes). */
+  readonly schedulerPassSeconds: () => number;
 }
 
 /**
@@ -157,8 +159,16 @@ export class CoordinatorMetrics {
       },
     });
     new Gauge({
+      name: 'lethe_scheduler_pass_running_seconds',
+      help: 'How long the leader\'s scheduling pass in progress has run (0 between passes; passes take milliseconds, and none is assigned or retrained while one hangs)',
+      registers,
+      collect() {
+        this.set(s.schedulerPassSeconds());
+      },
+    });
+    new Gauge({
       name: 'lethe_worker_slots',
-      help: 'Slots of the workers attached to this coordinator, by state: busy (stage tasks), free, draining',
+      help: 'Slots of the workers attached to this coordinator, by state: busy (stage tasks), free, draining (drained by an operator, or shutting down)',
       labelNames: ['state'],
       registers,
       collect() {
@@ -168,7 +178,7 @@ export class CoordinatorMetrics {
         let draining = 0;
         for (const w of s.hub.all()) {
           busy += Math.min(w.slots, w.running.size);
-          if (w.draining) draining += Math.max(0, w.slots - w.running.size);
+          if (w.draining || w.shuttingDown) draining += Math.max(0, w.slots - w.running.size);
           else free += Math.max(0, w.slots - w.running.size);
         }
         this.set({ state: 'busy' }, busy);

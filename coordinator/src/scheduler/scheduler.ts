@@ -91,6 +91,9 @@ interface PlannedShard {
 /** How long an assignment may be missing from its worker's heartbeats before it is taken back (never received). */
 export const ASSIGNMENT_GRACE_MS = 10_000;
 
+/** A scheduling pass takes milliseconds; one still running after this long is logged as an error, and again after each. */
+export const PASS_STALL_MS = 30_000;
+
 /**
  * The leader's scheduler: it carries out the shard state machine's transitions (`shard-machine.ts`) and decides
  * nothing about stage states itself. Each pass reaps assignments the machine says are dead (stale generations, lost
@@ -110,16 +113,31 @@ export class Scheduler {
   private readonly pending = new Map<string, PendingDeletions>();
   /** When each shard ("run/shard") last took a deletion (in memory, like `pending`): when its reserve may rebuild. */
   private readonly lastDeletion = new Map<string, number>();
+  /** The run the pass in progress is scheduling (for the stall report). */
+  private passRun: string | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
     this.passes = new SerialPass(
       async () => {
-        for (const run of this.deps.views.runNames()) await this.scheduleRun(run);
+        for (const run of this.deps.views.runNames()) {
+          this.passRun = run;
+          await this.scheduleRun(run);
+        }
+        this.passRun = undefined;
         await this.sweepRequestIds();
       },
       (err) => this.deps.logger.warn({ err }, 'scheduling pass failed'),
+      {
+        afterMs: PASS_STALL_MS,
+        onStall: (ms) => this.deps.logger.error({ runningMs: ms, run: this.passRun ?? null }, 'scheduling pass still running: nothing is assigned or taken back until it ends'),
+      },
     );
+  }
+
+  /** How long the scheduling pass in progress has run (0 between passes): one that does not end stops all scheduling. */
+  passRunningMs(): number {
+    return this.passes.runningMs();
   }
 
   start(): void {

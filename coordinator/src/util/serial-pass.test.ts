@@ -45,4 +45,23 @@ describe('SerialPass', () => {
     expect(calls).toBe(2);
     expect(errors).toHaveLength(1);
   });
+
+  it('a pass that does not end is reported every afterMs with how long it has run, and no longer once it ends', async () => {
+    let release: () => void = () => undefined;
+    const stalls: number[] = [];
+    const p = new SerialPass(() => new Promise<void>((r) => (release = r)), () => undefined, { afterMs: 20, onStall: (ms) => stalls.push(ms) });
+    expect(p.runningMs()).toBe(0);
+    p.start(60_000);
+    await tick(75);
+    expect(p.runningMs()).toBeGreaterThanOrEqual(70);
+    expect(stalls.length).toBeGreaterThanOrEqual(2);
+    expect(stalls.every((ms, i) => ms >= 20 * (i + 1) - 2)).toBe(true); // each names the time so far
+    release();
+    await tick();
+    const reported = stalls.length;
+    expect(p.runningMs()).toBe(0);
+    await tick(60);
+    expect(stalls.length).toBe(reported);
+    await p.stop();
+  });
 });
