@@ -4,6 +4,7 @@
  * one computation) for k = 1, 4, 16, 64, all measured in one run.
  *
  *   npm run bench:train [-- --quick] [-- --json] [-- --synthetic] [-- --batched-only] [-- --backends webgpu,wasm] [-- --k 1,4,16,64]
+ *                       [-- --seconds 3]
  */
 import { tf } from '../shared/src/ml/tf.js';
 import { BACKEND_PREFERENCE, detectGpu, tryBackend, type BackendName } from '../shared/src/ml/backend.js';
@@ -35,6 +36,10 @@ const tfFlags = flagsArg < 0 ? {} : (JSON.parse(process.argv[flagsArg + 1] ?? '{
 /** `--engine '{"autodiffProducts":true}'`: options of the batched engine for the batched rows (experiments). */
 const engineArg = process.argv.indexOf('--engine');
 const engine = engineArg < 0 ? {} : (JSON.parse(process.argv[engineArg + 1] ?? '{}') as ShardJobsOptions['engine']);
+/** `--seconds S`: time each group size gets in the batched rows (3 by default; more rounds, a firmer median). */
+const secondsArg = process.argv.indexOf('--seconds');
+const batchedSeconds = secondsArg < 0 ? undefined : Number(process.argv[secondsArg + 1]);
+if (batchedSeconds !== undefined && !(batchedSeconds > 0 && batchedSeconds <= 3600)) throw new Error('--seconds takes a number of seconds in (0, 3600]');
 const profileArg = process.argv.indexOf('--profile');
 const profileK = profileArg < 0 ? 0 : Number(process.argv[profileArg + 1]);
 const BATCH_SIZES = kArg < 0 ? [1, 4, 16, 64] : (process.argv[kArg + 1] ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
@@ -168,7 +173,14 @@ async function measureStageTraining(setup: StageSetup, fastDense: boolean, sampl
  * `seconds` (after one warm-up group each: shader compilation on GPUs), so a shared machine's drift lands on every
  * k alike and their ratios hold.
  */
-async function measureBatched(setup: StageSetup, ks: readonly number[], samples: number, seconds: number): Promise<Map<number, { training: number; endToEnd: number }>> {
+interface BatchedMeasure {
+  readonly training: number;
+  readonly endToEnd: number;
+  /** Stage samples/s over k = 1's in each round (both measured minutes apart at most): the spread a shared host adds. */
+  readonly roundRatios: readonly number[];
+}
+
+async function measureBatched(setup: StageSetup, ks: readonly number[], samples: number, seconds: number): Promise<Map<number, BatchedMeasure>> {
   const groups = ks.map((k) => {
     const jobs = Array.from({ length: k }, (_, j) => shardJob(setup, samples, j * samples, [cyclicSelect(4, 1)[0] as readonly number[]], true));
     const run = async (): Promise<{ passes: number; trainingSeconds: number; wall: number }> => {
@@ -176,22 +188,29 @@ async function measureBatched(setup: StageSetup, ks: readonly number[], samples:
       const stages = (await runShardJobs(jobs, { maxBatch: k, ...(engine === undefined ? {} : { engine }) })).flatMap((o) => (o.ok ? o.stages : []));
       return { passes: stages.reduce((a, s) => a + s.samplePasses, 0), trainingSeconds: stages.reduce((a, s) => a + s.seconds, 0), wall: (performance.now() - started) / 1000 };
     };
-    return { k, run, passes: 0, trainingSeconds: 0, wall: 0 };
+    return { k, run, passes: 0, trainingSeconds: 0, wall: 0, rounds: [] as number[] };
   });
   for (const g of groups) await g.run();
   // One round gives each k about the same time: a smaller group runs several times in a row.
   const largest = Math.max(...ks);
   while (groups.some((g) => g.wall < seconds)) {
     for (const g of groups) {
+      let passes = 0;
+      let trainingSeconds = 0;
       for (let i = 0; i < Math.max(1, Math.floor(largest / g.k / 2)); i++) {
         const r = await g.run();
-        g.passes += r.passes;
-        g.trainingSeconds += r.trainingSeconds;
+        passes += r.passes;
+        trainingSeconds += r.trainingSeconds;
         g.wall += r.wall;
       }
+      g.passes += passes;
+      g.trainingSeconds += trainingSeconds;
+      g.rounds.push(passes / trainingSeconds);
     }
   }
-  return new Map(groups.map((g) => [g.k, { training: g.passes / g.trainingSeconds, endToEnd: g.passes / g.wall }]));
+  const one = groups.find((g) => g.k === 1);
+  const ratios = (g: (typeof groups)[number]): number[] => (one === undefined ? [] : g.rounds.map((x, r) => x / (one.rounds[r] as number)));
+  return new Map(groups.map((g) => [g.k, { training: g.passes / g.trainingSeconds, endToEnd: g.passes / g.wall, roundRatios: ratios(g) }]));
 }
 
 /**
@@ -270,6 +289,16 @@ interface BatchedRow {
   /** Over the whole group's wall time (frozen prefix, data assembly and read-back included). */
   endToEndSamplesPerSec: number;
   matmulGflops: number;
+  /** Stage samples/s over k = 1's, round by round: median, lowest, highest, rounds (absent without a k = 1 row). */
+  roundRatio?: { median: number; min: number; max: number; rounds: number };
+}
+
+function spread(xs: readonly number[]): BatchedRow['roundRatio'] {
+  if (xs.length === 0) return undefined;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted.at(-1) as number, rounds: sorted.length };
 }
 
 const rows: BackendRow[] = [];
@@ -317,10 +346,11 @@ for (const name of BACKEND_PREFERENCE) {
   if (!slow) {
     exactness.push({ backend: name, ...(await batchedVersusAlone(setup)) });
     process.stderr.write(`  batched k = ${BATCH_SIZES.join(', ')}, taking turns...\n`);
-    const measured = await measureBatched(setup, BATCH_SIZES, quick ? 256 : 512, quick ? 1 : seconds);
+    const measured = await measureBatched(setup, BATCH_SIZES, quick ? 256 : 512, quick ? 1 : (batchedSeconds ?? seconds));
     for (const k of BATCH_SIZES) {
-      const m = measured.get(k) as { training: number; endToEnd: number };
-      batched.push({ backend: name, k, stageSamplesPerSec: m.training, endToEndSamplesPerSec: m.endToEnd, matmulGflops });
+      const m = measured.get(k) as BatchedMeasure;
+      const roundRatio = spread(m.roundRatios);
+      batched.push({ backend: name, k, stageSamplesPerSec: m.training, endToEndSamplesPerSec: m.endToEnd, matmulGflops, ...(roundRatio === undefined ? {} : { roundRatio }) });
     }
   } else {
     skipped.push(`batched rows on ${name}: too slow to be worth measuring`);
@@ -353,7 +383,7 @@ const text = [
   ...(batchedOnly ? [] : plainRows),
   `Batched stage training: k shards × 4 stages (one ordering each), ${quick ? 256 : 512} rows per shard, each stage level one computation of k stages`,
   table(
-    ['backend', 'k', 'stage samples/s (sum over tasks)', 'vs k = 1', 'vs wasm k = 1', 'end-to-end samples/s', 'vs k = 1', 'fwd matmul GFLOP/s'],
+    ['backend', 'k', 'stage samples/s (sum over tasks)', 'vs k = 1', 'vs k = 1 by round: median (range), rounds', 'vs wasm k = 1', 'end-to-end samples/s', 'vs k = 1', 'fwd matmul GFLOP/s'],
     batched.map((b) => {
       const one = batched.find((o) => o.backend === b.backend && o.k === 1);
       const wasmOne = batched.find((o) => o.backend === 'wasm' && o.k === 1);
@@ -362,6 +392,7 @@ const text = [
         String(b.k),
         b.stageSamplesPerSec,
         one === undefined ? '-' : `${fmt(b.stageSamplesPerSec / one.stageSamplesPerSec)}×`,
+        b.roundRatio === undefined ? '-' : `${fmt(b.roundRatio.median)}× (${fmt(b.roundRatio.min)}–${fmt(b.roundRatio.max)}), ${b.roundRatio.rounds}`,
         wasmOne === undefined ? '-' : `${fmt(b.stageSamplesPerSec / wasmOne.stageSamplesPerSec)}×`,
         b.endToEndSamplesPerSec,
         one === undefined ? '-' : `${fmt(b.endToEndSamplesPerSec / one.endToEndSamplesPerSec)}×`,
@@ -380,7 +411,7 @@ emit(
   {
     backends: rows.map(({ name, trainSamplesPerSec, trainGflops, matmulGflops, fractionOfMatmul }) => ({ name, trainSamplesPerSec, trainGflops, matmulGflops, fractionOfMatmul })),
     wasmSpeedupFromFixes,
-    batched: batched.map(({ backend, k, stageSamplesPerSec, endToEndSamplesPerSec }) => ({ backend, k, stageSamplesPerSec, endToEndSamplesPerSec })),
+    batched: batched.map(({ backend, k, stageSamplesPerSec, endToEndSamplesPerSec, roundRatio }) => ({ backend, k, stageSamplesPerSec, endToEndSamplesPerSec, ...(roundRatio === undefined ? {} : { roundRatio }) })),
     exactness,
     details: rows,
   },

@@ -23,7 +23,7 @@ describe('benchmarks (--quick)', () => {
     const out = (await bench('bench/train.ts', ['--k', '1,16', '--backends', 'wasm'])) as {
       backends: Record<string, unknown>[];
       wasmSpeedupFromFixes: number;
-      batched: { backend: string; k: number; stageSamplesPerSec: number }[];
+      batched: { backend: string; k: number; stageSamplesPerSec: number; roundRatio?: { median: number; min: number; max: number; rounds: number } }[];
       exactness: { backend: string; bitEqual: boolean; stages: number }[];
     };
     const wasm = out.backends.find((b) => b['name'] === 'wasm');
@@ -33,6 +33,11 @@ describe('benchmarks (--quick)', () => {
     const rows = out.batched.filter((b) => b.backend === 'wasm');
     expect(rows.map((b) => b.k)).toEqual([1, 16]);
     for (const b of rows) expect(b.stageSamplesPerSec).toBeGreaterThan(0);
+    // Round by round against k = 1: k = 1 itself is exactly 1 every round; k = 16's median lies in its range.
+    expect(rows[0]?.roundRatio).toMatchObject({ median: 1, min: 1, max: 1 });
+    const r16 = rows[1]?.roundRatio;
+    expect(r16?.rounds).toBe(rows[0]?.roundRatio?.rounds);
+    expect(r16 !== undefined && r16.min > 0 && r16.min <= r16.median && r16.median <= r16.max).toBe(true);
     expect(out.exactness.find((e) => e.backend === 'wasm')).toMatchObject({ bitEqual: true, stages: 32 });
   }, 120_000); // the rows and two batched trainings compared with 32 lone ones: ~10 s here
 
