@@ -192,7 +192,9 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     const keda = find(render('keda'), 'ScaledObject', 'rel-lethe-worker-cpu');
     expect(dig(keda, 'spec.triggers.0')).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'LETHE_JOBS', consumer: 'workers' } });
     const rules = (dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups.0.rules') as { alert: string }[]).map((r) => r.alert);
-    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheShardsNotLive', 'LetheSchedulerStalled', 'LetheDeletionLatencyHigh']);
+    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheShardsNotLive', 'LetheSchedulerStalled', 'LetheTaskSilent', 'LetheDeletionLatencyHigh']);
+    const silent = (dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups.0.rules') as { alert: string; expr: string }[]).find((r) => r.alert === 'LetheTaskSilent');
+    expect(silent?.expr).toMatch(/lethe_task_silence_seconds\{namespace="[^"]+"\}\) > 3600$/); // taskSilenceMinutes 60 by default
     expect(find(ha, 'ServiceMonitor', 'rel-lethe')).toBeDefined();
     const dash = find(ha, 'ConfigMap', 'rel-lethe-dashboard');
     expect((JSON.parse(dash?.data?.['lethe.json'] ?? '{}') as { title?: string }).title).toBe('Lethe');

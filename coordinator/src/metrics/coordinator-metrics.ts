@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { isActive, serving, stageState, triePrefixes } from '../../../shared/src/domain/shard-machine.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import type { RunViews } from '../state/run-views.js';
-import type { WorkerHub } from '../workers/worker-hub.js';
+import { longestSilenceMs, type WorkerHub } from '../workers/worker-hub.js';
 import { shardRecordOf } from '../runs/stage-state.js';
 
 /** Latency buckets (seconds) from 1 ms to ~16 s: deletions and predictions. */
@@ -164,6 +164,14 @@ export class CoordinatorMetrics {
       registers,
       collect() {
         this.set(s.schedulerPassSeconds());
+      },
+    });
+    new Gauge({
+      name: 'lethe_task_silence_seconds',
+      help: 'Longest any task sent to an attached worker has gone without a progress report or a result (workers report every epoch): a hung training shows here while heartbeats go on',
+      registers,
+      collect() {
+        this.set(longestSilenceMs(s.hub.all(), Date.now()) / 1000);
       },
     });
     new Gauge({

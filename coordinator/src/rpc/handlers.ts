@@ -564,10 +564,10 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
             }
             worker.lastHeartbeat = new Date();
             if (msg.progress !== null && msg.progress !== undefined) {
-              worker.progress.set(msg.progress.taskId, { fraction: msg.progress.fraction, loss: msg.progress.loss });
+              // Only a task this worker was sent: a report for another would stay in the map forever.
+              if (worker.running.has(msg.progress.taskId)) worker.progress.set(msg.progress.taskId, { fraction: msg.progress.fraction, loss: msg.progress.loss, atMs: Date.now() });
               deps.logger.debug({ worker: worker.id, taskId: msg.progress.taskId, fraction: msg.progress.fraction, loss: msg.progress.loss }, 'task progress');
             } else if (msg.result !== null && msg.result !== undefined) {
-              worker.progress.delete(msg.result.taskId);
               await deps.scheduler.handleResult(worker.id, msg.result);
             }
             else if (msg.release !== null && msg.release !== undefined) {

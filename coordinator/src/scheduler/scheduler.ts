@@ -34,7 +34,7 @@ import { requestExpired, type RequestRecord, type StageCancel } from '../deletio
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
-import { capacityOf, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
+import { capacityOf, settle, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
@@ -176,7 +176,7 @@ export class Scheduler {
   cancel(cancels: readonly StageCancel[]): void {
     for (const c of cancels) {
       const w = this.deps.hub.get(c.worker);
-      if (w !== undefined && w.running.delete(c.taskId)) w.send({ cancel: { taskId: c.taskId, reason: c.reason } });
+      if (settle(w, c.taskId)) w?.send({ cancel: { taskId: c.taskId, reason: c.reason } });
     }
   }
 
@@ -515,7 +515,7 @@ export class Scheduler {
     const cutoff = this.now() - ASSIGNMENT_GRACE_MS;
     const lost = [...w.running].filter(([taskId, at]) => at < cutoff && !held.has(taskId)).map(([taskId]) => taskId);
     for (const taskId of lost) {
-      w.running.delete(taskId);
+      settle(w, taskId);
       await this.takeBack(workerId, taskId, 'not-running');
     }
     if (lost.length > 0) this.wake();
@@ -523,7 +523,7 @@ export class Scheduler {
 
   /** The worker handed a task back without a result (drain, shutdown): free the stage for another worker. */
   async handedBack(workerId: string, taskId: string): Promise<void> {
-    this.deps.hub.get(workerId)?.running.delete(taskId);
+    settle(this.deps.hub.get(workerId), taskId);
     await this.takeBack(workerId, taskId, 'handed-back');
     this.wake();
   }
@@ -549,7 +549,7 @@ export class Scheduler {
   /** Applies a worker's result through the state machine; stale or foreign results are discarded and logged. */
   async handleResult(workerId: string, r: TaskResult__Output): Promise<'committed' | 'discarded' | 'failed'> {
     const { views } = this.deps;
-    this.deps.hub.get(workerId)?.running.delete(r.taskId);
+    settle(this.deps.hub.get(workerId), r.taskId);
     const where = parseTaskId(r.taskId);
     if (where === null || views.run(where.run) === undefined) {
       // A deleted run's late result is forgotten: nothing trained on its data stays behind.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../shared/src/log/logger.js';
 import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
-import { MAX_DELETED_PER_MESSAGE, WorkerHub, stageShares, type AttachedWorker } from './worker-hub.js';
+import { MAX_DELETED_PER_MESSAGE, WorkerHub, longestSilenceMs, settle, stageShares, type AttachedWorker } from './worker-hub.js';
 
 function worker(id: string, inbox: CoordinatorMessage[]): AttachedWorker {
   return { id, backend: 'wasm', gpu: '', slots: 1, batchCapacity: 1, version: 'test', leaseId: '1', running: new Map(), draining: false, shuttingDown: false, lastHeartbeat: new Date(), progress: new Map(), send: (m) => inbox.push(m) > 0, close: () => undefined };
@@ -59,5 +59,31 @@ describe('stageShares', () => {
     const share = stageShares(6, [busy, idle]);
     expect(share(idle)).toBe(6);
     expect(share(busy)).toBe(6);
+  });
+});
+
+describe('task silence', () => {
+  const at = (running: [string, number][], progress: [string, number][] = []): Pick<AttachedWorker, 'running' | 'progress'> => ({
+    running: new Map(running),
+    progress: new Map(progress.map(([id, atMs]) => [id, { fraction: 0.5, loss: 1, atMs }])),
+  });
+
+  it('is the longest any running task has gone since it was sent or last reported progress; 0 when none runs', () => {
+    expect(longestSilenceMs([], 10_000)).toBe(0);
+    expect(longestSilenceMs([at([])], 10_000)).toBe(0);
+    // t1 sent at 1 s, reported at 9 s: silent 1 s; t2 sent at 4 s, never reported: silent 6 s.
+    const w = at([['t1', 1_000], ['t2', 4_000]], [['t1', 9_000]]);
+    expect(longestSilenceMs([w], 10_000)).toBe(6_000);
+    expect(longestSilenceMs([w, at([['t3', 500]])], 10_000)).toBe(9_500);
+    // A report older than the (re)sending does not count back before it.
+    expect(longestSilenceMs([at([['t4', 8_000]], [['t4', 2_000]])], 10_000)).toBe(2_000);
+  });
+
+  it('settle forgets a task and its progress, and says whether the worker ran it', () => {
+    const w = at([['t1', 0]], [['t1', 5]]);
+    expect(settle(w, 't1')).toBe(true);
+    expect(w.running.size + w.progress.size).toBe(0);
+    expect(settle(w, 't1')).toBe(false);
+    expect(settle(undefined, 't1')).toBe(false);
   });
 });

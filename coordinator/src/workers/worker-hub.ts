@@ -19,8 +19,8 @@ export interface AttachedWorker {
   /** The worker said it is shutting down (Heartbeat.shutting_down): it gets nothing new, whatever an operator does. */
   shuttingDown: boolean;
   lastHeartbeat: Date;
-  /** Latest progress report of each running task. */
-  readonly progress: Map<string, { fraction: number; loss: number }>;
+  /** Latest progress report of each running task, with when it came (ms). */
+  readonly progress: Map<string, { fraction: number; loss: number; atMs: number }>;
   send(msg: CoordinatorMessage): boolean;
   close(): void;
 }
@@ -53,6 +53,25 @@ type Sharing = Pick<AttachedWorker, 'id' | 'slots' | 'batchCapacity' | 'running'
 export function stageShares(ready: number, workers: readonly Sharing[]): (w: Sharing) => number {
   const total = workers.reduce((n, w) => n + freeSlots(w) * w.batchCapacity, 0);
   return (w) => (freeSlots(w) === 0 ? ready : Math.ceil((ready * w.batchCapacity) / total));
+}
+
+/** The worker no longer runs `taskId` (a result, a hand-back, a cancel, a loss): forget it and its progress. */
+export function settle(w: Pick<AttachedWorker, 'running' | 'progress'> | undefined, taskId: string): boolean {
+  w?.progress.delete(taskId);
+  return w?.running.delete(taskId) === true;
+}
+
+/**
+ * The longest any task sent to `workers` has gone without news, in ms: since it was sent (or held at attach), or
+ * since its latest progress report (workers report every epoch). 0 when none runs. A training that hangs shows here,
+ * as the worker's heartbeats keep listing its task.
+ */
+export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running' | 'progress'>[], nowMs: number): number {
+  let longest = 0;
+  for (const w of workers) {
+    for (const [taskId, sentMs] of w.running) longest = Math.max(longest, nowMs - Math.max(sentMs, w.progress.get(taskId)?.atMs ?? 0));
+  }
+  return longest;
 }
 
 /** Most digests one SamplesDeleted message carries (4,096 × 32 hex digits: far below gRPC's 4 MB message limit). */
