@@ -52,9 +52,10 @@ describe('SerialPass', () => {
     const p = new SerialPass(() => new Promise<void>((r) => (release = r)), () => undefined, { afterMs: 20, onStall: (ms) => stalls.push(ms) });
     expect(p.runningMs()).toBe(0);
     p.start(60_000);
-    await tick(75);
-    expect(p.runningMs()).toBeGreaterThanOrEqual(70);
+    // Waits for two reports, however late a busy machine runs the timers (at most 2 s).
+    for (let i = 0; i < 200 && stalls.length < 2; i++) await tick(10);
     expect(stalls.length).toBeGreaterThanOrEqual(2);
+    expect(p.runningMs()).toBeGreaterThanOrEqual(40);
     expect(stalls.every((ms, i) => ms >= 20 * (i + 1) - 2)).toBe(true); // each names the time so far
     release();
     await tick();
