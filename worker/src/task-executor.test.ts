@@ -45,8 +45,16 @@ describe('TaskExecutor: stage tasks trained as one group store the artifacts the
       salt,
       sampleIdKey,
     }));
-    const group = await executor.stageGroup(tasks);
+    const reports: { task: number; fraction: number; loss: number; samplesSeen: number }[] = [];
+    const group = await executor.stageGroup(tasks, (task, p) => reports.push({ task, ...p }));
     expect(group.every((o) => o.ok)).toBe(true);
+    // Each member reports its start (fraction 0, no loss yet), then each of its two epochs.
+    for (let i = 0; i < tasks.length; i++) {
+      const mine = reports.filter((r) => r.task === i);
+      expect(mine.map((r) => r.fraction)).toEqual([0, 0.5, 1]);
+      expect(Number.isNaN(mine[0]?.loss) && mine[0]?.samplesSeen === 0).toBe(true);
+      expect(mine.slice(1).every((r) => Number.isFinite(r.loss) && r.samplesSeen > 0)).toBe(true);
+    }
     for (let i = 0; i < tasks.length; i++) {
       const alone = await executor.stage(tasks[i] as StageTaskInput);
       const together = group[i];

@@ -224,7 +224,11 @@ export class TaskExecutor {
         jobSignals: signals,
         ...(onProgress === undefined
           ? {}
-          : { onProgress: (i: number, p: { fraction: number; loss: number }) => onProgress(i, { fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * (prepared[i] as PreparedStage).samplesPerEpochTimesEpochs) }) }),
+          : {
+              // Training began (after any wait for a thread): fraction 0, no loss yet.
+              onStart: () => tasks.forEach((_, i) => onProgress(i, { fraction: 0, loss: Number.NaN, samplesSeen: 0 })),
+              onProgress: (i: number, p: { fraction: number; loss: number }) => onProgress(i, { fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * (prepared[i] as PreparedStage).samplesPerEpochTimesEpochs) }),
+            }),
       },
       )
       .catch((error: unknown) => {

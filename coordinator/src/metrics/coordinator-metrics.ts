@@ -168,7 +168,7 @@ export class CoordinatorMetrics {
     });
     new Gauge({
       name: 'lethe_task_silence_seconds',
-      help: 'Longest any task sent to an attached worker has gone without a progress report or a result (workers report every epoch): a hung training shows here while heartbeats go on',
+      help: 'Longest any task sent to an attached worker has gone without a progress report or a result (workers report a task\'s start and each epoch): a hung training shows here while heartbeats go on',
       registers,
       collect() {
         this.set(longestSilenceMs(s.hub.all(), Date.now()) / 1000);

@@ -63,7 +63,7 @@ export function settle(w: Pick<AttachedWorker, 'running' | 'progress'> | undefin
 
 /**
  * The longest any task sent to `workers` has gone without news, in ms: since it was sent (or held at attach), or
- * since its latest progress report (workers report every epoch). 0 when none runs. A training that hangs shows here,
+ * since its latest progress report (workers report a task's start and each of its epochs). 0 when none runs. A training that hangs shows here,
  * as the worker's heartbeats keep listing its task.
  */
 export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running' | 'progress'>[], nowMs: number): number {

@@ -206,6 +206,33 @@ describe('ThreadPoolTrainer', () => {
     expect(pool.threadsReplaced).toBe(replaced);
   });
 
+  it('says when a group starts training: once a thread takes it (after the one before it ends), before its first progress', async () => {
+    const d = makeBlobs({ samples: 600, features: 8, classes: 3 });
+    const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2, batchSize: 16 });
+    const pub = gatherRows(d, d.split.public);
+    const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
+    const user = Array.from(d.split.user);
+    const job = (epochs: number): ShardJobInput => ({
+      config,
+      backbone: pre.backbone,
+      pretrainedHead: pre.head,
+      ids: user.map((r) => d.ids[r] as string),
+      ...gatherRows(d, user),
+      sliceOf: new Int32Array(user.length),
+      deleted: new Uint8Array(user.length),
+      prefixes: [[0]],
+      parents: {},
+      epochs,
+      seed: 1,
+    });
+    const events: string[] = [];
+    // One thread: the second group waits for the first to end before it starts.
+    const first = pool.trainShards([job(20)], { onStart: () => events.push('first started'), onProgress: (_, p) => void (p.epoch === 19 && events.push('first epoch 19')) });
+    const second = pool.trainShards([job(2)], { onStart: () => events.push('second started'), onProgress: (_, p) => events.push(`second epoch ${p.epoch}`) });
+    await Promise.all([first, second]);
+    expect(events).toEqual(['first started', 'first epoch 19', 'second started', 'second epoch 0', 'second epoch 1']);
+  });
+
   it('fails a job with a typed error instead of crashing the pool', async () => {
     const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
     await expect(pool.pretrain({ config, x: new Float32Array(8 * 4), y: Float32Array.from([0, 1, 2]), epochs: 1, seed: 1 })).rejects.toThrow(/training thread/);

@@ -49,6 +49,8 @@ export interface Trainer extends AsyncDisposable {
 }
 
 export interface TrainShardsOptions {
+  /** Called once, as the jobs begin training (a pool's jobs may first wait for a free thread). */
+  readonly onStart?: () => void;
   readonly onProgress?: (job: number, p: ShardJobProgress) => void;
   readonly signal?: AbortSignal;
   readonly jobSignals?: readonly (AbortSignal | undefined)[];
@@ -61,6 +63,7 @@ export class InThreadTrainer implements Trainer {
     return runShardJob(job, onProgress, signal);
   }
   trainShards(jobs: readonly ShardJobInput[], options: TrainShardsOptions = {}): Promise<ShardJobOutcome[]> {
+    options.onStart?.();
     return runShardJobs(jobs, options);
   }
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
@@ -198,9 +201,12 @@ export class ThreadPoolTrainer implements Trainer {
      * unlearning job): a cancel first asks the thread to drop them all (see onAbort). Absent: a cancel replaces it.
      */
     members?: number,
+    /** Called once a thread takes the request (after any wait for one). */
+    onStart?: () => void,
   ): Promise<T> {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
+    onStart?.();
     const id = this.nextId++;
     const held = performance.now();
     try {
@@ -281,6 +287,7 @@ export class ThreadPoolTrainer implements Trainer {
       options.signal,
       options.jobSignals,
       jobs.length,
+      options.onStart,
     );
   }
 
