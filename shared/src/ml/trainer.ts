@@ -206,10 +206,10 @@ export class ThreadPoolTrainer implements Trainer {
   ): Promise<T> {
     if (signal?.aborted === true) throw new LetheError(ErrorCode.CANCELLED, 'training cancelled');
     const slot = await this.acquire();
-    onStart?.();
     const id = this.nextId++;
     const held = performance.now();
     try {
+      onStart?.(); // inside the try: a callback that throws still gives the thread back
       return await new Promise<T>((resolve, reject) => {
         const onMessage = (reply: Reply): void => {
           if (reply.id !== id) return;
