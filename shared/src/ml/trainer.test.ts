@@ -9,6 +9,28 @@ import { originalWeights } from './unlearning/original.js';
 const pool = new ThreadPoolTrainer({ threads: 1, backend: 'wasm' });
 afterAll(() => pool.close());
 
+/** Two shard jobs (seeds 0 and 1) of `rows` blobs rows each, one stage, on a backbone pretrained in the pool. */
+async function groupOf(rows: number, hidden: number, epochs: number): Promise<ShardJobInput[]> {
+  const d = makeBlobs({ samples: rows + 300, features: 16, classes: 3 });
+  const config = ModelConfigSchema.parse({ inputShape: [16], task: 'classification', outputs: 3, hidden, blocks: 2, adapterBlocks: 2, batchSize: 16 });
+  const pub = gatherRows(d, d.split.public);
+  const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
+  const user = Array.from(d.split.user).slice(0, rows);
+  return [0, 1].map((s) => ({
+    config,
+    backbone: pre.backbone,
+    pretrainedHead: pre.head,
+    ids: user.map((r) => d.ids[r] as string),
+    ...gatherRows(d, user),
+    sliceOf: new Int32Array(user.length),
+    deleted: new Uint8Array(user.length),
+    prefixes: [[0]],
+    parents: {},
+    epochs,
+    seed: s,
+  }));
+}
+
 describe('ThreadPoolTrainer', () => {
   it('pretrains and trains stages in a training thread, reporting progress after every epoch', async () => {
     const d = makeBlobs({ samples: 300, features: 8, classes: 3 });
@@ -114,26 +136,6 @@ describe('ThreadPoolTrainer', () => {
   });
 
   it('a cancelled group stops at its next epoch boundary and keeps its thread; one that does not stop in time gets a new one', async () => {
-    const groupOf = async (rows: number, hidden: number, epochs: number): Promise<ShardJobInput[]> => {
-      const d = makeBlobs({ samples: rows + 300, features: 16, classes: 3 });
-      const config = ModelConfigSchema.parse({ inputShape: [16], task: 'classification', outputs: 3, hidden, blocks: 2, adapterBlocks: 2, batchSize: 16 });
-      const pub = gatherRows(d, d.split.public);
-      const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
-      const user = Array.from(d.split.user).slice(0, rows);
-      return [0, 1].map((s) => ({
-        config,
-        backbone: pre.backbone,
-        pretrainedHead: pre.head,
-        ids: user.map((r) => d.ids[r] as string),
-        ...gatherRows(d, user),
-        sliceOf: new Int32Array(user.length),
-        deleted: new Uint8Array(user.length),
-        prefixes: [[0]],
-        parents: {},
-        epochs,
-        seed: s,
-      }));
-    };
     // Short epochs, minutes of them: the group stops at an epoch boundary, well within the grace.
     const short = await groupOf(64, 16, 100_000);
     const replacedBefore = pool.threadsReplaced;
@@ -207,28 +209,12 @@ describe('ThreadPoolTrainer', () => {
   });
 
   it('says when a group starts training: once a thread takes it (after the one before it ends), before its first progress', async () => {
-    const d = makeBlobs({ samples: 600, features: 8, classes: 3 });
-    const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2, batchSize: 16 });
-    const pub = gatherRows(d, d.split.public);
-    const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 });
-    const user = Array.from(d.split.user);
-    const job = (epochs: number): ShardJobInput => ({
-      config,
-      backbone: pre.backbone,
-      pretrainedHead: pre.head,
-      ids: user.map((r) => d.ids[r] as string),
-      ...gatherRows(d, user),
-      sliceOf: new Int32Array(user.length),
-      deleted: new Uint8Array(user.length),
-      prefixes: [[0]],
-      parents: {},
-      epochs,
-      seed: 1,
-    });
+    const [long] = await groupOf(300, 16, 20);
+    const [short] = await groupOf(300, 16, 2);
     const events: string[] = [];
     // One thread: the second group waits for the first to end before it starts.
-    const first = pool.trainShards([job(20)], { onStart: () => events.push('first started'), onProgress: (_, p) => void (p.epoch === 19 && events.push('first epoch 19')) });
-    const second = pool.trainShards([job(2)], { onStart: () => events.push('second started'), onProgress: (_, p) => events.push(`second epoch ${p.epoch}`) });
+    const first = pool.trainShards([long as ShardJobInput], { onStart: () => events.push('first started'), onProgress: (_, p) => void (p.epoch === 19 && events.push('first epoch 19')) });
+    const second = pool.trainShards([short as ShardJobInput], { onStart: () => events.push('second started'), onProgress: (_, p) => events.push(`second epoch ${p.epoch}`) });
     await Promise.all([first, second]);
     expect(events).toEqual(['first started', 'first epoch 19', 'second started', 'second epoch 0', 'second epoch 1']);
   });
