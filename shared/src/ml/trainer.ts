@@ -62,7 +62,8 @@ export class InThreadTrainer implements Trainer {
   trainShard(job: ShardJobInput, onProgress?: (p: ShardJobProgress) => void, signal?: AbortSignal): Promise<TrainedStage[]> {
     return runShardJob(job, onProgress, signal);
   }
-  trainShards(jobs: readonly ShardJobInput[], options: TrainShardsOptions = {}): Promise<ShardJobOutcome[]> {
+  // async: a throwing onStart rejects the promise, as in the pool, instead of throwing past the caller's .catch
+  async trainShards(jobs: readonly ShardJobInput[], options: TrainShardsOptions = {}): Promise<ShardJobOutcome[]> {
     options.onStart?.();
     return runShardJobs(jobs, options);
   }
