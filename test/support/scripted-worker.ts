@@ -109,6 +109,11 @@ export class ScriptedWorker {
     this.stream.write({ heartbeat: { runningTasks: holding.length, runningTaskIds: holding, shuttingDown } });
   }
 
+  /** Reports progress on a task (fraction 0 is a worker's report that a training thread took it). */
+  progress(a: TaskAssignment__Output, fraction: number): void {
+    this.stream.write({ progress: { taskId: a.taskId, fraction, loss: fraction === 0 ? Number.NaN : 1, samplesSeen: '0' } });
+  }
+
   release(a: TaskAssignment__Output): void {
     this.stream.write({ release: { taskId: a.taskId, reason: 'test hands it back' } });
   }

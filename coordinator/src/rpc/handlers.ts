@@ -564,8 +564,7 @@ export function workerProtocolHandlers(deps: HandlerDeps): WorkerProtocolHandler
             }
             worker.lastHeartbeat = new Date();
             if (msg.progress !== null && msg.progress !== undefined) {
-              // Only a task this worker was sent: a report for another would stay in the map forever.
-              if (worker.running.has(msg.progress.taskId)) worker.progress.set(msg.progress.taskId, { fraction: msg.progress.fraction, loss: msg.progress.loss, atMs: Date.now() });
+              deps.scheduler.progressed(worker.id, msg.progress.taskId, msg.progress.fraction, msg.progress.loss);
               deps.logger.debug({ worker: worker.id, taskId: msg.progress.taskId, fraction: msg.progress.fraction, loss: msg.progress.loss }, 'task progress');
             } else if (msg.result !== null && msg.result !== undefined) {
               await deps.scheduler.handleResult(worker.id, msg.result);

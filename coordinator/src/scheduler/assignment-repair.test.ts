@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LetheClient } from '../client/lethe-client.js';
 import { startEmbeddedCoordinator, type EmbeddedCoordinator } from '../../../test/support/embedded-coordinator.js';
 import { Keys } from '../state/keys.js';
-import { ASSIGNMENT_GRACE_MS } from './scheduler.js';
+import { ASSIGNMENT_GRACE_MS, DEFAULT_STAGE_SILENCE_TIMEOUT_MS } from './scheduler.js';
 import { MAX_STAGE_ATTEMPTS } from '../../../shared/src/domain/shard-machine.js';
 import { put, type StateStore } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
@@ -103,6 +103,47 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     expect(second.stage?.stage).toEqual(first.stage?.stage);
     await w.result(second, true);
     await eventually('handback serving', 5_000, async () => (await client.getRun('runs/handback')).state === 'RUN_STATE_SERVING');
+    w.close();
+  });
+
+  it('takes back a started stage task that reports nothing for the silence timeout, as a failed try, and not one still waiting for a thread', async () => {
+    const w = await worker('w-silent');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'silent', spec: oneStage });
+    const pretrain = await w.next('silent', taken);
+    taken.add(pretrain.taskId);
+    await w.result(pretrain, true);
+    const hung = await w.next('silent', taken);
+    taken.add(hung.taskId);
+    const stage = async (): Promise<{ state: string; failedAttempts: number; lastError: string } | undefined> => (await client.getRun('runs/silent')).shards[0]?.orderings[0]?.stages[0];
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1_200)); // a few scheduler passes
+    // Not started (no report yet): waiting for a training thread is not silence, however long.
+    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
+    await settle();
+    expect(w.cancels).not.toContain(hung.taskId);
+    // Started, then each report restarts the silence: just under the timeout twice over changes nothing.
+    w.progress(hung, 0);
+    await settle();
+    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS - 1;
+    await settle();
+    w.progress(hung, 0.5);
+    await settle();
+    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS - 1;
+    await settle();
+    expect(w.cancels).not.toContain(hung.taskId);
+    expect((await stage())?.state).toBe('STAGE_STATE_TRAINING');
+    // Past it: the worker is told to stop, and the try counts as failed, with why.
+    clock += 2;
+    await eventually('silent task cancelled', 5_000, () => Promise.resolve(w.cancels.includes(hung.taskId)));
+    expect(await stage()).toMatchObject({ failedAttempts: 1, lastError: `no progress for ${DEFAULT_STAGE_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent: taken back` });
+    // After its backoff the stage goes out again; the hung task's late result is discarded, the retry's commits.
+    clock += 1_000;
+    const retry = await w.next('silent', taken);
+    expect(retry.stage?.stage).toEqual(hung.stage?.stage);
+    await w.result(hung, true);
+    const served = await w.result(retry, true);
+    await eventually('silent run serving', 5_000, async () => (await client.getRun('runs/silent')).state === 'RUN_STATE_SERVING');
+    expect((await client.getRun('runs/silent')).shards[0]?.orderings[0]?.stages[0]?.artifact).toBe(served);
     w.close();
   });
 

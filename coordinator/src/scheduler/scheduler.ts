@@ -18,6 +18,7 @@ import {
   restoreFirst,
   retryDelayMs,
   serving as shardServing,
+  timeOut,
   MAX_STAGE_ATTEMPTS,
   type ShardEffect,
   type ShardRecord,
@@ -34,7 +35,7 @@ import { requestExpired, type RequestRecord, type StageCancel } from '../deletio
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
-import { capacityOf, settle, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
+import { capacityOf, settle, silentTasks, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
@@ -49,6 +50,13 @@ export interface SchedulerDeps {
   readonly now?: () => number;
   /** Every stage result's outcome (committed, failed, discarded, refused), for metrics. */
   readonly onStageResult?: (outcome: 'committed' | 'failed' | 'discarded' | 'refused', seconds: number, samplePasses: number) => void;
+  /**
+   * A started stage task silent this long (no progress report, while its worker heartbeats: a training that hangs)
+   * is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS
+   */
+  readonly stageSilenceTimeoutMs?: number;
+  /** A stage task was taken back for its silence, for metrics. */
+  readonly onStageTimedOut?: () => void;
 }
 
 const SEP = '|';
@@ -91,6 +99,9 @@ interface PlannedShard {
 /** How long an assignment may be missing from its worker's heartbeats before it is taken back (never received). */
 export const ASSIGNMENT_GRACE_MS = 10_000;
 
+/** How long a started stage task may go without a progress report before it is taken back: 30 minutes. */
+export const DEFAULT_STAGE_SILENCE_TIMEOUT_MS = 30 * 60 * 1000;
+
 /** A scheduling pass takes milliseconds; one still running after this long is logged as an error, and again after each. */
 export const PASS_STALL_MS = 30_000;
 
@@ -120,6 +131,7 @@ export class Scheduler {
     this.now = deps.now ?? Date.now;
     this.passes = new SerialPass(
       async () => {
+        await this.timeOutSilentTasks();
         for (const run of this.deps.views.runNames()) {
           this.passRun = run;
           await this.scheduleRun(run);
@@ -519,6 +531,43 @@ export class Scheduler {
       await this.takeBack(workerId, taskId, 'not-running');
     }
     if (lost.length > 0) this.wake();
+  }
+
+  /** A worker's progress report on a task it was sent: the task is alive (its silence starts again). */
+  progressed(workerId: string, taskId: string, fraction: number, loss: number): void {
+    const w = this.deps.hub.get(workerId);
+    // Only a task this worker was sent: a report for another would stay in the map forever.
+    if (w?.running.has(taskId) === true) w.progress.set(taskId, { fraction, loss, atMs: this.now() });
+  }
+
+  /**
+   * Started stage tasks whose worker keeps heartbeating but has reported nothing on them for the silence timeout
+   * (a training that hangs would otherwise hold its stage for good): each is taken back through the machine's
+   * `timeOut`, a failed try that backs off and counts towards FAILED, and its worker is told to stop it (a thread
+   * that does not stop is replaced). Should the hung training wake up, its result answers a replaced assignment and
+   * is discarded.
+   */
+  private async timeOutSilentTasks(): Promise<void> {
+    const limitMs = this.deps.stageSilenceTimeoutMs ?? DEFAULT_STAGE_SILENCE_TIMEOUT_MS;
+    if (limitMs <= 0) return;
+    const nowMs = this.now();
+    for (const w of this.deps.hub.all()) {
+      for (const { taskId, silentMs } of silentTasks(w, nowMs, limitMs)) {
+        const where = parseTaskId(taskId);
+        if (where === null || where.shard === null) continue;
+        const t = await this.transitionOf(taskId, (rec) => timeOut(rec, { key: where.key, taskId, worker: w.id, silentMs, nowMs }));
+        if (t === null) continue; // the record kept changing under us: the next pass tries again
+        // Told to stop even when the record no longer names it (taken back meanwhile): it trains for nothing.
+        this.cancel([{ worker: w.id, taskId, reason: `no progress for ${Math.round(silentMs / 1000)} s: taken back` }]);
+        const failure = t.effects.find((e) => e.type === 'failed');
+        if (failure?.type !== 'failed') continue;
+        this.deps.onStageTimedOut?.();
+        this.deps.logger.warn(
+          { run: where.run, shard: where.shard, stage: where.key, worker: w.id, taskId, silentMs, attempts: failure.failure.attempts, final: failure.failure.final },
+          failure.failure.final ? 'silent stage task taken back; stage FAILED: no more retries' : 'silent stage task taken back; will retry after a backoff',
+        );
+      }
+    }
   }
 
   /** The worker handed a task back without a result (drain, shutdown): free the stage for another worker. */

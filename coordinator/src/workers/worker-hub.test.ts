@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../shared/src/log/logger.js';
 import type { CoordinatorMessage } from '../../../shared/src/gen/lethe/v1/CoordinatorMessage.js';
-import { MAX_DELETED_PER_MESSAGE, WorkerHub, longestSilenceMs, settle, stageShares, type AttachedWorker } from './worker-hub.js';
+import { MAX_DELETED_PER_MESSAGE, WorkerHub, longestSilenceMs, settle, silentTasks, stageShares, type AttachedWorker } from './worker-hub.js';
 
 function worker(id: string, inbox: CoordinatorMessage[]): AttachedWorker {
   return { id, backend: 'wasm', gpu: '', slots: 1, batchCapacity: 1, version: 'test', leaseId: '1', running: new Map(), draining: false, shuttingDown: false, lastHeartbeat: new Date(), progress: new Map(), send: (m) => inbox.push(m) > 0, close: () => undefined };
@@ -77,6 +77,14 @@ describe('task silence', () => {
     expect(longestSilenceMs([w, at([['t3', 500]])], 10_000)).toBe(9_500);
     // A report older than the (re)sending does not count back before it.
     expect(longestSilenceMs([at([['t4', 8_000]], [['t4', 2_000]])], 10_000)).toBe(2_000);
+  });
+
+  it('silentTasks lists started tasks silent past the limit, not those still waiting for a thread', () => {
+    // t1 reported at 2 s; t2 at 7 s; t3 never started (sent at 0); t4 re-sent at 6 s after a report at 1 s.
+    const w = at([['t1', 0], ['t2', 0], ['t3', 0], ['t4', 6_000]], [['t1', 2_000], ['t2', 7_000], ['t4', 1_000]]);
+    expect(silentTasks(w, 10_000, 3_000)).toEqual([{ taskId: 't1', silentMs: 8_000 }, { taskId: 't4', silentMs: 4_000 }]);
+    expect(silentTasks(w, 10_000, 8_000)).toEqual([]);
+    expect(silentTasks(w, 10_000, 0).map((t) => t.taskId)).toEqual(['t1', 't2', 't4']);
   });
 
   it('settle forgets a task and its progress, and says whether the worker ran it', () => {

@@ -74,6 +74,22 @@ export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running
   return longest;
 }
 
+/**
+ * Tasks of `w` that started (a progress report came: workers report a start when a training thread takes a task,
+ * then each epoch) and have been silent longer than `limitMs` since, with how long. A task still waiting for a
+ * thread is not among them: it has nothing to report, and the group ahead of it is timed itself.
+ */
+export function silentTasks(w: Pick<AttachedWorker, 'running' | 'progress'>, nowMs: number, limitMs: number): { taskId: string; silentMs: number }[] {
+  const out: { taskId: string; silentMs: number }[] = [];
+  for (const [taskId, p] of w.progress) {
+    const sentMs = w.running.get(taskId);
+    if (sentMs === undefined) continue;
+    const silentMs = nowMs - Math.max(sentMs, p.atMs);
+    if (silentMs > limitMs) out.push({ taskId, silentMs });
+  }
+  return out;
+}
+
 /** Most digests one SamplesDeleted message carries (4,096 × 32 hex digits: far below gRPC's 4 MB message limit). */
 export const MAX_DELETED_PER_MESSAGE = 4096;
 

@@ -18,6 +18,7 @@ import {
   retrainPlan,
   serving,
   stageState,
+  timeOut,
   type CommittedStage,
   type ShardEffect,
   type ShardRecord,
@@ -226,6 +227,29 @@ describe('shard state machine: transitions on snapshots', () => {
     expect(drop(before, 'nope', 'timeout')).toEqual({ record: before, effects: [] });
   });
 
+  it('timeOut takes a silent assignment back as a failed try: it backs off, and the last allowed try ends FAILED', () => {
+    const before = record({ training: Object.fromEntries([training([0], 'silent', 'w1', [0], 2), training([1], 'busy', 'w1')]) });
+    const t = timeOut(before, { key: '0', taskId: 'silent', worker: 'w1', silentMs: 1_800_400, nowMs: NOW_MS });
+    const failure = { attempts: 2, lastError: 'no progress for 1800 s on worker w1: taken back', retryAtMs: NOW_MS + 1000, final: false };
+    expect(t.effects).toEqual([
+      { type: 'cancel', key: '0', taskId: 'silent', worker: 'w1', reason: 'timeout' },
+      { type: 'failed', key: '0', failure },
+    ]);
+    expect(Object.keys(t.record.training)).toEqual(['1']);
+    expect(t.record.failures['0']).toEqual(failure);
+    expect(retrainPlan(t.record, ORDERINGS, NOW_MS + 999).some((p) => key(p) === '0')).toBe(false);
+    expect(retrainPlan(t.record, ORDERINGS, NOW_MS + 1000).some((p) => key(p) === '0')).toBe(true);
+    expect(assign(t.record, { prefix: [0], taskId: 'next', worker: 'w2', epoch: 2, now: NOW, nowMs: NOW_MS + 1000, orderings: ORDERINGS }).record.training['0']?.attempt).toBe(3);
+    // Another task of the stage, another worker, or an unknown stage: nothing to take back.
+    for (const other of [{ taskId: 'older' }, { worker: 'w2' }, { key: '2' }]) {
+      expect(timeOut(before, { key: '0', taskId: 'silent', worker: 'w1', silentMs: 1, nowMs: NOW_MS, ...other })).toEqual({ record: before, effects: [] });
+    }
+    const last = record({ training: Object.fromEntries([training([0], 'silent', 'w1', [0], MAX_STAGE_ATTEMPTS)]) });
+    const final = timeOut(last, { key: '0', taskId: 'silent', worker: 'w1', silentMs: 60_000, nowMs: NOW_MS });
+    expect(final.record.failures['0']?.final).toBe(true);
+    expect(stageState(final.record, [0, 1, 2], 1, true)).toBe('FAILED');
+  });
+
   it('serves the longest active prefix, the lowest ordering on ties, and nothing at depth 0', () => {
     expect(serving(FULL, 0, ORDERINGS)).toEqual({ shard: 0, live: true, ordering: 0, depth: 3 });
     expect(serving(record(), 1, ORDERINGS)).toEqual({ shard: 1, live: false, ordering: 0, depth: 0 });
@@ -252,6 +276,7 @@ type Command =
   | { op: 'restart'; worker: number }
   | { op: 'reap' }
   | { op: 'heartbeat'; worker: number }
+  | { op: 'timeout'; pick: number }
   | { op: 'leaderChange' }
   | { op: 'deposedCommit'; pick: number }
   | { op: 'tick'; ms: number }
@@ -269,6 +294,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('restart' as const), worker: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.constant({ op: 'reap' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('heartbeat' as const), worker: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('timeout' as const), pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'leaderChange' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deposedCommit' as const), pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 70_000 }) }) },
@@ -391,6 +417,13 @@ function runSchedule(slices: number, budget: number, commands: readonly Command[
         }
         break;
       }
+      case 'timeout': {
+        // A task went silent on a live worker: taken back as a failed try. Its worker may still deliver later
+        // ('redeliver'), as a hung training that wakes up would.
+        const task = tasks[c.pick % Math.max(1, tasks.length)];
+        if (task !== undefined) write(timeOut(rec, { key: task.key, taskId: task.taskId, worker: task.worker, silentMs: 1_800_000, nowMs }).record);
+        break;
+      }
       case 'leaderChange':
         // The new leader starts from what the store holds; the old one remembers the record it last read.
         snapshot = { rec, version };
@@ -428,7 +461,7 @@ function runSchedule(slices: number, budget: number, commands: readonly Command[
 export const MODEL_SCHEDULES = 3000;
 
 describe('shard state machine: model-based schedules', () => {
-  it(`keeps exactness over ${MODEL_SCHEDULES} random interleavings of assign, commit, delete, crash, lease expiry, leader change, late and duplicate results`, () => {
+  it(`keeps exactness over ${MODEL_SCHEDULES} random interleavings of assign, commit, delete, crash, lease expiry, timeout, leader change, late and duplicate results`, () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(commandArb, { minLength: 5, maxLength: 60 }), (slices, budget, commands) => {
         runSchedule(slices, Math.min(budget, slices === 2 ? 2 : budget), commands);

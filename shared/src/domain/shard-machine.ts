@@ -290,6 +290,11 @@ export function resultOutcome(rec: ShardRecord, key: string, taskId: string, wor
   return sameGenerations(a.generations, generationsOf(rec, a.prefix)) ? 'commit' : 'stale';
 }
 
+/** A failed try of assignment `a`: it counts, backs off, and is final at MAX_STAGE_ATTEMPTS. */
+function failureOf(a: StageAssignment, error: string, nowMs: number): StageFailure {
+  return { attempts: a.attempt, lastError: error.slice(0, 500), retryAtMs: nowMs + retryDelayMs(a.attempt), final: a.attempt >= MAX_STAGE_ATTEMPTS };
+}
+
 export interface StageResult {
   readonly key: string;
   readonly taskId: string;
@@ -322,7 +327,7 @@ export function commit(rec: ShardRecord, r: StageResult): Transition {
     };
   }
   if (!r.ok) {
-    const failure: StageFailure = { attempts: a.attempt, lastError: r.error.slice(0, 500), retryAtMs: r.nowMs + retryDelayMs(a.attempt), final: a.attempt >= MAX_STAGE_ATTEMPTS };
+    const failure = failureOf(a, r.error, r.nowMs);
     return {
       record: { ...rec, training, failures: { ...rec.failures, [r.key]: failure }, discardedSamplePasses: rec.discardedSamplePasses + r.samplePasses },
       effects: [{ type: 'failed', key: r.key, failure }],
@@ -435,6 +440,34 @@ export function drop(rec: ShardRecord, key: string, reason: DropReason): Transit
   const a = rec.training[key];
   if (a === undefined) return { record: rec, effects: [] };
   return { record: { ...rec, training: without(rec.training, key) }, effects: [{ type: 'cancel', key, taskId: a.taskId, worker: a.worker, reason }] };
+}
+
+export interface TimeOutInput {
+  readonly key: string;
+  readonly taskId: string;
+  readonly worker: string;
+  /** How long the task has gone without a progress report. */
+  readonly silentMs: number;
+  readonly nowMs: number;
+}
+
+/**
+ * An assignment whose training went silent (its worker heartbeats, but reports no progress on it): taken back and
+ * counted as a failed try. So it backs off like a failure and, tried MAX_STAGE_ATTEMPTS times, is FAILED rather
+ * than handed out forever (a stage that hangs every time, or a timeout shorter than its epochs). Nothing changes
+ * unless it is still this task's assignment on this worker.
+ */
+export function timeOut(rec: ShardRecord, input: TimeOutInput): Transition {
+  const a = rec.training[input.key];
+  if (a === undefined || a.taskId !== input.taskId || a.worker !== input.worker) return { record: rec, effects: [] };
+  const failure = failureOf(a, `no progress for ${Math.round(input.silentMs / 1000)} s on worker ${input.worker}: taken back`, input.nowMs);
+  return {
+    record: { ...rec, training: without(rec.training, input.key), failures: { ...rec.failures, [input.key]: failure } },
+    effects: [
+      { type: 'cancel', key: input.key, taskId: a.taskId, worker: a.worker, reason: 'timeout' },
+      { type: 'failed', key: input.key, failure },
+    ],
+  };
 }
 
 /**
