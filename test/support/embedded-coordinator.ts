@@ -21,7 +21,7 @@ export interface EmbeddedCoordinator {
   readonly client: LetheClient;
   readonly artifacts: ArtifactStore;
   /** A scripted worker, registered in the store as a live worker would be (its lease key), once attached. */
-  worker(id: string, hello?: { slots?: number; batchCapacity?: number }): Promise<ScriptedWorker>;
+  worker(id: string, hello?: { slots?: number; batchCapacity?: number; running?: readonly string[] }): Promise<ScriptedWorker>;
   close(): Promise<void>;
 }
 

@@ -68,7 +68,7 @@ export class ScriptedWorker {
     address: string,
     readonly id: string,
     private readonly store: ArtifactStore,
-    hello: { readonly slots?: number; readonly batchCapacity?: number },
+    hello: { readonly slots?: number; readonly batchCapacity?: number; readonly running?: readonly string[] },
     creds: ClientCredentials,
   ) {
     const { grpc } = loadLetheProtos();
@@ -84,7 +84,7 @@ export class ScriptedWorker {
     this.stream.on('error', (e: ServiceError) => {
       this.error = { code: e.code, details: e.details };
     });
-    this.stream.write({ hello: { workerId: id, backend: 'cpu', slots: hello.slots ?? 1, batchCapacity: hello.batchCapacity ?? 0, version: 'test', leaseId: '0', runningTaskIds: [] } });
+    this.stream.write({ hello: { workerId: id, backend: 'cpu', slots: hello.slots ?? 1, batchCapacity: hello.batchCapacity ?? 0, version: 'test', leaseId: '0', runningTaskIds: [...(hello.running ?? [])] } });
   }
 
   /** The next assignment of `run` not yet taken, once it arrives. */

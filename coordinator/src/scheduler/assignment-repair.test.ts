@@ -147,6 +147,26 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     w.close();
   });
 
+  it('times a task a worker still holds when it re-attaches (a new stream cannot tell whether it started)', async () => {
+    const first = await worker('w-reattach');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'reattach', spec: oneStage });
+    const pretrain = await first.next('reattach', taken);
+    taken.add(pretrain.taskId);
+    await first.result(pretrain, true);
+    const held = await first.next('reattach', taken);
+    taken.add(held.taskId);
+    first.close();
+    await eventually('stream gone', 5_000, async () => !(await client.listWorkers()).workers.some((x) => x.name === 'workers/w-reattach' && x.state !== 'WORKER_STATE_LOST'));
+    const again = await cluster.worker('w-reattach', { running: [held.taskId] });
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await client.getRun('runs/reattach')).shards[0]?.orderings[0]?.stages[0]?.state).toBe('STAGE_STATE_TRAINING');
+    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
+    await eventually('held task cancelled', 5_000, () => Promise.resolve(again.cancels.includes(held.taskId)));
+    expect((await client.getRun('runs/reattach')).shards[0]?.orderings[0]?.stages[0]?.lastError).toMatch(/^no progress for \d+ s on worker w-reattach/);
+    again.close();
+  });
+
   it.each<{ name: string; forge: Forgery; reason: RegExp }>([
     { name: 'an artifact that was never stored', forge: () => Promise.resolve({ artifact: 'f'.repeat(64), manifestHash: 'm' }), reason: /not a readable stage/ },
     { name: 'an id-list digest other than its manifest\'s', forge: (h) => Promise.resolve({ ...h, manifestHash: 'e'.repeat(64) }), reason: /id-list digest/ },

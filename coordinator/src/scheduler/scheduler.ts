@@ -498,6 +498,15 @@ export class Scheduler {
    */
   async reconcileWorker(workerId: string, running: ReadonlySet<string>): Promise<void> {
     const { views } = this.deps;
+    // Whether a task it holds has started training, a new stream cannot tell: it counts as started now, so a
+    // training that hung before a failover or a reconnect is still timed (one that only waits for a thread is timed
+    // too, a rare false try, rather than a hung one never).
+    const w = this.deps.hub.get(workerId);
+    for (const taskId of running) {
+      if (w?.running.has(taskId) !== true || w.progress.has(taskId)) continue;
+      w.running.set(taskId, this.now()); // on the scheduler's clock, as every time it compares
+      w.progress.set(taskId, { fraction: Number.NaN, loss: Number.NaN, atMs: this.now() });
+    }
     for (const run of views.runNames()) {
       const record = views.run(run);
       if (record === undefined) continue;
