@@ -147,7 +147,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     w.close();
   });
 
-  it('times a task a worker still holds when it re-attaches (a new stream cannot tell whether it started)', async () => {
+  it('times the tasks a worker still holds when it re-attaches (a new stream cannot tell whether they started), its deleted run\'s too', async () => {
     const first = await worker('w-reattach');
     const taken = new Set<string>();
     await client.createRun({ requestId: '', runId: 'reattach', spec: oneStage });
@@ -158,11 +158,13 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     taken.add(held.taskId);
     first.close();
     await eventually('stream gone', 5_000, async () => !(await client.listWorkers()).workers.some((x) => x.name === 'workers/w-reattach' && x.state !== 'WORKER_STATE_LOST'));
-    const again = await cluster.worker('w-reattach', { running: [held.taskId] });
+    // It also holds a task of a run that is gone (deleted while it was cut off): told to stop it all the same.
+    const ghost = 'deleted-run|0|0|0123abcd';
+    const again = await cluster.worker('w-reattach', { running: [held.taskId, ghost] });
     await new Promise((r) => setTimeout(r, 600));
     expect((await client.getRun('runs/reattach')).shards[0]?.orderings[0]?.stages[0]?.state).toBe('STAGE_STATE_TRAINING');
     clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
-    await eventually('held task cancelled', 5_000, () => Promise.resolve(again.cancels.includes(held.taskId)));
+    await eventually('held tasks cancelled', 5_000, () => Promise.resolve(again.cancels.includes(held.taskId) && again.cancels.includes(ghost)));
     expect((await client.getRun('runs/reattach')).shards[0]?.orderings[0]?.stages[0]?.lastError).toMatch(/^no progress for \d+ s on worker w-reattach/);
     again.close();
   });

@@ -564,11 +564,13 @@ export class Scheduler {
       for (const { taskId, silentMs } of silentTasks(w, nowMs, limitMs)) {
         const where = parseTaskId(taskId);
         if (where === null || where.shard === null) continue;
-        const t = await this.transitionOf(taskId, (rec) => timeOut(rec, { key: where.key, taskId, worker: w.id, silentMs, nowMs }));
-        if (t === null) continue; // the record kept changing under us: the next pass tries again
-        // Told to stop even when the record no longer names it (taken back meanwhile): it trains for nothing.
+        const runGone = this.deps.views.run(where.run) === undefined;
+        const t = runGone ? null : await this.transitionOf(taskId, (rec) => timeOut(rec, { key: where.key, taskId, worker: w.id, silentMs, nowMs }));
+        if (t === null && !runGone) continue; // the record kept changing under us: the next pass tries again
+        // Told to stop even when the record no longer names it (taken back meanwhile, or its run deleted): it trains
+        // for nothing.
         this.cancel([{ worker: w.id, taskId, reason: `no progress for ${Math.round(silentMs / 1000)} s: taken back` }]);
-        const failure = t.effects.find((e) => e.type === 'failed');
+        const failure = t?.effects.find((e) => e.type === 'failed');
         if (failure?.type !== 'failed') continue;
         this.deps.onStageTimedOut?.();
         this.deps.logger.warn(
