@@ -86,7 +86,7 @@ export interface CoordinatorOptions {
   readonly dataRoots?: readonly string[];
   /** Per-caller limits on DeleteSamples. @default DEFAULT_DELETION_LIMITS */
   readonly deletionLimits?: DeletionLimits;
-  /** A started stage task silent this long is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS (30 min) */
+  /** A started task (stage or pretraining) silent this long is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS (30 min) */
   readonly stageSilenceTimeoutMs?: number;
   /** host:port of a plaintext health-only listener (Kubernetes probes); absent or empty: none. */
   readonly healthListen?: string;

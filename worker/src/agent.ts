@@ -340,7 +340,13 @@ export class WorkerAgent {
           tasks.map((a) => this.aborts.get(a.taskId)?.signal),
         );
       } else if (tasks.length === 1 && tasks[0]?.pretrain !== null && tasks[0]?.pretrain !== undefined) {
-        outcomes = [{ ok: true, output: await this.o.executor.pretrain(tasks[0].pretrain.runSpecJson) }];
+        const { taskId } = tasks[0];
+        const output = await this.o.executor.pretrain(
+          tasks[0].pretrain.runSpecJson,
+          (p) => this.send({ progress: { taskId, fraction: p.fraction, loss: p.loss, samplesSeen: String(p.samplesSeen) } }),
+          this.aborts.get(taskId)?.signal,
+        );
+        outcomes = [{ ok: true, output }];
       } else throw new Error('assignment carries no task this worker runs');
     } catch (error) {
       outcomes = tasks.map(() => ({ ok: false, error }));

@@ -25,7 +25,13 @@ describe('TaskExecutor: stage tasks trained as one group store the artifacts the
     const executor = new TaskExecutor({ artifacts, trainer });
     const spec = parseRunSpec({ dataset: { builtin: 'blobs', samples: 900, features: 6, classes: 3 }, shards: 4, slices: 2, budget: 1, epochs: 2 });
     const runSpecJson = JSON.stringify(spec);
-    const backbone = await executor.pretrain(runSpecJson);
+    // Pretraining reports its start, then each epoch (samples seen so far), and stores the same backbone without the reports.
+    const pretrainReports: { fraction: number; loss: number; samplesSeen: number }[] = [];
+    const backbone = await executor.pretrain(runSpecJson, (p) => pretrainReports.push(p));
+    expect(pretrainReports.map((r) => r.fraction)).toEqual(Array.from({ length: spec.pretrainEpochs + 1 }, (_, e) => e / spec.pretrainEpochs));
+    expect(Number.isNaN(pretrainReports[0]?.loss) && pretrainReports[0]?.samplesSeen === 0).toBe(true);
+    expect(pretrainReports.at(-1)?.samplesSeen).toBe(backbone.samplePasses);
+    expect((await executor.pretrain(runSpecJson)).artifact).toBe(backbone.artifact);
     const salt = 'salt';
     const sampleIdKey = newSampleIdKey();
     const dataset = loadDataset(spec.dataset);

@@ -171,13 +171,29 @@ export class TaskExecutor {
     return key === undefined ? 0 : (this.deps.frozenCache?.rowsUnder(key) ?? 0);
   }
 
-  async pretrain(runSpecJson: string): Promise<TaskOutput> {
+  /**
+   * Pretrains a run's backbone on its public split. `onProgress` hears when a training thread takes it (fraction 0,
+   * loss NaN) and after each epoch, as a stage's does; aborting `signal` stops it (CANCELLED).
+   */
+  async pretrain(runSpecJson: string, onProgress?: (p: StageProgress) => void, signal?: AbortSignal): Promise<TaskOutput> {
     const started = performance.now();
     const spec = this.runSpec(runSpecJson);
     const dataset = loadDataset(spec.dataset);
     const config = modelConfigFor(spec, dataset);
     const { x, y } = gatherRows(dataset, dataset.split.public);
-    const out = await this.deps.trainer.pretrain({ config, x, y, epochs: spec.pretrainEpochs, seed: spec.seed });
+    const passes = y.length * spec.pretrainEpochs;
+    const out = await this.deps.trainer.pretrain(
+      { config, x, y, epochs: spec.pretrainEpochs, seed: spec.seed },
+      {
+        ...(onProgress === undefined
+          ? {}
+          : {
+              onStart: () => onProgress({ fraction: 0, loss: Number.NaN, samplesSeen: 0 }),
+              onProgress: (p: { fraction: number; loss: number }) => onProgress({ fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * passes) }),
+            }),
+        ...(signal === undefined ? {} : { signal }),
+      },
+    );
     const publicIds = Array.from(dataset.split.public, (r) => dataset.ids[r] as string);
     const artifact = await putBackbone(
       this.deps.artifacts,

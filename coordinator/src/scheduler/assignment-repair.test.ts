@@ -147,6 +147,31 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     w.close();
   });
 
+  it('takes back a silent backbone pretraining the same way: a failed try, then another worker try after the backoff', async () => {
+    const w = await worker('w-silent-pretrain');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'silentbb', spec: oneStage });
+    const hung = await w.next('silentbb', taken);
+    taken.add(hung.taskId);
+    expect(hung.pretrain).toBeTruthy();
+    w.progress(hung, 0);
+    w.progress(hung, 0.2);
+    await new Promise((r) => setTimeout(r, 600));
+    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
+    await eventually('silent pretraining cancelled', 5_000, () => Promise.resolve(w.cancels.includes(hung.taskId)));
+    const record = JSON.parse((await store.get(new Keys(PREFIX).backbone('silentbb')))?.value ?? '{}') as { state: string; attempts: number; lastError: string };
+    expect(record).toMatchObject({ state: 'pending', attempts: 1, lastError: `no progress for ${DEFAULT_STAGE_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent-pretrain: taken back` });
+    clock += 1_000;
+    const retry = await w.next('silentbb', taken);
+    taken.add(retry.taskId);
+    expect(retry.pretrain).toBeTruthy();
+    await w.result(hung, true); // the hung one wakes up: its result answers nothing now
+    await w.result(retry, true);
+    const stage = await w.next('silentbb', taken);
+    expect(stage.stage?.backboneArtifact).not.toBe('');
+    w.close();
+  });
+
   it('times the tasks a worker still holds when it re-attaches (a new stream cannot tell whether they started), its deleted run\'s too', async () => {
     const first = await worker('w-reattach');
     const taken = new Set<string>();

@@ -51,11 +51,11 @@ export interface SchedulerDeps {
   /** Every stage result's outcome (committed, failed, discarded, refused), for metrics. */
   readonly onStageResult?: (outcome: 'committed' | 'failed' | 'discarded' | 'refused', seconds: number, samplePasses: number) => void;
   /**
-   * A started stage task silent this long (no progress report, while its worker heartbeats: a training that hangs)
-   * is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS
+   * A started task (stage or pretraining) silent this long (no progress report, while its worker heartbeats: a
+   * training that hangs) is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS
    */
   readonly stageSilenceTimeoutMs?: number;
-  /** A stage task was taken back for its silence, for metrics. */
+  /** A task was taken back for its silence, for metrics. */
   readonly onStageTimedOut?: () => void;
 }
 
@@ -99,7 +99,7 @@ interface PlannedShard {
 /** How long an assignment may be missing from its worker's heartbeats before it is taken back (never received). */
 export const ASSIGNMENT_GRACE_MS = 10_000;
 
-/** How long a started stage task may go without a progress report before it is taken back: 30 minutes. */
+/** How long a started task may go without a progress report before it is taken back: 30 minutes. */
 export const DEFAULT_STAGE_SILENCE_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** A scheduling pass takes milliseconds; one still running after this long is logged as an error, and again after each. */
@@ -550,11 +550,11 @@ export class Scheduler {
   }
 
   /**
-   * Started stage tasks whose worker keeps heartbeating but has reported nothing on them for the silence timeout
-   * (a training that hangs would otherwise hold its stage for good): each is taken back through the machine's
-   * `timeOut`, a failed try that backs off and counts towards FAILED, and its worker is told to stop it (a thread
-   * that does not stop is replaced). Should the hung training wake up, its result answers a replaced assignment and
-   * is discarded.
+   * Started tasks whose worker keeps heartbeating but has reported nothing on them for the silence timeout (a
+   * training that hangs would otherwise hold its stage, or its run's backbone, for good): a stage through the
+   * machine's `timeOut`, a pretraining as a failed result would, each a failed try that backs off and counts towards
+   * FAILED; its worker is told to stop it (a thread that does not stop is replaced). Should the hung training wake
+   * up, its result answers a replaced assignment and is discarded.
    */
   private async timeOutSilentTasks(): Promise<void> {
     const limitMs = this.deps.stageSilenceTimeoutMs ?? DEFAULT_STAGE_SILENCE_TIMEOUT_MS;
@@ -563,13 +563,18 @@ export class Scheduler {
     for (const w of this.deps.hub.all()) {
       for (const { taskId, silentMs } of silentTasks(w, nowMs, limitMs)) {
         const where = parseTaskId(taskId);
-        if (where === null || where.shard === null) continue;
+        if (where === null) continue;
+        const error = `no progress for ${Math.round(silentMs / 1000)} s on worker ${w.id}: taken back`;
+        if (where.shard === null) {
+          await this.timeOutBackbone(where.run, w.id, taskId, error);
+          continue;
+        }
         const runGone = this.deps.views.run(where.run) === undefined;
         const t = runGone ? null : await this.transitionOf(taskId, (rec) => timeOut(rec, { key: where.key, taskId, worker: w.id, silentMs, nowMs }));
         if (t === null && !runGone) continue; // the record kept changing under us: the next pass tries again
         // Told to stop even when the record no longer names it (taken back meanwhile, or its run deleted): it trains
         // for nothing.
-        this.cancel([{ worker: w.id, taskId, reason: `no progress for ${Math.round(silentMs / 1000)} s: taken back` }]);
+        this.cancel([{ worker: w.id, taskId, reason: error }]);
         const failure = t?.effects.find((e) => e.type === 'failed');
         if (failure?.type !== 'failed') continue;
         this.deps.onStageTimedOut?.();
@@ -579,6 +584,22 @@ export class Scheduler {
         );
       }
     }
+  }
+
+  /** A silent backbone pretraining: its try fails as a failed result would (backoff, FAILED at the last), and it is stopped. */
+  private async timeOutBackbone(run: string, workerId: string, taskId: string, error: string): Promise<void> {
+    const { views } = this.deps;
+    const b = views.backbone(run);
+    const ours = b?.value.state === 'training' && b.value.taskId === taskId && b.value.worker === workerId;
+    if (b !== undefined && ours) {
+      const next = this.failedBackbone(b.value, error);
+      const key = views.keys.backbone(run);
+      if ((await this.deps.writer.write([{ key, target: 'modRevision', op: '==', value: b.modRevision }], [{ key, value: JSON.stringify(next) }])) === null) return; // the next pass tries again
+      this.deps.onStageTimedOut?.();
+      this.deps.logger.warn({ run, worker: workerId, taskId, error, attempts: next.attempts, final: next.state === 'failed' }, next.state === 'failed' ? 'silent backbone pretraining taken back; FAILED: no more retries' : 'silent backbone pretraining taken back; will retry after a backoff');
+    }
+    // Told to stop whether or not the record still names it: it trains for nothing.
+    this.cancel([{ worker: workerId, taskId, reason: error }]);
   }
 
   /** The worker handed a task back without a result (drain, shutdown): free the stage for another worker. */
@@ -632,15 +653,19 @@ export class Scheduler {
     if (refused !== null) this.deps.logger.warn({ run, worker: workerId, artifact: r.artifact, reason: refused }, 'backbone result refused');
     const ok = r.ok && refused === null;
     const error = refused === null ? r.error : `result refused: ${refused}`;
-    const attempts = b.value.attempts + 1;
-    const next: BackboneRecord = ok
-      ? { state: 'ready', digest: r.artifact, attempts: 0 }
-      : { state: attempts >= MAX_STAGE_ATTEMPTS ? 'failed' : 'pending', attempts, lastError: error.slice(0, 500), retryAtMs: this.now() + retryDelayMs(attempts) };
+    const next: BackboneRecord = ok ? { state: 'ready', digest: r.artifact, attempts: 0 } : this.failedBackbone(b.value, error);
+    const attempts = next.attempts;
     const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
     if (rev === null) return 'discarded';
     if (ok) this.deps.logger.info({ run, worker: workerId, revision: rev }, 'backbone committed');
     else this.deps.logger.warn({ run, worker: workerId, error, attempts, final: next.state === 'failed' }, next.state === 'failed' ? 'backbone pretraining FAILED: no more retries' : 'backbone pretraining failed; will retry');
     return ok ? 'committed' : 'failed';
+  }
+
+  /** A failed try of a backbone pretraining: it counts, backs off, and is final at MAX_STAGE_ATTEMPTS. */
+  private failedBackbone(b: BackboneRecord, error: string): BackboneRecord {
+    const attempts = b.attempts + 1;
+    return { state: attempts >= MAX_STAGE_ATTEMPTS ? 'failed' : 'pending', attempts, lastError: error.slice(0, 500), retryAtMs: this.now() + retryDelayMs(attempts) };
   }
 
   /** Why a successful stage result must not commit (its artifact fails verification), or null. */

@@ -59,9 +59,9 @@ export const ConfigSchema = z
         /** How long Predict waits for min_revision before failing with DEADLINE_EXCEEDED. */
         revisionWaitMs: z.coerce.number().int().positive().default(5000),
         /**
-         * Seconds a started stage task may go without a progress report (workers report a start and every epoch)
-         * before the leader takes it back as a failed try (a training that hangs while its worker heartbeats); 0
-         * never. Set it above your longest stage epoch. At most a week.
+         * Seconds a started task (a stage training or a backbone pretraining) may go without a progress report
+         * (workers report a start and every epoch) before the leader takes it back as a failed try (a training that
+         * hangs while its worker heartbeats); 0 never. Set it above your longest epoch. At most a week.
          */
         stageSilenceTimeoutS: z.coerce.number().int().min(0).max(604_800).default(1800),
         /** host:port of the Prometheus endpoint (GET /metrics); empty: none. The chart sets 0.0.0.0:9464. */

@@ -465,12 +465,21 @@ export interface PretrainJobOutput {
 }
 
 /** Pretrains the frozen backbone and its head on the public split. */
-export async function runPretrainJob(input: PretrainJobInput): Promise<PretrainJobOutput> {
+/** `onProgress` after every epoch; aborting `signal` stops it at its next step (CANCELLED). */
+export async function runPretrainJob(input: PretrainJobInput, onProgress?: (p: TrainProgress) => void, signal?: AbortSignal): Promise<PretrainJobOutput> {
   const rows = input.y.length;
   const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
   const y = tf.tensor1d(input.y, input.config.task === 'classification' ? 'int32' : 'float32');
   try {
-    const r = await pretrainBackbone({ config: input.config, x, y, epochs: input.epochs, seed: deriveSeed(input.seed, 'pretrain') });
+    const r = await pretrainBackbone({
+      config: input.config,
+      x,
+      y,
+      epochs: input.epochs,
+      seed: deriveSeed(input.seed, 'pretrain'),
+      ...(onProgress === undefined ? {} : { onEpoch: onProgress }),
+      ...(signal === undefined ? {} : { signal }),
+    });
     const out = { backbone: await backboneToWeights(r.backbone), head: await headToWeights(r.head), samplePasses: r.fit.samplePasses, loss: r.fit.finalLoss };
     disposeAll(r.backbone, r.head);
     return out;

@@ -219,6 +219,24 @@ describe('ThreadPoolTrainer', () => {
     expect(events).toEqual(['first started', 'first epoch 19', 'second started', 'second epoch 0', 'second epoch 1']);
   });
 
+  it('a pretraining reports its start and every epoch, and a cancel stops it (its thread kept when it stops in time)', async () => {
+    const d = makeBlobs({ samples: 300, features: 8, classes: 3 });
+    const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
+    const pub = gatherRows(d, d.split.public);
+    const events: string[] = [];
+    const pre = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 3, seed: 1 }, { onStart: () => events.push('start'), onProgress: (p) => events.push(`${p.epoch} ${p.fraction.toFixed(2)} ${Number.isFinite(p.loss)}`) });
+    expect(events).toEqual(['start', '0 0.33 true', '1 0.67 true', '2 1.00 true']);
+    // The same result as without the reports: they only watch.
+    const plain = await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 3, seed: 1 });
+    expect(plain.backbone).toEqual(pre.backbone);
+    const replacedBefore = pool.threadsReplaced;
+    const stop = new AbortController();
+    const long = pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 100_000, seed: 1 }, { signal: stop.signal, onProgress: (p) => void (p.epoch === 2 && stop.abort()) });
+    await expect(long).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(pool.threadsReplaced).toBe(replacedBefore);
+    expect((await pool.pretrain({ config, x: pub.x, y: pub.y, epochs: 1, seed: 1 })).samplePasses).toBe(d.split.public.length);
+  });
+
   it('fails a job with a typed error instead of crashing the pool', async () => {
     const config = ModelConfigSchema.parse({ inputShape: [8], task: 'classification', outputs: 3, hidden: 16, blocks: 2, adapterBlocks: 2 });
     await expect(pool.pretrain({ config, x: new Float32Array(8 * 4), y: Float32Array.from([0, 1, 2]), epochs: 1, seed: 1 })).rejects.toThrow(/training thread/);

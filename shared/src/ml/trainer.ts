@@ -20,6 +20,7 @@ import {
 } from './shard-job.js';
 import { runPredictJob, type PredictJobInput, type PredictJobOutput } from './predict-job.js';
 import { runUnlearnJob, type UnlearnJobInput, type UnlearnJobOutput, type UnlearnJobProgress } from './unlearning/job.js';
+import type { TrainProgress } from './training.js';
 
 /** URL of tsx's ESM registration API, resolved from this package (an eval'd thread has no module context). */
 function tsxEsmApi(): string {
@@ -40,7 +41,8 @@ export interface Trainer extends AsyncDisposable {
    */
   trainShards(jobs: readonly ShardJobInput[], options?: TrainShardsOptions): Promise<ShardJobOutcome[]>;
   trainFull(job: FullJobInput): Promise<FullJobOutput>;
-  pretrain(job: PretrainJobInput): Promise<PretrainJobOutput>;
+  /** Backbone pretraining; reports its start and every epoch, and stops when `signal` aborts (CANCELLED). */
+  pretrain(job: PretrainJobInput, options?: PretrainOptions): Promise<PretrainJobOutput>;
   /** An ensemble forward pass (serving), off the caller's event loop in a pool. */
   predict(job: PredictJobInput): Promise<PredictJobOutput>;
   /** An approximate unlearning job (method, then its evaluation); the signal stops the computation. */
@@ -54,6 +56,13 @@ export interface TrainShardsOptions {
   readonly onProgress?: (job: number, p: ShardJobProgress) => void;
   readonly signal?: AbortSignal;
   readonly jobSignals?: readonly (AbortSignal | undefined)[];
+}
+
+export interface PretrainOptions {
+  /** Called once, as the job begins training (a pool's job may first wait for a free thread). */
+  readonly onStart?: () => void;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly signal?: AbortSignal;
 }
 
 /** Runs jobs in the calling thread (the backend must already be selected). */
@@ -70,8 +79,9 @@ export class InThreadTrainer implements Trainer {
   trainFull(job: FullJobInput): Promise<FullJobOutput> {
     return runFullJob(job);
   }
-  pretrain(job: PretrainJobInput): Promise<PretrainJobOutput> {
-    return runPretrainJob(job);
+  async pretrain(job: PretrainJobInput, options: PretrainOptions = {}): Promise<PretrainJobOutput> {
+    options.onStart?.();
+    return runPretrainJob(job, options.onProgress, options.signal);
   }
   predict(job: PredictJobInput): Promise<PredictJobOutput> {
     return runPredictJob(job);
@@ -97,7 +107,7 @@ type Request =
 type Reply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string; code?: string }
-  | { id: number; progress: ShardJobProgress | UnlearnJobProgress | (ShardJobProgress & { job: number }) };
+  | { id: number; progress: ShardJobProgress | UnlearnJobProgress | TrainProgress | (ShardJobProgress & { job: number }) };
 
 interface Slot {
   worker: Worker;
@@ -296,8 +306,9 @@ export class ThreadPoolTrainer implements Trainer {
     return this.run((id) => ({ id, kind: 'full', job }));
   }
 
-  pretrain(job: PretrainJobInput): Promise<PretrainJobOutput> {
-    return this.run((id) => ({ id, kind: 'pretrain', job }));
+  pretrain(job: PretrainJobInput, options: PretrainOptions = {}): Promise<PretrainJobOutput> {
+    // One member: a cancel asks the thread to stop at its next step, and replaces it past the grace.
+    return this.run<PretrainJobOutput, TrainProgress>((id) => ({ id, kind: 'pretrain', job }), options.onProgress, options.signal, undefined, 1, options.onStart);
   }
 
   predict(job: PredictJobInput): Promise<PredictJobOutput> {

@@ -51,7 +51,7 @@ parentPort?.on('message', (msg: Message) => {
               ? await cancellable(msg.id, 1, ([signal]) => runUnlearnJob(msg.job as UnlearnJobInput, progress, signal))
             : msg.kind === 'predict'
               ? await runPredictJob(msg.job as PredictJobInput)
-              : await runPretrainJob(msg.job as PretrainJobInput);
+              : await cancellable(msg.id, 1, ([signal]) => runPretrainJob(msg.job as PretrainJobInput, progress, signal));
       parentPort?.postMessage({ id: msg.id, ok: true, result });
     } catch (e) {
       parentPort?.postMessage({

@@ -84,6 +84,8 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       finalLoss = ((await lossSum.data())[0] ?? Number.NaN) / batches;
       lossSum.dispose();
       o.onEpoch?.({ epoch, fraction: (epoch + 1) / o.epochs, loss: finalLoss });
+      // Let queued messages in (in a training thread, a cancel arrives as one): once per epoch.
+      if (o.signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     optimizer.dispose();
