@@ -6,7 +6,8 @@ import { ASSIGNMENT_GRACE_MS, DEFAULT_STAGE_SILENCE_TIMEOUT_MS } from './schedul
 import { MAX_STAGE_ATTEMPTS } from '../../../shared/src/domain/shard-machine.js';
 import { put, type StateStore } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
-import type { ScriptedWorker} from '../../../test/support/scripted-worker.js';
+import type { ScriptedWorker } from '../../../test/support/scripted-worker.js';
+import type { TaskAssignment__Output } from '../../../shared/src/gen/lethe/v1/TaskAssignment.js';
 import { honestArtifact, type Forgery } from '../../../test/support/scripted-worker.js';
 
 const PREFIX = '/repair/';
@@ -26,6 +27,28 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
   afterAll(() => cluster.close());
 
   const worker = (id: string): Promise<ScriptedWorker> => cluster.worker(id);
+
+  /** Creates a one-stage run and passes its pretraining on `w`: its stage's first assignment, and the tasks taken. */
+  async function pastPretraining(w: ScriptedWorker, run: string): Promise<{ taken: Set<string>; first: TaskAssignment__Output }> {
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: run, spec: oneStage });
+    const pretrain = await w.next(run, taken);
+    taken.add(pretrain.taskId);
+    await w.result(pretrain, true);
+    const first = await w.next(run, taken);
+    taken.add(first.taskId);
+    return { taken, first };
+  }
+
+  /** The replaced task's late result is discarded and the retry's commits: the run serves the retry's artifact. */
+  async function retryCommits(w: ScriptedWorker, run: string, replaced: TaskAssignment__Output, retry: TaskAssignment__Output): Promise<void> {
+    expect(retry.taskId).not.toBe(replaced.taskId);
+    expect(retry.stage?.stage).toEqual(replaced.stage?.stage);
+    await w.result(replaced, true);
+    const served = await w.result(retry, true);
+    await eventually(`${run} serving`, 5_000, async () => (await client.getRun(`runs/${run}`)).state === 'RUN_STATE_SERVING');
+    expect((await client.getRun(`runs/${run}`)).shards[0]?.orderings[0]?.stages[0]?.artifact).toBe(served);
+  }
 
   it(`backs a failing stage off, ends it FAILED with its reason after ${MAX_STAGE_ATTEMPTS} tries, and keeps training other runs`, async () => {
     const w = await worker('w-fail');
@@ -65,39 +88,21 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
 
   it('takes back an assignment the worker never received once its heartbeats miss it past the grace period', async () => {
     const w = await worker('w-lossy');
-    const taken = new Set<string>();
-    await client.createRun({ requestId: '', runId: 'lossy', spec: oneStage });
-    const pretrain = await w.next('lossy', taken);
-    taken.add(pretrain.taskId);
-    await w.result(pretrain, true);
-    const lost = await w.next('lossy', taken);
-    taken.add(lost.taskId);
+    const { taken, first: lost } = await pastPretraining(w, 'lossy');
     // Within the grace period a heartbeat without it changes nothing (the assignment may still be in flight).
     w.heartbeat([]);
     await new Promise((r) => setTimeout(r, 300));
     expect((await client.getRun('runs/lossy')).shards[0]?.orderings[0]?.stages[0]?.state).toBe('STAGE_STATE_TRAINING');
     clock += ASSIGNMENT_GRACE_MS + 1;
     w.heartbeat([]);
-    const again = await w.next('lossy', taken);
-    expect(again.taskId).not.toBe(lost.taskId);
-    expect(again.stage?.stage).toEqual(lost.stage?.stage);
     // The first task's late result, if it ever comes, is discarded: the assignment is the new one.
-    await w.result(lost, true);
-    const served = await w.result(again, true);
-    await eventually('lossy serving', 5_000, async () => (await client.getRun('runs/lossy')).state === 'RUN_STATE_SERVING');
-    expect((await client.getRun('runs/lossy')).shards[0]?.orderings[0]?.stages[0]?.artifact).toBe(served);
+    await retryCommits(w, 'lossy', lost, await w.next('lossy', taken));
     w.close();
   });
 
   it('reassigns a task its worker hands back, at once', async () => {
     const w = await worker('w-drain');
-    const taken = new Set<string>();
-    await client.createRun({ requestId: '', runId: 'handback', spec: oneStage });
-    const pretrain = await w.next('handback', taken);
-    taken.add(pretrain.taskId);
-    await w.result(pretrain, true);
-    const first = await w.next('handback', taken);
-    taken.add(first.taskId);
+    const { taken, first } = await pastPretraining(w, 'handback');
     w.release(first);
     const second = await w.next('handback', taken);
     expect(second.stage?.stage).toEqual(first.stage?.stage);
@@ -108,13 +113,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
 
   it('takes back a started stage task that reports nothing for the silence timeout, as a failed try, and not one still waiting for a thread', async () => {
     const w = await worker('w-silent');
-    const taken = new Set<string>();
-    await client.createRun({ requestId: '', runId: 'silent', spec: oneStage });
-    const pretrain = await w.next('silent', taken);
-    taken.add(pretrain.taskId);
-    await w.result(pretrain, true);
-    const hung = await w.next('silent', taken);
-    taken.add(hung.taskId);
+    const { taken, first: hung } = await pastPretraining(w, 'silent');
     const stage = async (): Promise<{ state: string; failedAttempts: number; lastError: string } | undefined> => (await client.getRun('runs/silent')).shards[0]?.orderings[0]?.stages[0];
     const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1_200)); // a few scheduler passes
     // Not started (no report yet): waiting for a training thread is not silence, however long.
@@ -138,12 +137,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     expect(await stage()).toMatchObject({ failedAttempts: 1, lastError: `no progress for ${DEFAULT_STAGE_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent: taken back` });
     // After its backoff the stage goes out again; the hung task's late result is discarded, the retry's commits.
     clock += 1_000;
-    const retry = await w.next('silent', taken);
-    expect(retry.stage?.stage).toEqual(hung.stage?.stage);
-    await w.result(hung, true);
-    const served = await w.result(retry, true);
-    await eventually('silent run serving', 5_000, async () => (await client.getRun('runs/silent')).state === 'RUN_STATE_SERVING');
-    expect((await client.getRun('runs/silent')).shards[0]?.orderings[0]?.stages[0]?.artifact).toBe(served);
+    await retryCommits(w, 'silent', hung, await w.next('silent', taken));
     w.close();
   });
 
@@ -174,13 +168,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
 
   it('times the tasks a worker still holds when it re-attaches (a new stream cannot tell whether they started), its deleted run\'s too', async () => {
     const first = await worker('w-reattach');
-    const taken = new Set<string>();
-    await client.createRun({ requestId: '', runId: 'reattach', spec: oneStage });
-    const pretrain = await first.next('reattach', taken);
-    taken.add(pretrain.taskId);
-    await first.result(pretrain, true);
-    const held = await first.next('reattach', taken);
-    taken.add(held.taskId);
+    const { first: held } = await pastPretraining(first, 'reattach');
     first.close();
     await eventually('stream gone', 5_000, async () => !(await client.listWorkers()).workers.some((x) => x.name === 'workers/w-reattach' && x.state !== 'WORKER_STATE_LOST'));
     // It also holds a task of a run that is gone (deleted while it was cut off): told to stop it all the same.
@@ -207,13 +195,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const id = `w-forge-${name.length}`;
     const run = `forged-${name.length}`;
     const w = await worker(id);
-    const taken = new Set<string>();
-    await client.createRun({ requestId: '', runId: run, spec: oneStage });
-    const pretrain = await w.next(run, taken);
-    taken.add(pretrain.taskId);
-    await w.result(pretrain, true);
-    const a = await w.next(run, taken);
-    taken.add(a.taskId);
+    const { taken, first: a } = await pastPretraining(w, run);
     await w.result(a, true, '', forge);
     const stage = await eventually('refusal recorded', 5_000, async () => {
       const s = (await client.getRun(`runs/${run}`)).shards[0]?.orderings[0]?.stages[0];
