@@ -197,6 +197,12 @@ export class Scheduler {
     this.cancel(effects.flatMap((e) => (e.type === 'cancel' ? [{ worker: e.worker, taskId: e.taskId, reason: reasons[e.reason] }] : [])));
   }
 
+  /** Writes a run's backbone record with CAS on the revision it was read at; null when it changed. */
+  private writeBackbone(run: string, modRevision: number, next: BackboneRecord): Promise<number | null> {
+    const key = this.deps.views.keys.backbone(run);
+    return this.deps.writer.write([{ key, target: 'modRevision', op: '==', value: modRevision }], [{ key, value: JSON.stringify(next) }]);
+  }
+
   /**
    * Writes a shard transition with CAS on the record it was computed from (both its keys); null when the record
    * changed. The scheduler's transitions never change generations: only the body is written.
@@ -272,13 +278,12 @@ export class Scheduler {
     }
     if (b.state === 'training' && b.taskId !== undefined && b.worker !== undefined) {
       const next: BackboneRecord = { state: 'pending', attempts: b.attempts };
-      const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: backboneRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
+      const rev = await this.writeBackbone(run, backboneRevision, next);
       if (rev !== null) this.cancel([{ worker: b.worker, taskId: b.taskId, reason: 'the run was cancelled' }]);
     }
   }
 
   private async scheduleBackbone(run: string, record: RunRecord, b: BackboneRecord, modRevision: number): Promise<void> {
-    const { views } = this.deps;
     if (b.state === 'failed') return;
     if (b.state === 'training' && b.worker !== undefined && this.alive(b.worker)) return;
     if (b.retryAtMs !== undefined && b.retryAtMs > this.now()) return;
@@ -287,7 +292,7 @@ export class Scheduler {
     const taskId = backboneTaskId(run);
     w.running.set(taskId, this.now());
     const next: BackboneRecord = { ...b, state: 'training', taskId, worker: w.id };
-    const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
+    const rev = await this.writeBackbone(run, modRevision, next);
     if (rev === null) {
       w.running.delete(taskId);
       return;
@@ -512,7 +517,7 @@ export class Scheduler {
       if (record === undefined) continue;
       const b = views.backbone(run);
       if (b?.value.state === 'training' && b.value.worker === workerId && !running.has(b.value.taskId ?? '')) {
-        await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify({ ...b.value, state: 'pending' }) }]);
+        await this.writeBackbone(run, b.modRevision, { ...b.value, state: 'pending' });
       }
       for (let shard = 0; shard < record.spec.shards; shard++) {
         const current = views.shard(run, shard);
@@ -593,8 +598,7 @@ export class Scheduler {
     const ours = b?.value.state === 'training' && b.value.taskId === taskId && b.value.worker === workerId;
     if (b !== undefined && ours) {
       const next = this.failedBackbone(b.value, error);
-      const key = views.keys.backbone(run);
-      if ((await this.deps.writer.write([{ key, target: 'modRevision', op: '==', value: b.modRevision }], [{ key, value: JSON.stringify(next) }])) === null) return; // the next pass tries again
+      if ((await this.writeBackbone(run, b.modRevision, next)) === null) return; // the next pass tries again
       this.deps.onStageTimedOut?.();
       this.deps.logger.warn({ run, worker: workerId, taskId, error, attempts: next.attempts, final: next.state === 'failed' }, next.state === 'failed' ? 'silent backbone pretraining taken back; FAILED: no more retries' : 'silent backbone pretraining taken back; will retry after a backoff');
     }
@@ -616,7 +620,7 @@ export class Scheduler {
     if (where.shard === null) {
       const b = views.backbone(where.run);
       if (b?.value.state === 'training' && b.value.taskId === taskId && b.value.worker === workerId) {
-        await this.deps.writer.write([{ key: views.keys.backbone(where.run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(where.run), value: JSON.stringify({ ...b.value, state: 'pending' }) }]);
+        await this.writeBackbone(where.run, b.modRevision, { ...b.value, state: 'pending' });
       }
       return;
     }
@@ -655,7 +659,7 @@ export class Scheduler {
     const error = refused === null ? r.error : `result refused: ${refused}`;
     const next: BackboneRecord = ok ? { state: 'ready', digest: r.artifact, attempts: 0 } : this.failedBackbone(b.value, error);
     const attempts = next.attempts;
-    const rev = await this.deps.writer.write([{ key: views.keys.backbone(run), target: 'modRevision', op: '==', value: b.modRevision }], [{ key: views.keys.backbone(run), value: JSON.stringify(next) }]);
+    const rev = await this.writeBackbone(run, b.modRevision, next);
     if (rev === null) return 'discarded';
     if (ok) this.deps.logger.info({ run, worker: workerId, revision: rev }, 'backbone committed');
     else this.deps.logger.warn({ run, worker: workerId, error, attempts, final: next.state === 'failed' }, next.state === 'failed' ? 'backbone pretraining FAILED: no more retries' : 'backbone pretraining failed; will retry');
