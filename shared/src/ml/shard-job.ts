@@ -464,8 +464,10 @@ export interface PretrainJobOutput {
   readonly loss: number;
 }
 
-/** Pretrains the frozen backbone and its head on the public split. */
-/** `onProgress` after every epoch; aborting `signal` stops it at its next step (CANCELLED). */
+/**
+ * Pretrains the frozen backbone and its head on the public split. `onProgress` after every epoch; aborting `signal`
+ * stops it at its next step (CANCELLED).
+ */
 export async function runPretrainJob(input: PretrainJobInput, onProgress?: (p: TrainProgress) => void, signal?: AbortSignal): Promise<PretrainJobOutput> {
   const rows = input.y.length;
   const x = tf.tensor2d(input.x, [rows, rows === 0 ? 0 : input.x.length / rows]);
