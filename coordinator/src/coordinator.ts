@@ -86,8 +86,8 @@ export interface CoordinatorOptions {
   readonly dataRoots?: readonly string[];
   /** Per-caller limits on DeleteSamples. @default DEFAULT_DELETION_LIMITS */
   readonly deletionLimits?: DeletionLimits;
-  /** A started task (stage or pretraining) silent this long is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS (30 min) */
-  readonly stageSilenceTimeoutMs?: number;
+  /** A started task (stage or pretraining) silent this long is taken back as a failed try; 0 never. @default DEFAULT_TASK_SILENCE_TIMEOUT_MS (30 min) */
+  readonly taskSilenceTimeoutMs?: number;
   /** host:port of a plaintext health-only listener (Kubernetes probes); absent or empty: none. */
   readonly healthListen?: string;
   /** How callers authenticate besides client certificates: bootstrap tokens file, JWTs. */
@@ -151,7 +151,7 @@ export class Coordinator {
     const hub = new WorkerHub(logger.child({ component: 'workers' }));
     const relay = new OutboxRelay({ mirror, keys, writer, events: o.events, logger: logger.child({ component: 'outbox' }) });
     const audit = new AuditChainer({ mirror, keys, writer, signer: receipts, logger: logger.child({ component: 'audit' }) });
-    const stageMetrics: { onStageResult?: (outcome: string, seconds: number, samplePasses: number) => void; onStageTimedOut?: () => void } = {};
+    const stageMetrics: { onStageResult?: (outcome: string, seconds: number, samplePasses: number) => void; onTaskTimedOut?: () => void } = {};
     const scheduler = new Scheduler({
       views,
       writer,
@@ -160,8 +160,8 @@ export class Coordinator {
       logger: logger.child({ component: 'scheduler' }),
       ...(o.now === undefined ? {} : { now: o.now }),
       onStageResult: (outcome, seconds, samplePasses) => stageMetrics.onStageResult?.(outcome, seconds, samplePasses),
-      onStageTimedOut: () => stageMetrics.onStageTimedOut?.(),
-      ...(o.stageSilenceTimeoutMs === undefined ? {} : { stageSilenceTimeoutMs: o.stageSilenceTimeoutMs }),
+      onTaskTimedOut: () => stageMetrics.onTaskTimedOut?.(),
+      ...(o.taskSilenceTimeoutMs === undefined ? {} : { taskSilenceTimeoutMs: o.taskSilenceTimeoutMs }),
     });
     const runs = new RunService({ views, writer, logger, dataRoots: o.dataRoots ?? [], onCreated: () => scheduler.wake() });
     const deletions = new DeletionService({ views, writer, artifacts: o.artifacts, logger: logger.child({ component: 'deletion' }), onDeleted: (run, cancels, touched, deleted) => {
@@ -191,7 +191,7 @@ export class Coordinator {
       pendingJobs: async () => (await jobs.list({ pageSize: 1000, pageToken: '', state: 'PENDING' })).jobs.length,
       schedulerPassSeconds: () => scheduler.passRunningMs() / 1000,
     });
-    stageMetrics.onStageTimedOut = () => metrics.stageTimeouts.inc();
+    stageMetrics.onTaskTimedOut = () => metrics.taskTimeouts.inc();
     stageMetrics.onStageResult = (outcome, seconds, samplePasses) => {
       metrics.stageResults.inc({ outcome });
       if (outcome === 'committed') {

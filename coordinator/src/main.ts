@@ -24,7 +24,7 @@ export async function startCoordinatorProcess(config: Config, logger: Logger, op
     listen: config.coordinator.listen,
     prefix: config.etcd.prefix,
     revisionWaitMs: config.coordinator.revisionWaitMs,
-    stageSilenceTimeoutMs: config.coordinator.stageSilenceTimeoutS * 1000,
+    taskSilenceTimeoutMs: config.coordinator.taskSilenceTimeoutS * 1000,
     metricsListen: config.coordinator.metricsListen,
     receiptKeyFile: config.coordinator.receiptKeyFile,
     transport: transportOf(config, 'server'),

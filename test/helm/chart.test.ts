@@ -92,7 +92,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     const cm = find(ms, 'ConfigMap', 'rel-lethe');
     expect(cm?.data?.['LETHE_ETCD_ENDPOINTS']).toBe('rel-lethe-etcd-0.rel-lethe-etcd.ml.svc:2379,rel-lethe-etcd-1.rel-lethe-etcd.ml.svc:2379,rel-lethe-etcd-2.rel-lethe-etcd.ml.svc:2379');
     expect(cm?.data?.['LETHE_NATS_SERVERS']).toBe('rel-lethe-nats.ml.svc:4222');
-    expect(cm?.data?.['LETHE_COORDINATOR_STAGE_SILENCE_TIMEOUT_S']).toBe('1800');
+    expect(cm?.data?.['LETHE_COORDINATOR_TASK_SILENCE_TIMEOUT_S']).toBe('1800');
     const sum = dig(c, 'spec.template.metadata.annotations.checksum/config');
     expect(sum).toMatch(/^[0-9a-f]{64}$/);
     const changed = find(render('default', ['--set', 'logLevel=debug']), 'Deployment', 'rel-lethe-coordinator');

@@ -31,7 +31,7 @@ export class CoordinatorMetrics {
   readonly stageResults: Counter<'outcome'>;
   readonly stageTrainingSeconds: Histogram;
   readonly stageSamplePasses: Counter;
-  readonly stageTimeouts: Counter;
+  readonly taskTimeouts: Counter;
 
   constructor(s: CoordinatorMetricsSources) {
     const registers = [this.registry];
@@ -42,7 +42,7 @@ export class CoordinatorMetrics {
     this.stageResults = new Counter({ name: 'lethe_stage_results_total', help: 'Stage results by outcome: committed, failed, discarded (stale or replaced), refused (failed verification)', labelNames: ['outcome'], registers });
     this.stageTrainingSeconds = new Histogram({ name: 'lethe_stage_training_seconds', help: 'Seconds a worker spent training a committed stage', buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800], registers });
     this.stageSamplePasses = new Counter({ name: 'lethe_stage_sample_passes_total', help: 'Sample-passes of committed stages (the training cost unit)', registers });
-    this.stageTimeouts = new Counter({ name: 'lethe_stage_timeouts_total', help: 'Started tasks (stage trainings, backbone pretrainings) taken back because they reported no progress for the stage silence timeout (a failed try)', registers });
+    this.taskTimeouts = new Counter({ name: 'lethe_task_timeouts_total', help: 'Started tasks (stage trainings, backbone pretrainings) taken back because they reported no progress for the task silence timeout (a failed try)', registers });
 
     const runsOf = (): { run: string; record: NonNullable<ReturnType<RunViews['run']>> }[] =>
       s.views.runNames().flatMap((run) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LetheClient } from '../client/lethe-client.js';
 import { startEmbeddedCoordinator, type EmbeddedCoordinator } from '../../../test/support/embedded-coordinator.js';
 import { Keys } from '../state/keys.js';
-import { ASSIGNMENT_GRACE_MS, DEFAULT_STAGE_SILENCE_TIMEOUT_MS } from './scheduler.js';
+import { ASSIGNMENT_GRACE_MS, DEFAULT_TASK_SILENCE_TIMEOUT_MS } from './scheduler.js';
 import { MAX_STAGE_ATTEMPTS } from '../../../shared/src/domain/shard-machine.js';
 import { put, type StateStore } from '../../../shared/src/ports/state-store.js';
 import { eventually } from '../../../test/support/eventually.js';
@@ -117,24 +117,24 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const stage = async (): Promise<{ state: string; failedAttempts: number; lastError: string } | undefined> => (await client.getRun('runs/silent')).shards[0]?.orderings[0]?.stages[0];
     const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1_200)); // a few scheduler passes
     // Not started (no report yet): waiting for a training thread is not silence, however long.
-    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1;
     await settle();
     expect(w.cancels).not.toContain(hung.taskId);
     // Started, then each report restarts the silence: just under the timeout twice over changes nothing.
     w.progress(hung, 0);
     await settle();
-    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS - 1;
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS - 1;
     await settle();
     w.progress(hung, 0.5);
     await settle();
-    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS - 1;
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS - 1;
     await settle();
     expect(w.cancels).not.toContain(hung.taskId);
     expect((await stage())?.state).toBe('STAGE_STATE_TRAINING');
     // Past it: the worker is told to stop, and the try counts as failed, with why.
     clock += 2;
     await eventually('silent task cancelled', 5_000, () => Promise.resolve(w.cancels.includes(hung.taskId)));
-    expect(await stage()).toMatchObject({ failedAttempts: 1, lastError: `no progress for ${DEFAULT_STAGE_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent: taken back` });
+    expect(await stage()).toMatchObject({ failedAttempts: 1, lastError: `no progress for ${DEFAULT_TASK_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent: taken back` });
     // After its backoff the stage goes out again; the hung task's late result is discarded, the retry's commits.
     clock += 1_000;
     await retryCommits(w, 'silent', hung, await w.next('silent', taken));
@@ -151,10 +151,10 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     w.progress(hung, 0);
     w.progress(hung, 0.2);
     await new Promise((r) => setTimeout(r, 600));
-    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1;
     await eventually('silent pretraining cancelled', 5_000, () => Promise.resolve(w.cancels.includes(hung.taskId)));
     const record = JSON.parse((await store.get(new Keys(PREFIX).backbone('silentbb')))?.value ?? '{}') as { state: string; attempts: number; lastError: string };
-    expect(record).toMatchObject({ state: 'pending', attempts: 1, lastError: `no progress for ${DEFAULT_STAGE_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent-pretrain: taken back` });
+    expect(record).toMatchObject({ state: 'pending', attempts: 1, lastError: `no progress for ${DEFAULT_TASK_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent-pretrain: taken back` });
     clock += 1_000;
     const retry = await w.next('silentbb', taken);
     taken.add(retry.taskId);
@@ -176,7 +176,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const again = await cluster.worker('w-reattach', { running: [held.taskId, ghost] });
     await new Promise((r) => setTimeout(r, 600));
     expect((await client.getRun('runs/reattach')).shards[0]?.orderings[0]?.stages[0]?.state).toBe('STAGE_STATE_TRAINING');
-    clock += DEFAULT_STAGE_SILENCE_TIMEOUT_MS + 1;
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1;
     await eventually('held tasks cancelled', 5_000, () => Promise.resolve(again.cancels.includes(held.taskId) && again.cancels.includes(ghost)));
     expect((await client.getRun('runs/reattach')).shards[0]?.orderings[0]?.stages[0]?.lastError).toMatch(/^no progress for \d+ s on worker w-reattach/);
     again.close();

@@ -52,11 +52,11 @@ export interface SchedulerDeps {
   readonly onStageResult?: (outcome: 'committed' | 'failed' | 'discarded' | 'refused', seconds: number, samplePasses: number) => void;
   /**
    * A started task (stage or pretraining) silent this long (no progress report, while its worker heartbeats: a
-   * training that hangs) is taken back as a failed try; 0 never. @default DEFAULT_STAGE_SILENCE_TIMEOUT_MS
+   * training that hangs) is taken back as a failed try; 0 never. @default DEFAULT_TASK_SILENCE_TIMEOUT_MS
    */
-  readonly stageSilenceTimeoutMs?: number;
+  readonly taskSilenceTimeoutMs?: number;
   /** A task was taken back for its silence, for metrics. */
-  readonly onStageTimedOut?: () => void;
+  readonly onTaskTimedOut?: () => void;
 }
 
 const SEP = '|';
@@ -100,7 +100,7 @@ interface PlannedShard {
 export const ASSIGNMENT_GRACE_MS = 10_000;
 
 /** How long a started task may go without a progress report before it is taken back: 30 minutes. */
-export const DEFAULT_STAGE_SILENCE_TIMEOUT_MS = 30 * 60 * 1000;
+export const DEFAULT_TASK_SILENCE_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** A scheduling pass takes milliseconds; one still running after this long is logged as an error, and again after each. */
 export const PASS_STALL_MS = 30_000;
@@ -562,7 +562,7 @@ export class Scheduler {
    * up, its result answers a replaced assignment and is discarded.
    */
   private async timeOutSilentTasks(): Promise<void> {
-    const limitMs = this.deps.stageSilenceTimeoutMs ?? DEFAULT_STAGE_SILENCE_TIMEOUT_MS;
+    const limitMs = this.deps.taskSilenceTimeoutMs ?? DEFAULT_TASK_SILENCE_TIMEOUT_MS;
     if (limitMs <= 0) return;
     const nowMs = this.now();
     for (const w of this.deps.hub.all()) {
@@ -582,7 +582,7 @@ export class Scheduler {
         this.cancel([{ worker: w.id, taskId, reason: error }]);
         const failure = t?.effects.find((e) => e.type === 'failed');
         if (failure?.type !== 'failed') continue;
-        this.deps.onStageTimedOut?.();
+        this.deps.onTaskTimedOut?.();
         this.deps.logger.warn(
           { run: where.run, shard: where.shard, stage: where.key, worker: w.id, taskId, silentMs, attempts: failure.failure.attempts, final: failure.failure.final },
           failure.failure.final ? 'silent stage task taken back; stage FAILED: no more retries' : 'silent stage task taken back; will retry after a backoff',
@@ -599,7 +599,7 @@ export class Scheduler {
     if (b !== undefined && ours) {
       const next = this.failedBackbone(b.value, error);
       if ((await this.writeBackbone(run, b.modRevision, next)) === null) return; // the next pass tries again
-      this.deps.onStageTimedOut?.();
+      this.deps.onTaskTimedOut?.();
       this.deps.logger.warn({ run, worker: workerId, taskId, error, attempts: next.attempts, final: next.state === 'failed' }, next.state === 'failed' ? 'silent backbone pretraining taken back; FAILED: no more retries' : 'silent backbone pretraining taken back; will retry after a backoff');
     }
     // Told to stop whether or not the record still names it: it trains for nothing.

@@ -13,8 +13,8 @@ describe('loadConfig', () => {
     expect(c.worker.slots).toBe(1);
     expect(c.worker.frozenCacheMiB).toBe(256);
     expect(loadConfig({ env: { LETHE_WORKER_FROZEN_CACHE_MIB: '0' } }).worker.frozenCacheMiB).toBe(0);
-    expect(c.coordinator.stageSilenceTimeoutS).toBe(1800);
-    expect(loadConfig({ env: { LETHE_COORDINATOR_STAGE_SILENCE_TIMEOUT_S: '0' } }).coordinator.stageSilenceTimeoutS).toBe(0);
+    expect(c.coordinator.taskSilenceTimeoutS).toBe(1800);
+    expect(loadConfig({ env: { LETHE_COORDINATOR_TASK_SILENCE_TIMEOUT_S: '0' } }).coordinator.taskSilenceTimeoutS).toBe(0);
   });
 
   it('layers env, then file, then flags', () => {
@@ -35,9 +35,9 @@ describe('loadConfig', () => {
     { env: { LETHE_WORKER_SLOTS: '0' }, field: 'worker.slots' },
     { env: { LETHE_WORKER_FROZEN_CACHE_MIB: '-1' }, field: 'worker.frozenCacheMiB' },
     { env: { LETHE_WORKER_FROZEN_CACHE_MIB: '65537' }, field: 'worker.frozenCacheMiB' },
-    { env: { LETHE_COORDINATOR_STAGE_SILENCE_TIMEOUT_S: '-1' }, field: 'coordinator.stageSilenceTimeoutS' },
-    { env: { LETHE_COORDINATOR_STAGE_SILENCE_TIMEOUT_S: '604801' }, field: 'coordinator.stageSilenceTimeoutS' },
-    { env: { LETHE_COORDINATOR_STAGE_SILENCE_TIMEOUT_S: '1.5' }, field: 'coordinator.stageSilenceTimeoutS' },
+    { env: { LETHE_COORDINATOR_TASK_SILENCE_TIMEOUT_S: '-1' }, field: 'coordinator.taskSilenceTimeoutS' },
+    { env: { LETHE_COORDINATOR_TASK_SILENCE_TIMEOUT_S: '604801' }, field: 'coordinator.taskSilenceTimeoutS' },
+    { env: { LETHE_COORDINATOR_TASK_SILENCE_TIMEOUT_S: '1.5' }, field: 'coordinator.taskSilenceTimeoutS' },
   ])('fails fast naming $field', ({ env, field }) => {
     expect(() => loadConfig({ env })).toThrow(new RegExp(`invalid config: ${field.replace('.', '\\.')}`));
   });

@@ -31,7 +31,7 @@ export const ENV_BINDINGS: Readonly<Record<string, { readonly path: readonly str
   LETHE_WORKER_HEARTBEAT_MS: { path: ['worker', 'heartbeatMs'] },
   LETHE_COORDINATOR_REVISION_WAIT_MS: { path: ['coordinator', 'revisionWaitMs'] },
   LETHE_COORDINATOR_METRICS_LISTEN: { path: ['coordinator', 'metricsListen'] },
-  LETHE_COORDINATOR_STAGE_SILENCE_TIMEOUT_S: { path: ['coordinator', 'stageSilenceTimeoutS'] },
+  LETHE_COORDINATOR_TASK_SILENCE_TIMEOUT_S: { path: ['coordinator', 'taskSilenceTimeoutS'] },
   LETHE_COORDINATOR_DELETE_REQUESTS_PER_SECOND: { path: ['coordinator', 'deletionLimits', 'requestsPerSecond'] },
   LETHE_COORDINATOR_DELETE_REQUEST_BURST: { path: ['coordinator', 'deletionLimits', 'requestBurst'] },
   LETHE_COORDINATOR_DELETED_IDS_PER_SECOND: { path: ['coordinator', 'deletionLimits', 'idsPerSecond'] },
