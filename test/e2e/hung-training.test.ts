@@ -3,7 +3,8 @@ import { LetheError, ErrorCode } from '../../shared/src/errors/errors.js';
 import { useInProcessCluster } from '../support/in-process.js';
 
 const PREFIX = '/hung/';
-const SILENCE_MS = 1_500;
+// Long enough for a real try's gaps between reports (storing its artifacts after the last epoch) on a busy machine.
+const SILENCE_MS = 3_000;
 const spec = { dataset: { builtin: 'blobs', samples: 400, features: 4, classes: 2 }, shards: 1, slices: 1, budget: 1, epochs: 2, pretrainEpochs: 1 };
 
 /** Reports a start, then never another word: a training that hangs, until its task is cancelled. */
