@@ -8,9 +8,18 @@ const SILENCE_MS = 3_000;
 const spec = { dataset: { builtin: 'blobs', samples: 400, features: 4, classes: 2 }, shards: 1, slices: 1, budget: 1, epochs: 2, pretrainEpochs: 1 };
 
 /** Reports a start, then never another word: a training that hangs, until its task is cancelled. */
-function hang(report: (() => void) | undefined, signal: AbortSignal | undefined): Promise<never> {
-  report?.();
+function hang(report: () => void, signal: AbortSignal | undefined): Promise<never> {
+  report();
   return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new LetheError(ErrorCode.CANCELLED, 'training cancelled')), { once: true }));
+}
+
+/** The first try (none logged yet) hangs after reporting its start; later ones train. Each logs how it ended. */
+function firstTryHangs<T>(log: string[], train: () => Promise<T>, reportStart: () => void, signal: AbortSignal | undefined): Promise<T> {
+  if (log.length > 0) return train().finally(() => log.push('trained'));
+  return hang(reportStart, signal).catch((e: unknown) => {
+    log.push('hung');
+    throw e;
+  });
 }
 
 describe('a training that hangs on a real worker is taken back after the silence timeout and retried', () => {
@@ -26,21 +35,11 @@ describe('a training that hangs on a real worker is taken back after the silence
       // The first pretraining and the first stage task hang after reporting their start; the retries train.
       beforeStart: (executor) => {
         const pretrain = executor.pretrain.bind(executor);
-        executor.pretrain = async (json, onProgress, signal) => {
-          if (tries.pretrain.length > 0) return pretrain(json, onProgress, signal).finally(() => tries.pretrain.push('trained'));
-          return hang(() => onProgress?.({ fraction: 0, loss: Number.NaN, samplesSeen: 0 }), signal).catch((e: unknown) => {
-            tries.pretrain.push('hung');
-            throw e;
-          });
-        };
+        const started = { fraction: 0, loss: Number.NaN, samplesSeen: 0 };
+        executor.pretrain = (json, onProgress, signal) => firstTryHangs(tries.pretrain, () => pretrain(json, onProgress, signal), () => onProgress?.(started), signal);
         const stageGroup = executor.stageGroup.bind(executor);
-        executor.stageGroup = async (tasks, onProgress, signals) => {
-          if (tries.stage.length > 0) return stageGroup(tasks, onProgress, signals).finally(() => tries.stage.push('trained'));
-          return hang(() => tasks.forEach((_, i) => onProgress?.(i, { fraction: 0, loss: Number.NaN, samplesSeen: 0 })), signals?.[0]).catch((e: unknown) => {
-            tries.stage.push('hung');
-            throw e;
-          });
-        };
+        executor.stageGroup = (tasks, onProgress, signals) =>
+          firstTryHangs(tries.stage, () => stageGroup(tasks, onProgress, signals), () => tasks.forEach((_, i) => onProgress?.(i, started)), signals?.[0]);
       },
     },
   });

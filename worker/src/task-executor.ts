@@ -9,6 +9,7 @@ import { gatherRows, sampleIdsHash, type Dataset } from '../../shared/src/ml/dat
 import { loadDataset } from '../../shared/src/ml/data/registry.js';
 import { getBackbone, getStage, modelConfigFor, putBackbone, putStage } from '../../shared/src/ml/run-model.js';
 import type { ShardJobInput, StageWeights, TrainedStage } from '../../shared/src/ml/shard-job.js';
+import type { TrainProgress } from '../../shared/src/ml/training.js';
 import { ErrorCode, LetheError } from '../../shared/src/errors/errors.js';
 import type { Trainer } from '../../shared/src/ml/trainer.js';
 import type { FrozenPrefixCache, FrozenPrefixCacheStats, KnownFrozenRows } from '../../shared/src/ml/frozen-prefix-cache.js';
@@ -188,8 +189,8 @@ export class TaskExecutor {
         ...(onProgress === undefined
           ? {}
           : {
-              onStart: () => onProgress({ fraction: 0, loss: Number.NaN, samplesSeen: 0 }),
-              onProgress: (p: { fraction: number; loss: number }) => onProgress({ fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * passes) }),
+              onStart: () => onProgress(STARTED),
+              onProgress: (p: TrainProgress) => onProgress(epochReport(p, passes)),
             }),
         ...(signal === undefined ? {} : { signal }),
       },
@@ -241,9 +242,8 @@ export class TaskExecutor {
         ...(onProgress === undefined
           ? {}
           : {
-              // Training began (after any wait for a thread): fraction 0, no loss yet.
-              onStart: () => tasks.forEach((_, i) => onProgress(i, { fraction: 0, loss: Number.NaN, samplesSeen: 0 })),
-              onProgress: (i: number, p: { fraction: number; loss: number }) => onProgress(i, { fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * (prepared[i] as PreparedStage).samplesPerEpochTimesEpochs) }),
+              onStart: () => tasks.forEach((_, i) => onProgress(i, STARTED)),
+              onProgress: (i: number, p: TrainProgress) => onProgress(i, epochReport(p, (prepared[i] as PreparedStage).samplesPerEpochTimesEpochs)),
             }),
       },
       )
@@ -398,6 +398,14 @@ export interface StageProgress {
   readonly fraction: number;
   readonly loss: number;
   readonly samplesSeen: number;
+}
+
+/** What a task reports when a training thread takes it (after any wait for one): no epoch done, no loss yet. */
+const STARTED: StageProgress = { fraction: 0, loss: Number.NaN, samplesSeen: 0 };
+
+/** An epoch's report, with the samples seen so far out of `passes` (the task's rows × epochs). */
+function epochReport(p: TrainProgress, passes: number): StageProgress {
+  return { fraction: p.fraction, loss: p.loss, samplesSeen: Math.round(p.fraction * passes) };
 }
 
 export type StageOutcome = { readonly ok: true; readonly output: TaskOutput } | { readonly ok: false; readonly error: Error };

@@ -69,9 +69,14 @@ export function settle(w: Pick<AttachedWorker, 'running' | 'progress'> | undefin
 export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running' | 'progress'>[], nowMs: number): number {
   let longest = 0;
   for (const w of workers) {
-    for (const [taskId, sentMs] of w.running) longest = Math.max(longest, nowMs - Math.max(sentMs, w.progress.get(taskId)?.atMs ?? 0));
+    for (const [taskId, sentMs] of w.running) longest = Math.max(longest, nowMs - lastNewsMs(w, taskId, sentMs));
   }
   return longest;
+}
+
+/** When `w` last gave news of a task it was sent at `sentMs`: that sending, or its latest progress report if later. */
+function lastNewsMs(w: Pick<AttachedWorker, 'progress'>, taskId: string, sentMs: number): number {
+  return Math.max(sentMs, w.progress.get(taskId)?.atMs ?? 0);
 }
 
 /**
@@ -81,10 +86,10 @@ export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running
  */
 export function silentTasks(w: Pick<AttachedWorker, 'running' | 'progress'>, nowMs: number, limitMs: number): { taskId: string; silentMs: number }[] {
   const out: { taskId: string; silentMs: number }[] = [];
-  for (const [taskId, p] of w.progress) {
+  for (const taskId of w.progress.keys()) {
     const sentMs = w.running.get(taskId);
     if (sentMs === undefined) continue;
-    const silentMs = nowMs - Math.max(sentMs, p.atMs);
+    const silentMs = nowMs - lastNewsMs(w, taskId, sentMs);
     if (silentMs > limitMs) out.push({ taskId, silentMs });
   }
   return out;
