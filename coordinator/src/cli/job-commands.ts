@@ -7,8 +7,7 @@ import Table from 'cli-table3';
 import type { LetheClient } from '../client/lethe-client.js';
 import { cliClient, COORDINATOR_OPTION, PLAIN } from './cli-common.js';
 import type { UnlearningJob__Output } from '../../../shared/src/gen/lethe/v1/UnlearningJob.js';
-import { METHODS } from '../../../shared/src/ml/unlearning/registry.js';
-import { jsonToStruct, methodEnum, structToJson } from '../rpc/job-convert.js';
+import { METHOD_NAMES, jsonToStruct, methodEnum, methodNameOf, structToJson } from '../rpc/job-convert.js';
 import { scenarioKey, withGaps, type ReportRow } from '../jobs/job-report.js';
 
 
@@ -28,7 +27,7 @@ function parseParam(kv: string, acc: Record<string, unknown>): Record<string, un
 
 const pct = (x: number | undefined): string => (x === undefined ? '' : x.toFixed(1));
 const stateOf = (j: UnlearningJob__Output): string => j.state.replace(/^JOB_STATE_/, '');
-const methodOf = (j: UnlearningJob__Output): string => METHODS.find((m) => methodEnum(m.name) === j.method)?.name ?? j.method;
+const methodOf = (j: UnlearningJob__Output): string => methodNameOf(j.method);
 
 function printJob(j: UnlearningJob__Output): void {
   const t = new Table({ style: PLAIN });
@@ -60,7 +59,7 @@ function printJob(j: UnlearningJob__Output): void {
 function submitCommand(): Command {
   return new Command('submit')
     .description('submit an approximate unlearning job (idempotent by --request-id)')
-    .requiredOption('--method <name>', `one of: ${METHODS.map((m) => m.name).join(', ')}`)
+    .requiredOption('--method <name>', `one of: ${METHOD_NAMES.join(', ')}`)
     .requiredOption('--model <model>', 'runs/<run> (its original model) or a model artifact digest')
     .option('--forget-class <label>', 'forget a whole class', (v) => Number(v))
     .option('--forget-ids <ids>', 'comma-separated sample ids to forget')
@@ -203,7 +202,9 @@ export function jobCommand(): Command {
       }),
   );
   job.addCommand(
-    new Command('methods').description('list the methods, their papers and default parameters').action(() => {
+    new Command('methods').description('list the methods, their papers and default parameters').action(async () => {
+      // Loaded here only: the methods bring TF.js (~0.5 s), which no other client verb needs.
+      const { METHODS } = await import('../../../shared/src/ml/unlearning/registry.js');
       const t = new Table({ head: ['method', 'what', 'paper', 'models', 'defaults'], style: PLAIN, colWidths: [17, 30, 36, 18, 46], wordWrap: true });
       for (const m of METHODS) {
         const models = `${(m.tasks ?? ['classification', 'regression']).join(', ')}${m.forgets === 'class' ? '; whole classes' : ''}${m.needsLabels ? '' : '; no labels needed'}`;

@@ -1,4 +1,4 @@
-import { gapTo } from '../../../shared/src/ml/unlearning/metrics.js';
+import { gapTo } from '../../../shared/src/ml/unlearning/gap.js';
 
 /** One finished job as reports see it. */
 export interface ReportRow {

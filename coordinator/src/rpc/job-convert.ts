@@ -26,6 +26,14 @@ const METHODS: Readonly<Record<string, string>> = {
 };
 const ENUM_OF = Object.fromEntries(Object.entries(METHODS).map(([k, v]) => [v, k]));
 
+/** The method names the API knows (the registry's, tested), without loading the methods and TF.js behind them. */
+export const METHOD_NAMES: readonly string[] = Object.values(METHODS);
+
+/** A job's method by name: the enum's name for a value no table entry has (a newer server's method). */
+export function methodNameOf(value: string | number): string {
+  return METHODS[String(value)] ?? String(value);
+}
+
 export function methodName(value: string | number | undefined): string {
   if (value === undefined || value === 0 || value === 'UNLEARNING_METHOD_UNSPECIFIED') throw invalidArgument('method is required', { field: 'method' });
   const name = METHODS[String(value)];

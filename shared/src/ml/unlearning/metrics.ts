@@ -78,9 +78,3 @@ export async function evaluateSuite(net: Net, params: Params, sets: { forget: La
   const mia = await miaEfficacy(r, t, f);
   return { ua: 100 * (1 - accuracyOf(f)), ra: 100 * accuracyOf(r), ta: 100 * accuracyOf(t), mia: mia.efficacy, miaShadowAccuracy: 100 * mia.shadowAccuracy };
 }
-
-/** Absolute difference per metric to Retrain's, and their mean ("avg. gap", as Unlearn-Sparse reports it). */
-export function gapTo(reference: Pick<SuiteMetrics, 'ua' | 'ra' | 'ta' | 'mia'>, m: Pick<SuiteMetrics, 'ua' | 'ra' | 'ta' | 'mia'>): { ua: number; ra: number; ta: number; mia: number; avg: number } {
-  const g = { ua: Math.abs(m.ua - reference.ua), ra: Math.abs(m.ra - reference.ra), ta: Math.abs(m.ta - reference.ta), mia: Math.abs(m.mia - reference.mia) };
-  return { ...g, avg: (g.ua + g.ra + g.ta + g.mia) / 4 };
-}
