@@ -51,7 +51,7 @@ describe('the lethe CLI end to end', () => {
       expect(readFileSync(ADDRESS_FILE, 'utf8').trim()).toBe(address);
       const noFlag = lethe(['delete', '--run', 'runs/up-run', '--request-id', 'cli-del-2', 'blob-604']);
       expect(await noFlag.exit, noFlag.output()).toBe(0);
-      const created = lethe(['run', 'create', '--id', 'cli-run', '--dataset', 'blobs', '--shards', '1', '--slices', '1', '--budget', '1', '--wait']);
+      const created = lethe(['run', 'create', '--id', 'cli-run', '--dataset', 'blobs', '--shards', '1', '--slices', '1', '--budget', '1', '--task-silence-timeout', '0', '--wait']);
       expect(await created.exit, created.output()).toBe(0);
       expect(created.output()).toMatch(/runs\/cli-run: SERVING/);
       const list = lethe(['run', 'list']);
@@ -63,6 +63,7 @@ describe('the lethe CLI end to end', () => {
       const got = lethe(['run', 'get', 'runs/cli-run']);
       expect(await got.exit).toBe(0);
       expect(got.output()).toMatch(/"state":"RUN_STATE_CANCELLED"/);
+      expect(got.output()).toMatch(/"taskSilenceTimeoutS":0/);
       const removed = lethe(['run', 'delete', 'runs/cli-run']);
       expect(await removed.exit, removed.output()).toBe(0);
       const after = lethe(['run', 'list']);

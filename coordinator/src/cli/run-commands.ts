@@ -22,6 +22,7 @@ interface CreateFlags {
   slices?: number;
   budget?: number;
   epochs?: number;
+  taskSilenceTimeout?: number;
   stride?: number;
   requestId?: string;
   wait?: boolean;
@@ -43,6 +44,7 @@ export function runCommand(): Command {
       .option('--slices <L>', 'slices per shard', int('--slices'))
       .option('--budget <B>', 'orderings per shard', int('--budget'))
       .option('--epochs <n>', 'epochs per stage', int('--epochs'))
+      .option('--task-silence-timeout <s>', "take back a task of this run that reports nothing for s seconds (0: never; default: the coordinator's)", int('--task-silence-timeout'))
       .option('--request-id <id>', 'idempotency key (a UUID by default)')
       .option('--wait', 'wait until every stage is trained, with a progress bar')
       .option('--json', 'print the operation (or, with --wait, the run) as JSON')
@@ -50,7 +52,7 @@ export function runCommand(): Command {
       .action(async (f: CreateFlags) => {
         const base = f.spec === undefined ? {} : (JSON.parse(readFileSync(f.spec, 'utf8')) as Record<string, unknown>);
         const dataset = { ...((base['dataset'] as Record<string, unknown> | undefined) ?? {}), ...(f.dataset === undefined ? {} : { builtin: f.dataset }), ...(f.stride === undefined ? {} : { stride: f.stride }) };
-        const spec = { ...base, dataset, ...(f.shards === undefined ? {} : { shards: f.shards }), ...(f.slices === undefined ? {} : { slices: f.slices }), ...(f.budget === undefined ? {} : { budget: f.budget }), ...(f.epochs === undefined ? {} : { epochs: f.epochs }) };
+        const spec = { ...base, dataset, ...(f.shards === undefined ? {} : { shards: f.shards }), ...(f.slices === undefined ? {} : { slices: f.slices }), ...(f.budget === undefined ? {} : { budget: f.budget }), ...(f.epochs === undefined ? {} : { epochs: f.epochs }), ...(f.taskSilenceTimeout === undefined ? {} : { taskSilenceTimeoutS: f.taskSilenceTimeout }) };
         await withClient(f.coordinator, async (c) => {
           const op = await c.createRun({ requestId: f.requestId ?? randomUUID(), runId: f.id, spec: spec });
           if (f.wait !== true) {

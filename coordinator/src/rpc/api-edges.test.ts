@@ -206,6 +206,7 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     { name: 'no user data left', spec: spec({ dataset: { ...blobs, publicFraction: 0.5, testFraction: 0.5 } }), field: 'dataset.testFraction' },
     { name: 'epochs = 0', spec: spec({ epochs: 0 }), field: 'epochs' },
     { name: 'pretrain_epochs = 0', spec: spec({ pretrainEpochs: 0 }), field: 'pretrainEpochs' },
+    { name: 'a silence timeout past a week', spec: spec({ taskSilenceTimeoutS: 604_801 }), field: 'taskSilenceTimeoutS' },
     { name: 'an unknown selection', spec: spec({ selection: 7 }), field: 'selection' },
     { name: 'an unknown task', spec: spec({ dataset: { ...blobs, task: 9 } }), field: 'dataset.task' },
     { name: 'a model task unlike the dataset', spec: spec({ model: { task: 'TASK_KIND_REGRESSION' } }), field: 'model.task' },
@@ -223,6 +224,14 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     const run = await client.getRun('runs/seed-zero');
     expect(run.spec?.seed).toBe(0);
     expect(run.spec?.dataset?.testFraction).toBe(0);
+  });
+
+  it('keeps a run\'s own silence timeout, 0 (never) included, and leaves it unset when not given', async () => {
+    for (const [id, timeout] of [['silence-zero', 0], ['silence-week', 604_800]] as const) {
+      await client.createRun({ requestId: '', runId: id, spec: spec({ taskSilenceTimeoutS: timeout }) });
+      expect((await client.getRun(`runs/${id}`)).spec?.taskSilenceTimeoutS).toBe(timeout);
+    }
+    expect((await client.getRun('runs/seed-zero')).spec?.taskSilenceTimeoutS).toBeUndefined();
   });
 
   it('names a file dataset by its sha256 at creation, so every worker reads the same bytes', async () => {

@@ -102,6 +102,7 @@ export function runSpecFromProto(p: RunSpec__Output | null | undefined): unknown
     seed: p.seed,
     fallbackToBackbone: p.fallbackToBackbone ? true : undefined,
     retraining: p.retraining === null ? undefined : retrainingPolicyFromProto(p.retraining),
+    taskSilenceTimeoutS: p.taskSilenceTimeoutS,
   });
 }
 
@@ -166,6 +167,7 @@ export function runSpecToProto(s: RunSpec): RunSpecProto {
     seed: s.seed,
     fallbackToBackbone: s.fallbackToBackbone,
     retraining: retrainingPolicyToProto(s.retraining),
+    ...(s.taskSilenceTimeoutS === undefined ? {} : { taskSilenceTimeoutS: s.taskSilenceTimeoutS }),
   };
 }
 

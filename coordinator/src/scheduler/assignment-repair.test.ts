@@ -28,10 +28,10 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
 
   const worker = (id: string): Promise<ScriptedWorker> => cluster.worker(id);
 
-  /** Creates a one-stage run and passes its pretraining on `w`: its stage's first assignment, and the tasks taken. */
-  async function pastPretraining(w: ScriptedWorker, run: string): Promise<{ taken: Set<string>; first: TaskAssignment__Output }> {
+  /** Creates a one-stage run (`over` its spec) and passes its pretraining on `w`: its stage's first assignment, and the tasks taken. */
+  async function pastPretraining(w: ScriptedWorker, run: string, over: Record<string, unknown> = {}): Promise<{ taken: Set<string>; first: TaskAssignment__Output }> {
     const taken = new Set<string>();
-    await client.createRun({ requestId: '', runId: run, spec: oneStage });
+    await client.createRun({ requestId: '', runId: run, spec: { ...oneStage, ...over } });
     const pretrain = await w.next(run, taken);
     taken.add(pretrain.taskId);
     await w.result(pretrain, true);
@@ -164,6 +164,36 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const stage = await w.next('silentbb', taken);
     expect(stage.stage?.backboneArtifact).not.toBe('');
     w.close();
+  });
+
+  it("times a run's tasks by the run's own silence timeout where it sets one: a longer one, or never (0)", async () => {
+    // One worker per run (a scripted worker takes one task at a time).
+    const w = await worker('w-own-timeout');
+    const longS = (2 * DEFAULT_TASK_SILENCE_TIMEOUT_MS) / 1000;
+    const long = await pastPretraining(w, 'ownlong', { taskSilenceTimeoutS: longS });
+    const v = await worker('w-own-never');
+    const never = await pastPretraining(v, 'ownnever', { taskSilenceTimeoutS: 0 });
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1_200));
+    w.progress(long.first, 0);
+    v.progress(never.first, 0);
+    await settle();
+    // Past the coordinator's timeout: neither run's task is taken back.
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1;
+    await settle();
+    expect([...w.cancels, ...v.cancels]).toEqual([]);
+    // Past the long run's own: its task is, with its own figure; the other's never is, however long.
+    clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS;
+    await eventually('long-timeout task cancelled', 5_000, () => Promise.resolve(w.cancels.includes(long.first.taskId)));
+    expect((await client.getRun('runs/ownlong')).shards[0]?.orderings[0]?.stages[0]?.lastError).toBe(`no progress for ${longS} s on worker w-own-timeout: taken back`);
+    clock += 100 * DEFAULT_TASK_SILENCE_TIMEOUT_MS;
+    await settle();
+    expect(v.cancels).toEqual([]);
+    clock += 1_000;
+    await retryCommits(w, 'ownlong', long.first, await w.next('ownlong', long.taken));
+    await v.result(never.first, true);
+    await eventually('ownnever serving', 5_000, async () => (await client.getRun('runs/ownnever')).state === 'RUN_STATE_SERVING');
+    w.close();
+    v.close();
   });
 
   it('times the tasks a worker still holds when it re-attaches (a new stream cannot tell whether they started), its deleted run\'s too', async () => {

@@ -562,11 +562,9 @@ export class Scheduler {
    * up, its result answers a replaced assignment and is discarded.
    */
   private async timeOutSilentTasks(): Promise<void> {
-    const limitMs = this.deps.taskSilenceTimeoutMs ?? DEFAULT_TASK_SILENCE_TIMEOUT_MS;
-    if (limitMs <= 0) return;
     const nowMs = this.now();
     for (const w of this.deps.hub.all()) {
-      for (const { taskId, silentMs } of silentTasks(w, nowMs, limitMs)) {
+      for (const { taskId, silentMs } of silentTasks(w, nowMs, (id) => this.silenceLimitMs(id))) {
         const where = parseTaskId(taskId);
         if (where === null) continue;
         const error = `no progress for ${Math.round(silentMs / 1000)} s on worker ${w.id}: taken back`;
@@ -589,6 +587,17 @@ export class Scheduler {
         );
       }
     }
+  }
+
+  /**
+   * How long a task may be silent: its run's own timeout where the run sets one, else the coordinator's; null when
+   * that is 0 (never). A task of a run that is gone gets the coordinator's (it is stopped when found silent).
+   */
+  private silenceLimitMs(taskId: string): number | null {
+    const run = parseTaskId(taskId)?.run;
+    const own = run === undefined ? undefined : this.deps.views.run(run)?.spec.taskSilenceTimeoutS;
+    const limitMs = own === undefined ? (this.deps.taskSilenceTimeoutMs ?? DEFAULT_TASK_SILENCE_TIMEOUT_MS) : own * 1000;
+    return limitMs > 0 ? limitMs : null;
   }
 
   /** A silent backbone pretraining: its try fails as a failed result would (backoff, FAILED at the last), and it is stopped. */

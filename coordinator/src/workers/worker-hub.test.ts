@@ -82,9 +82,11 @@ describe('task silence', () => {
   it('silentTasks lists started tasks silent past the limit, not those still waiting for a thread', () => {
     // t1 reported at 2 s; t2 at 7 s; t3 never started (sent at 0); t4 re-sent at 6 s after a report at 1 s.
     const w = at([['t1', 0], ['t2', 0], ['t3', 0], ['t4', 6_000]], [['t1', 2_000], ['t2', 7_000], ['t4', 1_000]]);
-    expect(silentTasks(w, 10_000, 3_000)).toEqual([{ taskId: 't1', silentMs: 8_000 }, { taskId: 't4', silentMs: 4_000 }]);
-    expect(silentTasks(w, 10_000, 8_000)).toEqual([]);
-    expect(silentTasks(w, 10_000, 0).map((t) => t.taskId)).toEqual(['t1', 't2', 't4']);
+    expect(silentTasks(w, 10_000, () => 3_000)).toEqual([{ taskId: 't1', silentMs: 8_000 }, { taskId: 't4', silentMs: 4_000 }]);
+    expect(silentTasks(w, 10_000, () => 8_000)).toEqual([]);
+    expect(silentTasks(w, 10_000, () => 0).map((t) => t.taskId)).toEqual(['t1', 't2', 't4']);
+    // Each task against its own limit (its run's); null: never timed.
+    expect(silentTasks(w, 10_000, (id) => (id === 't1' ? null : id === 't4' ? 4_000 : 2_000))).toEqual([{ taskId: 't2', silentMs: 3_000 }]);
   });
 
   it('settle forgets a task and its progress, and says whether the worker ran it', () => {

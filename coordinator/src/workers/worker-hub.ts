@@ -81,16 +81,18 @@ function lastNewsMs(w: Pick<AttachedWorker, 'progress'>, taskId: string, sentMs:
 
 /**
  * Tasks of `w` that started (a progress report came: workers report a start when a training thread takes a task,
- * then each epoch) and have been silent longer than `limitMs` since, with how long. A task still waiting for a
- * thread is not among them: it has nothing to report, and the group ahead of it is timed itself.
+ * then each epoch) and have been silent longer than their limit since, with how long; `limitMsOf` gives a task's
+ * limit, null for a task that is never timed. A task still waiting for a thread is not among them: it has nothing to
+ * report, and the group ahead of it is timed itself.
  */
-export function silentTasks(w: Pick<AttachedWorker, 'running' | 'progress'>, nowMs: number, limitMs: number): { taskId: string; silentMs: number }[] {
+export function silentTasks(w: Pick<AttachedWorker, 'running' | 'progress'>, nowMs: number, limitMsOf: (taskId: string) => number | null): { taskId: string; silentMs: number }[] {
   const out: { taskId: string; silentMs: number }[] = [];
   for (const taskId of w.progress.keys()) {
     const sentMs = w.running.get(taskId);
     if (sentMs === undefined) continue;
     const silentMs = nowMs - lastNewsMs(w, taskId, sentMs);
-    if (silentMs > limitMs) out.push({ taskId, silentMs });
+    const limitMs = limitMsOf(taskId);
+    if (limitMs !== null && silentMs > limitMs) out.push({ taskId, silentMs });
   }
   return out;
 }

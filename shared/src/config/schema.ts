@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TASK_SILENCE_TIMEOUT_S } from '../domain/run-spec.js';
 
 /** TF.js backends in order of preference; `auto` picks the best available at start-up. */
 /** Stage tasks a worker slot trains together by default (worker.batchCapacity). */
@@ -63,7 +64,7 @@ export const ConfigSchema = z
          * (workers report a start and every epoch) before the leader takes it back as a failed try (a training that
          * hangs while its worker heartbeats); 0 never. Set it above your longest epoch. At most a week.
          */
-        taskSilenceTimeoutS: z.coerce.number().int().min(0).max(604_800).default(1800),
+        taskSilenceTimeoutS: z.coerce.number().int().min(0).max(MAX_TASK_SILENCE_TIMEOUT_S).default(1800),
         /** host:port of the Prometheus endpoint (GET /metrics); empty: none. The chart sets 0.0.0.0:9464. */
         metricsListen: z.union([hostPort, z.literal('')]).default(''),
         /**

@@ -12,6 +12,8 @@ export const MAX_STAGES_PER_RUN = 16_384;
 export const MAX_HELD_OUT_FRACTION = 0.9;
 export const MAX_URI_LENGTH = 1024;
 export const MAX_COLUMN_LENGTH = 128;
+/** The longest silence a task may be allowed (a week), for the cluster-wide timeout and a run's own alike. */
+export const MAX_TASK_SILENCE_TIMEOUT_S = 604_800;
 
 /** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
 export const DatasetSpecSchema = z
@@ -74,6 +76,12 @@ export const RunSpecSchema = z
     pretrainEpochs: z.number().int().min(1).max(1000).default(10),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     fallbackToBackbone: z.boolean().default(false),
+    /**
+     * This run's own silence timeout, in seconds: a started task of the run that reports nothing for this long is
+     * taken back (0: never). Unset: the coordinator's `taskSilenceTimeoutS`. For runs whose epochs outlast the
+     * cluster's timeout (or whose stages must never be taken back), without raising it for every run.
+     */
+    taskSilenceTimeoutS: z.number().int().min(0).max(MAX_TASK_SILENCE_TIMEOUT_S).optional(),
     /** When deactivated stages are retrained; an operator may change it on a live run (UpdateRetrainingPolicy). */
     retraining: RetrainingPolicySchema.prefault({}),
   })

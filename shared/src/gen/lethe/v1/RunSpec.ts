@@ -19,10 +19,12 @@ export interface RunSpec {
   'fallbackToBackbone'?: (boolean);
   'pretrainEpochs'?: (number);
   'retraining'?: (_lethe_v1_RetrainingPolicy | null);
+  'taskSilenceTimeoutS'?: (number);
   '_horizon'?: "horizon";
   '_epochs'?: "epochs";
   '_seed'?: "seed";
   '_pretrainEpochs'?: "pretrainEpochs";
+  '_taskSilenceTimeoutS'?: "taskSilenceTimeoutS";
 }
 
 export interface RunSpec__Output {
@@ -39,8 +41,10 @@ export interface RunSpec__Output {
   'fallbackToBackbone': (boolean);
   'pretrainEpochs'?: (number);
   'retraining': (_lethe_v1_RetrainingPolicy__Output | null);
+  'taskSilenceTimeoutS'?: (number);
   '_horizon'?: "horizon";
   '_epochs'?: "epochs";
   '_seed'?: "seed";
   '_pretrainEpochs'?: "pretrainEpochs";
+  '_taskSilenceTimeoutS'?: "taskSilenceTimeoutS";
 }
