@@ -12,17 +12,21 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('the lethe CLI starts without the ML stack', () => {
-  it('builds every verb without loading TF.js: a client verb pays for the verbs it runs only', () => {
-    // TF.js is CommonJS: whatever loads it leaves its files in require.cache. Loading the ML modules proves the probe.
+describe('the lethe CLI starts without the ML stack or the etcd client', () => {
+  it('builds every verb without loading TF.js or the etcd client: a client verb pays for the verbs it runs only', () => {
+    // Both are CommonJS: whatever loads them leaves their files in require.cache. Loading the modules that need them
+    // proves the probe.
     const probe = (extra: string): string =>
       `import { createRequire } from 'node:module'; const m = await import(${JSON.stringify(PROGRAM)}); m.buildProgram(); ${extra}` +
-      `process.stdout.write(String(Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@tensorflow')).length));`;
+      `const files = Object.keys(createRequire(import.meta.url).cache);` +
+      `process.stdout.write(JSON.stringify(['@tensorflow', 'etcd3'].map((p) => files.filter((k) => k.includes(p)).length)));`;
     const cli = node(['--input-type=module', '-e', probe('')]);
     expect(cli.stderr).toBe('');
-    expect(cli.stdout).toBe('0');
-    const withMl = node(['--input-type=module', '-e', probe(`await import(${JSON.stringify(new URL('../../../shared/src/ml/unlearning/registry.ts', import.meta.url).href)});`)]);
-    expect(Number(withMl.stdout)).toBeGreaterThan(0);
+    expect(JSON.parse(cli.stdout)).toEqual([0, 0]);
+    const heavy = ['../../../shared/src/ml/unlearning/registry.ts', '../../../shared/src/adapters/etcd/etcd-state-store.ts'].map((p) => `await import(${JSON.stringify(new URL(p, import.meta.url).href)});`);
+    const [tfFiles, etcdFiles] = JSON.parse(node(['--input-type=module', '-e', probe(heavy.join(' '))]).stdout) as [number, number];
+    expect(tfFiles).toBeGreaterThan(0);
+    expect(etcdFiles).toBeGreaterThan(0);
   });
 
   it('lethe job methods loads the methods when asked and lists each with its defaults', () => {
