@@ -5,7 +5,7 @@ export default defineConfig({
     // Integration tests start real etcd/NATS servers and child processes: give them room on 2 cores. The unit tier
     // runs in worker threads, a pool of its own, so vitest runs it beside the integration tier's one fork (pools run
     // concurrently, files of one pool in turn): the integration tier alone keeps ~1.15 cores busy, mostly waiting on
-    // servers and child processes, and the unit tier fills the other core (the whole suite 412 s instead of 642 s).
+    // servers and child processes, and the unit tier fills the other core (a clean-clone CI: ~460 s instead of 642 s).
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

@@ -1,7 +1,10 @@
 /** The four figures a method is compared on, in percent. */
 export interface ComparedMetrics {
+  /** UA = 100·(1 − accuracy on D_f). */
   readonly ua: number;
+  /** RA = 100·accuracy on D_r. */
   readonly ra: number;
+  /** TA = 100·accuracy on D_test* (without the forgotten class in class-wise forgetting). */
   readonly ta: number;
   readonly mia: number;
 }

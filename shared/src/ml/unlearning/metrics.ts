@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import { batchOf, type LabelledSet } from './data.js';
 import { logitsOf, type Net, type Params } from './net.js';
 import { rbfSvcPredict } from './svm.js';
+import type { ComparedMetrics } from './gap.js';
 
 /** Per-sample read-outs of a model on a set: whether it predicts the label, and its softmax confidence in it. */
 export interface Readout {
@@ -50,15 +51,8 @@ export async function miaEfficacy(retain: Readout, test: Readout, forget: Readou
   return { efficacy: (100 * onTarget.filter((p) => p === 0).length) / Math.max(1, target.length), shadowAccuracy };
 }
 
-/** The Unlearn-Sparse suite for one model, in percent. */
-export interface SuiteMetrics {
-  /** UA = 100·(1 − accuracy on D_f). */
-  readonly ua: number;
-  /** RA = 100·accuracy on D_r. */
-  readonly ra: number;
-  /** TA = 100·accuracy on D_test* (without the forgotten class in class-wise forgetting). */
-  readonly ta: number;
-  readonly mia: number;
+/** The Unlearn-Sparse suite for one model, in percent: the four compared figures and what explains them. */
+export interface SuiteMetrics extends ComparedMetrics {
   /** Balanced accuracy of the shadow attack on its own training data: near 50 % means the attack sees nothing. */
   readonly miaShadowAccuracy: number;
   /** Regression models: cohort errors (UA, RA and TA are then 0, and `mia` is the loss-feature attack). */
