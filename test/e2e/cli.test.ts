@@ -54,6 +54,7 @@ describe('the lethe CLI end to end', () => {
       const created = lethe(['run', 'create', '--id', 'cli-run', '--dataset', 'blobs', '--shards', '1', '--slices', '1', '--budget', '1', '--task-silence-timeout', '0', '--wait']);
       expect(await created.exit, created.output()).toBe(0);
       expect(created.output()).toMatch(/runs\/cli-run: SERVING/);
+      expect(created.output()).toMatch(/^runs\/cli-run 1\/1 stages/m); // its progress, as a plain line when piped
       const list = lethe(['run', 'list']);
       expect(await list.exit).toBe(0);
       expect(list.output()).toMatch(/runs\/up-run.*SERVING/);
@@ -148,8 +149,12 @@ describe('the lethe CLI end to end', () => {
     const passes = last['samplePasses'] as { s3t: number; sisa: number; full: number };
     expect(passes.s3t).toBeGreaterThan(0);
     expect(passes.full).toBeGreaterThan(0);
-    // Progress bars render without a terminal (output piped, as in CI or a pod's log), and nothing logs at error.
-    expect(demo.output()).toMatch(/train stages\s+\|█+\|/);
+    // Without a terminal (output piped, as in CI or a pod's log) progress comes as plain lines, each phase's last
+    // state once, and nothing is drawn after the closing table; nothing logs at error.
+    expect(demo.output()).toMatch(/^ train stages\s+(\d+)\/\1 stages$/m);
+    expect(demo.output().match(/^ retrain \(background\) 5\/5 deletions retrained$/gm)).toHaveLength(1);
+    expect(demo.output()).not.toContain('█');
+    expect(demo.output().slice(demo.output().indexOf('What S3T bought'))).not.toMatch(/stages|backbone|deletions retrained/);
     expect(demo.output()).not.toMatch(/"level":50/);
   });
 });

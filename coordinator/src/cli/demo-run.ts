@@ -1,5 +1,4 @@
 import { DEFAULT_BATCH_CAPACITY, DEFAULT_FROZEN_CACHE_MIB } from '../../../shared/src/config/schema.js';
-import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +28,7 @@ import type { ClientCredentials } from '../../../shared/src/security/tls.js';
 import { unpackAny } from '../rpc/convert.js';
 import { frozenCacheOf } from '../../../shared/src/ml/frozen-prefix-cache.js';
 import type { DemoFlags } from './demo-command.js';
+import { createProgress } from './progress.js';
 
 /**
  * The quick start's main job: one process with an embedded coordinator and workers (in-memory twins of etcd and
@@ -74,7 +74,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   };
   const spec = parseRunSpec(specInput);
   out(`Lethe demo: MNIST, S3T m=${spec.shards} L=${spec.slices} B=${spec.budget}, ${workerCount} worker(s) on ${backend.name}, state in ${flags.etcd === undefined ? 'the in-memory twin' : `etcd ${flags.etcd}`}`);
-  const bars = new MultiBar({ clearOnComplete: false, hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000, format: ' {phase} |{bar}| {value}/{total} {unit}', stream: process.stderr }, Presets.shades_classic);
+  const barFormats = { format: ' {phase} |{bar}| {value}/{total} {unit}', line: ' {phase} {value}/{total} {unit}' };
+  const bars = createProgress(barFormats);
   try {
     const op = await client.createRun({
       requestId: `demo-${Date.now()}`,
@@ -90,8 +91,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
         seed: spec.seed,
       },
     });
-    const pre = bars.create(1, 0, { phase: 'pretrain backbone', unit: 'backbone' });
-    const train = bars.create(1, 0, { phase: 'train stages     ', unit: 'stages' });
+    const pre = bars.bar(1, { phase: 'pretrain backbone', unit: 'backbone' });
+    const train = bars.bar(1, { phase: 'train stages     ', unit: 'stages' });
     await client.waitForOperation(op.name, 600_000, (o) => {
       const m = unpackAny<{ state: string; stagesTotal: number; stagesCommitted: number }>(o.metadata as { type_url: string; value: Buffer });
       if (m.state !== 'RUN_STATE_PLANNED' && m.state !== 'RUN_STATE_PRETRAINING') pre.update(1);
@@ -138,8 +139,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     }
     const accuracyAfterDeletions = await evaluate(lastRevision);
 
-    const retrain = new MultiBar({ clearOnComplete: false, hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000, format: ' {phase} |{bar}| {value}/{total} {unit}', stream: process.stderr }, Presets.shades_classic);
-    const bar = retrain.create(receipts.length, 0, { phase: 'retrain (background)', unit: 'deletions retrained' });
+    const retrain = createProgress(barFormats);
+    const bar = retrain.bar(receipts.length, { phase: 'retrain (background)', unit: 'deletions retrained' });
     for (;;) {
       const states = await Promise.all(receipts.map((n) => client.getDeletion(n)));
       const done = states.filter((d) => d.state === 'DELETION_STATE_RETRAINED' || d.state === 'DELETION_STATE_PURGED').length;

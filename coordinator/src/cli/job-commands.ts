@@ -2,10 +2,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import type { LetheClient } from '../client/lethe-client.js';
 import { cliClient, COORDINATOR_OPTION, PLAIN } from './cli-common.js';
+import { createProgress } from './progress.js';
 import type { UnlearningJob__Output } from '../../../shared/src/gen/lethe/v1/UnlearningJob.js';
 import { METHOD_NAMES, jsonToStruct, methodEnum, methodNameOf, structToJson } from '../rpc/job-convert.js';
 import { scenarioKey, withGaps, type ReportRow } from '../jobs/job-report.js';
@@ -85,15 +85,15 @@ function submitCommand(): Command {
           else process.stdout.write(`${name} submitted (${stateOf(j)})\n`);
           return;
         }
-        const bar = flags.json === true ? undefined : new SingleBar({ format: `${name} {bar} {percentage}% {phase} {state}`, hideCursor: true }, Presets.shades_classic);
-        bar?.start(100, 0, { phase: '', state: 'PENDING' });
+        const progress = flags.json === true ? undefined : createProgress({ format: `${name} {bar} {percentage}% {phase} {state}`, line: `${name} {percentage}% {phase} {state}` });
+        const bar = progress?.bar(100, { phase: '', state: 'PENDING' });
         let j = await c.getJob(name);
         while (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(stateOf(j))) {
           await sleep(500);
           j = await c.getJob(name);
           bar?.update(Math.round(100 * j.progress), { phase: j.phase, state: stateOf(j) });
         }
-        bar?.stop();
+        progress?.stop();
         if (flags.json === true) process.stdout.write(`${JSON.stringify(j)}\n`);
         else printJob(j);
         if (stateOf(j) !== 'SUCCEEDED') process.exitCode = 1;

@@ -2,10 +2,10 @@ import { invalidArgument } from '../../../shared/src/errors/errors.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { unpackAny } from '../rpc/convert.js';
 import { COORDINATOR_OPTION, PLAIN, withClient } from './cli-common.js';
+import { createProgress } from './progress.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -59,15 +59,15 @@ export function runCommand(): Command {
             process.stdout.write(f.json === true ? `${JSON.stringify(op)}\n` : `${op.name}: creating runs/${f.id}\n`);
             return;
           }
-          const bar = f.json === true ? undefined : new SingleBar({ format: `runs/${f.id} {bar} {value}/{total} stages {state}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
-          bar?.start(1, 0, { state: '' });
+          const progress = f.json === true ? undefined : createProgress({ format: `runs/${f.id} {bar} {value}/{total} stages {state}`, line: `runs/${f.id} {value}/{total} stages {state}` });
+          const bar = progress?.bar(1, { state: '' });
           await c.waitForOperation(op.name, 24 * 3600 * 1000, (o) => {
             if (o.metadata === null) return;
             const p = unpackAny<{ stagesTotal: number; stagesCommitted: number; state: string }>(o.metadata);
             bar?.setTotal(Math.max(1, p.stagesTotal));
             bar?.update(p.stagesCommitted, { state: p.state.replace('RUN_STATE_', '') });
           });
-          bar?.stop();
+          progress?.stop();
           const r = await c.getRun(`runs/${f.id}`);
           process.stdout.write(f.json === true ? `${JSON.stringify(r)}\n` : `runs/${f.id}: ${r.state.replace('RUN_STATE_', '')}, ${r.userSamples} user samples\n`);
         }, 60_000);
