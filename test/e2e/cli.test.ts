@@ -70,6 +70,16 @@ describe('the lethe CLI end to end', () => {
       const after = lethe(['run', 'list']);
       expect(await after.exit).toBe(0);
       expect(after.output()).not.toMatch(/runs\/cli-run/);
+      const timeout = lethe(['run', 'timeout', 'runs/up-run', '7200']);
+      expect(await timeout.exit, timeout.output()).toBe(0);
+      expect(timeout.output()).toContain('runs/up-run: task silence timeout 7200 s');
+      expect((await client.getRun('runs/up-run')).spec?.taskSilenceTimeoutS).toBe(7200);
+      const clusterTimeout = lethe(['run', 'timeout', 'runs/up-run', 'cluster']);
+      expect(await clusterTimeout.exit, clusterTimeout.output()).toBe(0);
+      expect(clusterTimeout.output()).toContain("runs/up-run: task silence timeout the coordinator's");
+      const badTimeout = lethe(['run', 'timeout', 'runs/up-run', '-5']);
+      expect(await badTimeout.exit).not.toBe(0);
+      expect(badTimeout.output()).toContain('<seconds> must be 0..604800 or cluster, got -5');
       const policy = lethe(['run', 'policy', 'runs/up-run', '--kind', 'eager', '--scope', 'deepest', '--reserve-quiet-ms', '5000']);
       expect(await policy.exit, policy.output()).toBe(0);
       expect(policy.output()).toMatch(/"scope":"RETRAINING_SCOPE_DEEPEST".*"reserveQuietMs":"5000"/);

@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import { unpackAny } from '../rpc/convert.js';
 import { COORDINATOR_OPTION, PLAIN, withClient } from './cli-common.js';
 import { createProgress } from './progress.js';
+import { MAX_TASK_SILENCE_TIMEOUT_S } from '../../../shared/src/domain/run-spec.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -138,6 +139,22 @@ export function runCommand(): Command {
           if (scope === undefined) throw invalidArgument(`--scope must be all or deepest, got '${f.scope}'`);
           const run = await c.updateRetrainingPolicy(name, { kind, windowMs: f.windowMs, maxDeletions: Number(f.maxDeletions), minServingDepth: Number(f.minServingDepth), minCapacityLeft: f.minCapacityLeft, scope, reserveQuietMs: f.reserveQuietMs });
           process.stdout.write(`${run.name}: retraining ${JSON.stringify(run.spec?.retraining)}\n`);
+        }),
+      ),
+  );
+  run.addCommand(
+    new Command('timeout')
+      .description("change how long a live run's started tasks may report nothing before they are taken back (applies to running tasks too)")
+      .argument('<run>', 'runs/<id>')
+      .argument('<seconds>', "0..604800 (0: never), or `cluster` for the coordinator's timeout")
+      .option(...COORDINATOR_OPTION)
+      .action(async (name: string, seconds: string, f: { coordinator: string }) =>
+        withClient(f.coordinator, async (c) => {
+          const value = seconds === 'cluster' ? undefined : int('<seconds>')(seconds);
+          if (value !== undefined && (value < 0 || value > MAX_TASK_SILENCE_TIMEOUT_S)) throw invalidArgument(`<seconds> must be 0..${MAX_TASK_SILENCE_TIMEOUT_S} or cluster, got ${seconds}`);
+          const run = await c.updateTaskSilenceTimeout(name, value);
+          const inForce = run.spec?.taskSilenceTimeoutS;
+          process.stdout.write(`${run.name}: task silence timeout ${inForce === undefined ? "the coordinator's" : inForce === 0 ? '0 (never)' : `${inForce} s`}\n`);
         }),
       ),
   );

@@ -168,6 +168,10 @@ export class LetheClient {
   updateRetrainingPolicy(name: string, policy: RetrainingPolicy): Promise<Run__Output> {
     return this.call<Run__Output>((m, o, cb) => this.runs.updateRetrainingPolicy({ name, policy }, m, o, cb), this.timeoutMs);
   }
+  /** Changes a live run's task silence timeout (role operator); undefined: back to the coordinator's. */
+  updateTaskSilenceTimeout(name: string, seconds: number | undefined): Promise<Run__Output> {
+    return this.call<Run__Output>((m, o, cb) => this.runs.updateTaskSilenceTimeout({ name, ...(seconds === undefined ? {} : { taskSilenceTimeoutS: seconds }) }, m, o, cb), this.timeoutMs);
+  }
   createToken(subject: string, roles: string[], ttlSeconds = 0): Promise<CreatedToken__Output> {
     return this.call<CreatedToken__Output>((m, o, cb) => this.admin.createToken({ subject, roles, ttlSeconds }, m, o, cb), this.timeoutMs);
   }

@@ -234,6 +234,17 @@ describe('API edges (embedded coordinator on the in-memory store)', () => {
     expect((await client.getRun('runs/seed-zero')).spec?.taskSilenceTimeoutS).toBeUndefined();
   });
 
+  it("changes a live run's silence timeout within 0..604,800 s or back to the coordinator's, and refuses the rest naming the field", async () => {
+    for (const timeout of [0, 604_800, 90]) expect((await client.updateTaskSilenceTimeout('runs/silence-zero', timeout)).spec?.taskSilenceTimeoutS).toBe(timeout);
+    const past = await outcome(client.updateTaskSilenceTimeout('runs/silence-zero', 604_801));
+    expect(past.code).toBe('INVALID_ARGUMENT');
+    expect(past.message).toContain('task_silence_timeout_s');
+    expect(past.message).toContain('604801');
+    expect((await client.getRun('runs/silence-zero')).spec?.taskSilenceTimeoutS).toBe(90); // the refused change wrote nothing
+    expect((await client.updateTaskSilenceTimeout('runs/silence-zero', undefined)).spec?.taskSilenceTimeoutS).toBeUndefined();
+    for (const name of ['runs/no-such-run', 'runs/Not_A_Run', '']) expect((await outcome(client.updateTaskSilenceTimeout(name, 60))).code).toBe(name === 'runs/no-such-run' ? 'NOT_FOUND' : 'INVALID_ARGUMENT');
+  });
+
   it('names a file dataset by its sha256 at creation, so every worker reads the same bytes', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => `row-${i},${i % 2},${Math.sin(i)},${Math.cos(i)}`);
     const text = `id,label,a,b\n${rows.join('\n')}\n`;

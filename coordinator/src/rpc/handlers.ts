@@ -38,6 +38,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { MAX_BATCH_CAPACITY, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 import type { ReceiptSigner } from '../security/receipt-signer.js';
 import { auditPut } from '../audit/audit-log.js';
+import { MAX_TASK_SILENCE_TIMEOUT_S, TaskSilenceOverrideSchema } from '../../../shared/src/domain/run-spec.js';
 import type { Callers } from '../security/auth-interceptor.js';
 import type { DeletionRateLimiter } from '../security/rate-limiter.js';
 import { mayAttachAs } from '../../../shared/src/domain/roles.js';
@@ -214,7 +215,7 @@ function runView(deps: HandlerDeps, run: string): Run {
             : 'RUN_STATE_TRAINING';
   return {
     name: record.name,
-    spec: runSpecToProto({ ...record.spec, retraining: views.retraining(run, record.spec) }),
+    spec: runSpecToProto(views.specInForce(run, record.spec)),
     state,
     salt: record.salt,
     shards,
@@ -265,6 +266,18 @@ export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
       const by = deps.callers.of(call).name;
       await deps.writer.write([], [{ key: deps.views.keys.retraining(run), value: JSON.stringify(parsed.data) }, auditPut(deps.views.keys, 'run.retraining', `runs/${run}`, { ...parsed.data, by })]);
       deps.logger.info({ run, policy: parsed.data, by }, 'retraining policy changed');
+      deps.scheduler.wake();
+      return runView(deps, run);
+    }),
+    UpdateTaskSilenceTimeout: unary(deps, 'UpdateTaskSilenceTimeout', async (req, call) => {
+      const run = runIdOf(deps.views, req.name, 'name');
+      const seconds = req.taskSilenceTimeoutS ?? null;
+      const parsed = TaskSilenceOverrideSchema.safeParse({ taskSilenceTimeoutS: seconds });
+      if (!parsed.success) throw invalidArgument(`task_silence_timeout_s must be 0..${MAX_TASK_SILENCE_TIMEOUT_S} seconds (0: never; unset: the coordinator's), got ${String(seconds)}`, { field: 'task_silence_timeout_s' });
+      await requireLeader(deps);
+      const by = deps.callers.of(call).name;
+      await deps.writer.write([], [{ key: deps.views.keys.taskSilence(run), value: JSON.stringify(parsed.data) }, auditPut(deps.views.keys, 'run.task-silence', `runs/${run}`, { ...parsed.data, by })]);
+      deps.logger.info({ run, taskSilenceTimeoutS: seconds, by }, 'task silence timeout changed');
       deps.scheduler.wake();
       return runView(deps, run);
     }),

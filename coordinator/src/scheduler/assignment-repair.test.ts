@@ -196,6 +196,36 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     v.close();
   });
 
+  it("applies a timeout an operator changes on a live run to its running task, over the spec's, and GetRun shows it in force", async () => {
+    const w = await worker('w-changed-timeout');
+    const { taken, first } = await pastPretraining(w, 'changed', { taskSilenceTimeoutS: 0 });
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1_200));
+    const inForce = async (): Promise<number | undefined> => (await client.getRun('runs/changed')).spec?.taskSilenceTimeoutS;
+    w.progress(first, 0);
+    await settle();
+    expect(await inForce()).toBe(0);
+    // Raised from the spec's never to three times the cluster's: not taken back past the cluster's.
+    const longS = (3 * DEFAULT_TASK_SILENCE_TIMEOUT_MS) / 1000;
+    expect((await client.updateTaskSilenceTimeout('runs/changed', longS)).spec?.taskSilenceTimeoutS).toBe(longS);
+    expect(await inForce()).toBe(longS);
+    clock += 2 * DEFAULT_TASK_SILENCE_TIMEOUT_MS;
+    await settle();
+    expect(w.cancels).toEqual([]);
+    // Back to the coordinator's (the spec said never): the task, silent for twice that already, is taken back.
+    const back = await client.updateTaskSilenceTimeout('runs/changed', undefined);
+    expect(back.spec?.taskSilenceTimeoutS).toBeUndefined();
+    expect(await inForce()).toBeUndefined();
+    await eventually('changed-timeout task cancelled', 5_000, () => Promise.resolve(w.cancels.includes(first.taskId)));
+    expect((await client.getRun('runs/changed')).shards[0]?.orderings[0]?.stages[0]?.lastError).toBe(`no progress for ${(2 * DEFAULT_TASK_SILENCE_TIMEOUT_MS) / 1000} s on worker w-changed-timeout: taken back`);
+    // Each change is chained into the audit log.
+    const audited = async (): Promise<string[]> => (await store.list(new Keys(PREFIX).auditRecords())).kvs.map((kv) => kv.value).filter((v) => v.includes('"run.task-silence"') && v.includes('runs/changed'));
+    await eventually('both changes audited', 5_000, async () => (await audited()).length === 2);
+    expect((await audited()).map((v) => (JSON.parse(v) as { details?: unknown }).details)).toEqual([expect.objectContaining({ taskSilenceTimeoutS: longS }), expect.objectContaining({ taskSilenceTimeoutS: null })]);
+    clock += 1_000;
+    await retryCommits(w, 'changed', first, await w.next('changed', taken));
+    w.close();
+  });
+
   it('times the tasks a worker still holds when it re-attaches (a new stream cannot tell whether they started), its deleted run\'s too', async () => {
     const first = await worker('w-reattach');
     const { first: held } = await pastPretraining(first, 'reattach');

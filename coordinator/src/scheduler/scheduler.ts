@@ -590,12 +590,15 @@ export class Scheduler {
   }
 
   /**
-   * How long a task may be silent: its run's own timeout where the run sets one, else the coordinator's; null when
-   * that is 0 (never). A task of a run that is gone gets the coordinator's (it is stopped when found silent).
+   * How long a task may be silent: its run's own timeout where the run sets one (or an operator set one on it),
+   * else the coordinator's; null when that is 0 (never). A task of a run that is gone gets the coordinator's (it is
+   * stopped when found silent).
    */
   private silenceLimitMs(taskId: string): number | null {
+    const { views } = this.deps;
     const run = parseTaskId(taskId)?.run;
-    const own = run === undefined ? undefined : this.deps.views.run(run)?.spec.taskSilenceTimeoutS;
+    const record = run === undefined ? undefined : views.run(run);
+    const own = run === undefined || record === undefined ? undefined : views.taskSilenceTimeoutS(run, record.spec);
     const limitMs = own === undefined ? (this.deps.taskSilenceTimeoutMs ?? DEFAULT_TASK_SILENCE_TIMEOUT_MS) : own * 1000;
     return limitMs > 0 ? limitMs : null;
   }

@@ -53,6 +53,10 @@ export class Keys {
   retraining(run: string): string {
     return `${this.run(run)}retraining`;
   }
+  /** The task silence timeout an operator set on a live run (absent: the spec's). */
+  taskSilence(run: string): string {
+    return `${this.run(run)}task-silence`;
+  }
   backbone(run: string): string {
     return `${this.run(run)}backbone`;
   }

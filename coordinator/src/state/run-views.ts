@@ -1,5 +1,5 @@
 import { RetrainingPolicySchema, type RetrainingPolicy } from '../../../shared/src/domain/retraining-policy.js';
-import type { RunSpec } from '../../../shared/src/domain/run-spec.js';
+import { TaskSilenceOverrideSchema, type RunSpec } from '../../../shared/src/domain/run-spec.js';
 import type { ShardRecord } from '../../../shared/src/domain/shard-machine.js';
 import type { Keys } from './keys.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
@@ -83,6 +83,22 @@ export class RunViews {
   /** The retraining policy in force: the one an operator set on the live run, else the spec's. */
   retraining(run: string, spec: RunSpec): RetrainingPolicy {
     return this.mirror.json(this.keys.retraining(run), (v) => RetrainingPolicySchema.parse(v))?.value ?? spec.retraining;
+  }
+
+  /**
+   * The run's task silence timeout in force, in seconds: the one an operator set on the live run, else the spec's;
+   * undefined where neither sets one (the coordinator's applies).
+   */
+  taskSilenceTimeoutS(run: string, spec: RunSpec): number | undefined {
+    const set = this.mirror.json(this.keys.taskSilence(run), (v) => TaskSilenceOverrideSchema.parse(v))?.value;
+    return set === undefined ? spec.taskSilenceTimeoutS : (set.taskSilenceTimeoutS ?? undefined);
+  }
+
+  /** The spec with what an operator changed on the live run (retraining policy, task silence timeout) in force. */
+  specInForce(run: string, spec: RunSpec): RunSpec {
+    const { taskSilenceTimeoutS: _asCreated, ...rest } = spec;
+    const silence = this.taskSilenceTimeoutS(run, spec);
+    return { ...rest, retraining: this.retraining(run, spec), ...(silence === undefined ? {} : { taskSilenceTimeoutS: silence }) };
   }
 
   backbone(run: string): { value: BackboneRecord; modRevision: number } | undefined {

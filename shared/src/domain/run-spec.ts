@@ -14,6 +14,11 @@ export const MAX_URI_LENGTH = 1024;
 export const MAX_COLUMN_LENGTH = 128;
 /** The longest silence a task may be allowed (a week), for the cluster-wide timeout and a run's own alike. */
 export const MAX_TASK_SILENCE_TIMEOUT_S = 604_800;
+const TaskSilenceTimeoutSchema = z.number().int().min(0).max(MAX_TASK_SILENCE_TIMEOUT_S);
+
+/** The task silence timeout an operator set on a live run (UpdateTaskSilenceTimeout); null: the coordinator's. */
+export const TaskSilenceOverrideSchema = z.object({ taskSilenceTimeoutS: TaskSilenceTimeoutSchema.nullable() }).strict();
+export type TaskSilenceOverride = z.infer<typeof TaskSilenceOverrideSchema>;
 
 /** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
 export const DatasetSpecSchema = z
@@ -79,9 +84,10 @@ export const RunSpecSchema = z
     /**
      * This run's own silence timeout, in seconds: a started task of the run that reports nothing for this long is
      * taken back (0: never). Unset: the coordinator's `taskSilenceTimeoutS`. For runs whose epochs outlast the
-     * cluster's timeout (or whose stages must never be taken back), without raising it for every run.
+     * cluster's timeout (or whose stages must never be taken back), without raising it for every run. An operator
+     * may change it on a live run (UpdateTaskSilenceTimeout).
      */
-    taskSilenceTimeoutS: z.number().int().min(0).max(MAX_TASK_SILENCE_TIMEOUT_S).optional(),
+    taskSilenceTimeoutS: TaskSilenceTimeoutSchema.optional(),
     /** When deactivated stages are retrained; an operator may change it on a live run (UpdateRetrainingPolicy). */
     retraining: RetrainingPolicySchema.prefault({}),
   })

@@ -34,6 +34,7 @@ import type { SliceRef as _lethe_v1_SliceRef, SliceRef__Output as _lethe_v1_Slic
 import type { StageRef as _lethe_v1_StageRef, StageRef__Output as _lethe_v1_StageRef__Output } from './lethe/v1/StageRef.js';
 import type { StageStatus as _lethe_v1_StageStatus, StageStatus__Output as _lethe_v1_StageStatus__Output } from './lethe/v1/StageStatus.js';
 import type { UpdateRetrainingPolicyRequest as _lethe_v1_UpdateRetrainingPolicyRequest, UpdateRetrainingPolicyRequest__Output as _lethe_v1_UpdateRetrainingPolicyRequest__Output } from './lethe/v1/UpdateRetrainingPolicyRequest.js';
+import type { UpdateTaskSilenceTimeoutRequest as _lethe_v1_UpdateTaskSilenceTimeoutRequest, UpdateTaskSilenceTimeoutRequest__Output as _lethe_v1_UpdateTaskSilenceTimeoutRequest__Output } from './lethe/v1/UpdateTaskSilenceTimeoutRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -89,6 +90,7 @@ export interface ProtoGrpcType {
       StageStatus: MessageTypeDefinition<_lethe_v1_StageStatus, _lethe_v1_StageStatus__Output>
       TaskKind: EnumTypeDefinition
       UpdateRetrainingPolicyRequest: MessageTypeDefinition<_lethe_v1_UpdateRetrainingPolicyRequest, _lethe_v1_UpdateRetrainingPolicyRequest__Output>
+      UpdateTaskSilenceTimeoutRequest: MessageTypeDefinition<_lethe_v1_UpdateTaskSilenceTimeoutRequest, _lethe_v1_UpdateTaskSilenceTimeoutRequest__Output>
     }
   }
 }

@@ -11,6 +11,7 @@ import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__
 import type { Operation as _google_longrunning_Operation, Operation__Output as _google_longrunning_Operation__Output } from '../../google/longrunning/Operation.js';
 import type { Run as _lethe_v1_Run, Run__Output as _lethe_v1_Run__Output } from '../../lethe/v1/Run.js';
 import type { UpdateRetrainingPolicyRequest as _lethe_v1_UpdateRetrainingPolicyRequest, UpdateRetrainingPolicyRequest__Output as _lethe_v1_UpdateRetrainingPolicyRequest__Output } from '../../lethe/v1/UpdateRetrainingPolicyRequest.js';
+import type { UpdateTaskSilenceTimeoutRequest as _lethe_v1_UpdateTaskSilenceTimeoutRequest, UpdateTaskSilenceTimeoutRequest__Output as _lethe_v1_UpdateTaskSilenceTimeoutRequest__Output } from '../../lethe/v1/UpdateTaskSilenceTimeoutRequest.js';
 
 export interface RunServiceClient extends grpc.Client {
   CreateRun(argument: _lethe_v1_CreateRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_google_longrunning_Operation__Output>): grpc.ClientUnaryCall;
@@ -58,6 +59,15 @@ export interface RunServiceClient extends grpc.Client {
   updateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
   updateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
   
+  UpdateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  UpdateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  UpdateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  UpdateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  updateTaskSilenceTimeout(argument: _lethe_v1_UpdateTaskSilenceTimeoutRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -71,6 +81,8 @@ export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
   
   UpdateRetrainingPolicy: grpc.handleUnaryCall<_lethe_v1_UpdateRetrainingPolicyRequest__Output, _lethe_v1_Run>;
   
+  UpdateTaskSilenceTimeout: grpc.handleUnaryCall<_lethe_v1_UpdateTaskSilenceTimeoutRequest__Output, _lethe_v1_Run>;
+  
 }
 
 export interface RunServiceDefinition extends grpc.ServiceDefinition {
@@ -79,4 +91,5 @@ export interface RunServiceDefinition extends grpc.ServiceDefinition {
   GetRun: MethodDefinition<_lethe_v1_GetRunRequest, _lethe_v1_Run, _lethe_v1_GetRunRequest__Output, _lethe_v1_Run__Output>
   ListRuns: MethodDefinition<_lethe_v1_ListRunsRequest, _lethe_v1_ListRunsResponse, _lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse__Output>
   UpdateRetrainingPolicy: MethodDefinition<_lethe_v1_UpdateRetrainingPolicyRequest, _lethe_v1_Run, _lethe_v1_UpdateRetrainingPolicyRequest__Output, _lethe_v1_Run__Output>
+  UpdateTaskSilenceTimeout: MethodDefinition<_lethe_v1_UpdateTaskSilenceTimeoutRequest, _lethe_v1_Run, _lethe_v1_UpdateTaskSilenceTimeoutRequest__Output, _lethe_v1_Run__Output>
 }
