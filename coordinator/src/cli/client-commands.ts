@@ -5,6 +5,7 @@ import { receiptJson } from './receipt-commands.js';
 import Table from 'cli-table3';
 import type { LetheClient } from '../client/lethe-client.js';
 import { cliClient, COORDINATOR_OPTION, PLAIN } from './cli-common.js';
+import type { Run__Output } from '../../../shared/src/gen/lethe/v1/Run.js';
 
 
 function client(flags: { coordinator: string }): LetheClient {
@@ -55,19 +56,31 @@ export function statusCommand(): Command {
           process.stdout.write(`${JSON.stringify(run)}\n`);
           return;
         }
-        process.stdout.write(`${run.name}: ${run.state}, revision ${run.revision}, ${run.userSamples} user samples\n`);
-        const t = new Table({ head: ['shard', 'ordering', 'slices', 'depth', 'stages'], style: PLAIN });
-        for (const s of run.shards) {
-          for (const o of s.orderings) {
-            const marker = s.serving?.ordering === o.index && s.serving.live ? ' (serving)' : '';
-            t.push([s.shard, `${o.index}${marker}`, o.slices.join('→'), o.survivingDepth, o.stages.map((st) => st.state.replace('STAGE_STATE_', '')).join(' ')]);
-          }
-        }
-        process.stdout.write(`${t.toString()}\n`);
+        process.stdout.write(formatRunStatus(run));
       } finally {
         c.close();
       }
     });
+}
+
+/** `lethe status`'s text: the run's state and backbone, a table of its orderings, then every stage with failed tries and why. */
+export function formatRunStatus(run: Run__Output): string {
+  const lines = [`${run.name}: ${run.state}, revision ${run.revision}, ${run.userSamples} user samples`];
+  const b = run.backbone;
+  if (b !== null) lines.push(`backbone: ${b.state.replace('BACKBONE_STATE_', '')}${b.failedAttempts > 0 ? `, ${b.failedAttempts} failed tries, last: ${b.lastError}` : ''}`);
+  const t = new Table({ head: ['shard', 'ordering', 'slices', 'depth', 'stages'], style: PLAIN });
+  const failing: string[] = [];
+  for (const s of run.shards) {
+    for (const o of s.orderings) {
+      const marker = s.serving?.ordering === o.index && s.serving.live ? ' (serving)' : '';
+      t.push([s.shard, `${o.index}${marker}`, o.slices.join('→'), o.survivingDepth, o.stages.map((st) => st.state.replace('STAGE_STATE_', '')).join(' ')]);
+      for (const st of o.stages) if (st.failedAttempts > 0) failing.push(`  shard ${s.shard} ordering ${o.index} stage ${st.stage}: ${st.state === 'STAGE_STATE_FAILED' ? 'FAILED' : 'retrying'} after ${st.failedAttempts} failed tries, last: ${st.lastError}`);
+    }
+  }
+  lines.push(t.toString());
+  // Why a stage is FAILED (or backing off) is the first thing an operator asks.
+  if (failing.length > 0) lines.push('stages with failed tries:', ...failing);
+  return `${lines.join('\n')}\n`;
 }
 
 export function whereCommand(): Command {

@@ -62,7 +62,7 @@ export function runCommand(): Command {
           }
           const progress = f.json === true ? undefined : createProgress({ format: `runs/${f.id} {bar} {value}/{total} stages {state}`, line: `runs/${f.id} {value}/{total} stages {state}` });
           const bar = progress?.bar(1, { state: '' });
-          await c.waitForOperation(op.name, 24 * 3600 * 1000, (o) => {
+          const done = await c.waitForOperation(op.name, 24 * 3600 * 1000, (o) => {
             if (o.metadata === null) return;
             const p = unpackAny<{ stagesTotal: number; stagesCommitted: number; state: string }>(o.metadata);
             bar?.setTotal(Math.max(1, p.stagesTotal));
@@ -71,6 +71,11 @@ export function runCommand(): Command {
           progress?.stop();
           const r = await c.getRun(`runs/${f.id}`);
           process.stdout.write(f.json === true ? `${JSON.stringify(r)}\n` : `runs/${f.id}: ${r.state.replace('RUN_STATE_', '')}, ${r.userSamples} user samples\n`);
+          // Cancelled, or out of tries: the operation's error says why, and the exit status says it did not train.
+          if (done.error !== null && done.error !== undefined) {
+            process.stderr.write(`lethe: ${done.error.message}\n`);
+            process.exitCode = 1;
+          }
         }, 60_000);
       }),
   );

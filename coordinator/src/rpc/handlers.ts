@@ -225,7 +225,31 @@ function runView(deps: HandlerDeps, run: string): Run {
     publicSamples: String(record.publicSamples),
     trainSamplePasses: String(passes),
     discardedSamplePasses: String(discarded),
+    backbone: {
+      state: `BACKBONE_STATE_${(backbone?.state ?? 'pending').toUpperCase() as 'PENDING' | 'TRAINING' | 'READY' | 'FAILED'}`,
+      artifact: backbone?.state === 'ready' ? (backbone.digest ?? '') : '',
+      workerId: backbone?.worker ?? '',
+      failedAttempts: backbone?.attempts ?? 0,
+      lastError: backbone?.lastError ?? '',
+    },
   };
+}
+
+/** Most failures an operation's error names one by one (the rest are counted). */
+const FAILURES_NAMED = 3;
+
+/** What a run can no longer train, from its view: the backbone or the stages that ran out of tries, with why. */
+function trainingFailures(view: Run): string[] {
+  const failures: string[] = [];
+  if (view.backbone?.state === 'BACKBONE_STATE_FAILED') failures.push(`backbone pretraining failed after ${view.backbone.failedAttempts ?? 0} tries: ${view.backbone.lastError ?? ''}`);
+  for (const s of view.shards ?? []) {
+    for (const o of s.orderings ?? []) {
+      for (const st of o.stages ?? []) {
+        if (st.state === 'STAGE_STATE_FAILED') failures.push(`shard ${s.shard ?? 0} ordering ${o.index ?? 0} stage ${st.stage ?? 0} failed after ${st.failedAttempts ?? 0} tries: ${st.lastError ?? ''}`);
+      }
+    }
+  }
+  return failures;
 }
 
 function operationOf(deps: HandlerDeps, run: string): Operation {
@@ -243,6 +267,12 @@ function operationOf(deps: HandlerDeps, run: string): Operation {
   const metadata = packAny('lethe.v1.CreateRunProgress', { run: `runs/${run}`, state: view.state, stagesTotal: total, stagesCommitted: committed });
   // A cancelled run's operation is done with CANCELLED (AIP-151), whatever it had trained.
   if (view.state === 'RUN_STATE_CANCELLED') return { name: `operations/runs/${run}`, done: true, metadata, error: { code: 1, message: `run '${run}' was cancelled by an operator`, details: [] } };
+  // Out of tries, the run cannot finish training (it may still serve shallower stages): done, ABORTED, saying why.
+  const failures = trainingFailures(view);
+  if (failures.length > 0) {
+    const more = failures.length > FAILURES_NAMED ? `; and ${failures.length - FAILURES_NAMED} more` : '';
+    return { name: `operations/runs/${run}`, done: true, metadata, error: { code: 10, message: `run '${run}' cannot finish training: ${failures.slice(0, FAILURES_NAMED).join('; ')}${more}`, details: [] } };
+  }
   return {
     name: `operations/runs/${run}`,
     done,

@@ -9,6 +9,7 @@ import { eventually } from '../../../test/support/eventually.js';
 import type { ScriptedWorker } from '../../../test/support/scripted-worker.js';
 import type { TaskAssignment__Output } from '../../../shared/src/gen/lethe/v1/TaskAssignment.js';
 import { honestArtifact, type Forgery } from '../../../test/support/scripted-worker.js';
+import { formatRunStatus } from '../cli/client-commands.js';
 
 const PREFIX = '/repair/';
 
@@ -64,6 +65,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
       await w.result(a, false, `out of memory (try ${attempt})`);
       await eventually('failure recorded', 5_000, async () => (await client.getRun('runs/flaky')).shards[0]?.orderings[0]?.stages[0]?.failedAttempts === attempt);
       if (attempt < MAX_STAGE_ATTEMPTS) {
+        expect((await client.getOperation('operations/runs/flaky')).done).toBe(false); // still trying
         // Backing off: the clock has not moved, so nothing is assigned, however many scheduler ticks pass.
         await new Promise((r) => setTimeout(r, 1200));
         expect(w.assignments.filter((x) => !taken.has(x.taskId) && x.stage?.run === 'runs/flaky')).toEqual([]);
@@ -73,6 +75,13 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const failed = await client.getRun('runs/flaky');
     expect(failed.state).toBe('RUN_STATE_FAILED');
     expect(failed.shards[0]?.orderings[0]?.stages[0]).toMatchObject({ state: 'STAGE_STATE_FAILED', failedAttempts: MAX_STAGE_ATTEMPTS, lastError: `out of memory (try ${MAX_STAGE_ATTEMPTS})` });
+    // CreateRun's operation is done, ABORTED, naming the stage and why; `lethe status` says it too.
+    const op = await client.getOperation('operations/runs/flaky');
+    expect(op.done).toBe(true);
+    expect(op.error).toMatchObject({ code: 10, message: `run 'flaky' cannot finish training: shard 0 ordering 0 stage 1 failed after ${MAX_STAGE_ATTEMPTS} tries: out of memory (try ${MAX_STAGE_ATTEMPTS})` });
+    const text = formatRunStatus(failed);
+    expect(text).toContain('backbone: READY\n');
+    expect(text).toContain(`stages with failed tries:\n  shard 0 ordering 0 stage 1: FAILED after ${MAX_STAGE_ATTEMPTS} failed tries, last: out of memory (try ${MAX_STAGE_ATTEMPTS})`);
     // FAILED is final: time passing brings no retry, and another run gets the worker.
     clock += 3_600_000;
     await client.createRun({ requestId: '', runId: 'healthy', spec: oneStage });
@@ -155,6 +164,8 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     await eventually('silent pretraining cancelled', 5_000, () => Promise.resolve(w.cancels.includes(hung.taskId)));
     const record = JSON.parse((await store.get(new Keys(PREFIX).backbone('silentbb')))?.value ?? '{}') as { state: string; attempts: number; lastError: string };
     expect(record).toMatchObject({ state: 'pending', attempts: 1, lastError: `no progress for ${DEFAULT_TASK_SILENCE_TIMEOUT_MS / 1000} s on worker w-silent-pretrain: taken back` });
+    // GetRun shows it: the try that failed and why.
+    expect((await client.getRun('runs/silentbb')).backbone).toMatchObject({ state: 'BACKBONE_STATE_PENDING', failedAttempts: 1, lastError: record.lastError, artifact: '' });
     clock += 1_000;
     const retry = await w.next('silentbb', taken);
     taken.add(retry.taskId);
@@ -163,6 +174,29 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     await w.result(retry, true);
     const stage = await w.next('silentbb', taken);
     expect(stage.stage?.backboneArtifact).not.toBe('');
+    expect((await client.getRun('runs/silentbb')).backbone).toMatchObject({ state: 'BACKBONE_STATE_READY', artifact: stage.stage?.backboneArtifact, workerId: 'w-silent-pretrain', failedAttempts: 0, lastError: '' }); // tries count since the last success
+    w.close();
+  });
+
+  it(`ends a run FAILED when its backbone pretraining fails ${MAX_STAGE_ATTEMPTS} times: GetRun and the operation say why`, async () => {
+    const w = await worker('w-bad-backbone');
+    const taken = new Set<string>();
+    await client.createRun({ requestId: '', runId: 'badbb', spec: oneStage });
+    for (let attempt = 1; attempt <= MAX_STAGE_ATTEMPTS; attempt++) {
+      const a = await w.next('badbb', taken);
+      taken.add(a.taskId);
+      expect(a.pretrain).toBeTruthy();
+      await w.result(a, false, `cannot read the public split (try ${attempt})`);
+      await eventually('backbone failure recorded', 5_000, async () => (await client.getRun('runs/badbb')).backbone?.failedAttempts === attempt);
+      clock += 61_000;
+    }
+    const run = await client.getRun('runs/badbb');
+    expect(run.state).toBe('RUN_STATE_FAILED');
+    expect(run.backbone).toMatchObject({ state: 'BACKBONE_STATE_FAILED', failedAttempts: MAX_STAGE_ATTEMPTS, lastError: `cannot read the public split (try ${MAX_STAGE_ATTEMPTS})` });
+    const op = await client.getOperation('operations/runs/badbb');
+    expect(op.done).toBe(true);
+    expect(op.error).toMatchObject({ code: 10, message: `run 'badbb' cannot finish training: backbone pretraining failed after ${MAX_STAGE_ATTEMPTS} tries: cannot read the public split (try ${MAX_STAGE_ATTEMPTS})` });
+    expect(formatRunStatus(run)).toContain(`backbone: FAILED, ${MAX_STAGE_ATTEMPTS} failed tries, last: cannot read the public split (try ${MAX_STAGE_ATTEMPTS})`);
     w.close();
   });
 

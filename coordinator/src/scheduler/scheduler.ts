@@ -669,7 +669,7 @@ export class Scheduler {
     if (refused !== null) this.deps.logger.warn({ run, worker: workerId, artifact: r.artifact, reason: refused }, 'backbone result refused');
     const ok = r.ok && refused === null;
     const error = refused === null ? r.error : `result refused: ${refused}`;
-    const next: BackboneRecord = ok ? { state: 'ready', digest: r.artifact, attempts: 0 } : this.failedBackbone(b.value, error);
+    const next: BackboneRecord = ok ? { state: 'ready', digest: r.artifact, worker: workerId, attempts: 0 } : this.failedBackbone(b.value, error);
     const attempts = next.attempts;
     const rev = await this.writeBackbone(run, b.modRevision, next);
     if (rev === null) return 'discarded';

@@ -15,6 +15,7 @@ import type { Duration as _google_protobuf_Duration, Duration__Output as _google
 import type { Empty as _google_protobuf_Empty, Empty__Output as _google_protobuf_Empty__Output } from './google/protobuf/Empty.js';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
 import type { Status as _google_rpc_Status, Status__Output as _google_rpc_Status__Output } from './google/rpc/Status.js';
+import type { BackboneStatus as _lethe_v1_BackboneStatus, BackboneStatus__Output as _lethe_v1_BackboneStatus__Output } from './lethe/v1/BackboneStatus.js';
 import type { CreateRunProgress as _lethe_v1_CreateRunProgress, CreateRunProgress__Output as _lethe_v1_CreateRunProgress__Output } from './lethe/v1/CreateRunProgress.js';
 import type { CreateRunRequest as _lethe_v1_CreateRunRequest, CreateRunRequest__Output as _lethe_v1_CreateRunRequest__Output } from './lethe/v1/CreateRunRequest.js';
 import type { DatasetSpec as _lethe_v1_DatasetSpec, DatasetSpec__Output as _lethe_v1_DatasetSpec__Output } from './lethe/v1/DatasetSpec.js';
@@ -65,6 +66,8 @@ export interface ProtoGrpcType {
   }
   lethe: {
     v1: {
+      BackboneState: EnumTypeDefinition
+      BackboneStatus: MessageTypeDefinition<_lethe_v1_BackboneStatus, _lethe_v1_BackboneStatus__Output>
       CreateRunProgress: MessageTypeDefinition<_lethe_v1_CreateRunProgress, _lethe_v1_CreateRunProgress__Output>
       CreateRunRequest: MessageTypeDefinition<_lethe_v1_CreateRunRequest, _lethe_v1_CreateRunRequest__Output>
       DatasetSpec: MessageTypeDefinition<_lethe_v1_DatasetSpec, _lethe_v1_DatasetSpec__Output>

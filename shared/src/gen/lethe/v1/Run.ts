@@ -4,6 +4,7 @@ import type { RunSpec as _lethe_v1_RunSpec, RunSpec__Output as _lethe_v1_RunSpec
 import type { RunState as _lethe_v1_RunState, RunState__Output as _lethe_v1_RunState__Output } from '../../lethe/v1/RunState.js';
 import type { ShardStatus as _lethe_v1_ShardStatus, ShardStatus__Output as _lethe_v1_ShardStatus__Output } from '../../lethe/v1/ShardStatus.js';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+import type { BackboneStatus as _lethe_v1_BackboneStatus, BackboneStatus__Output as _lethe_v1_BackboneStatus__Output } from '../../lethe/v1/BackboneStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Run {
@@ -18,6 +19,7 @@ export interface Run {
   'publicSamples'?: (number | string | Long);
   'trainSamplePasses'?: (number | string | Long);
   'discardedSamplePasses'?: (number | string | Long);
+  'backbone'?: (_lethe_v1_BackboneStatus | null);
 }
 
 export interface Run__Output {
@@ -32,4 +34,5 @@ export interface Run__Output {
   'publicSamples': (string);
   'trainSamplePasses': (string);
   'discardedSamplePasses': (string);
+  'backbone': (_lethe_v1_BackboneStatus__Output | null);
 }

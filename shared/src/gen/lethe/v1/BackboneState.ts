@@ -1,0 +1,23 @@
+// Original file: lethe/v1/runs.proto
+
+export const BackboneState = {
+  BACKBONE_STATE_UNSPECIFIED: 'BACKBONE_STATE_UNSPECIFIED',
+  BACKBONE_STATE_PENDING: 'BACKBONE_STATE_PENDING',
+  BACKBONE_STATE_TRAINING: 'BACKBONE_STATE_TRAINING',
+  BACKBONE_STATE_READY: 'BACKBONE_STATE_READY',
+  BACKBONE_STATE_FAILED: 'BACKBONE_STATE_FAILED',
+} as const;
+
+export type BackboneState =
+  | 'BACKBONE_STATE_UNSPECIFIED'
+  | 0
+  | 'BACKBONE_STATE_PENDING'
+  | 1
+  | 'BACKBONE_STATE_TRAINING'
+  | 2
+  | 'BACKBONE_STATE_READY'
+  | 3
+  | 'BACKBONE_STATE_FAILED'
+  | 4
+
+export type BackboneState__Output = typeof BackboneState[keyof typeof BackboneState]
