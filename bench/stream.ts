@@ -185,7 +185,8 @@ async function measure(sys: System, lambdaPerMin: number): Promise<Result> {
       retraining: (policies[sys.policy] as (typeof policies)[string])(sys),
     },
   });
-  await client.waitForOperation(op.name, 30 * 60_000);
+  const trained = await client.waitForOperation(op.name, 30 * 60_000);
+  if (trained.error !== null && trained.error !== undefined) throw new Error(`runs/${run} did not train: ${trained.error.message}`);
   const before = await client.getRun(`runs/${run}`);
   const spentBefore = await spent();
   const noDeletionAccuracy = await accuracy(run, before.revision);

@@ -93,12 +93,13 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     });
     const pre = bars.bar(1, { phase: 'pretrain backbone', unit: 'backbone' });
     const train = bars.bar(1, { phase: 'train stages     ', unit: 'stages' });
-    await client.waitForOperation(op.name, 600_000, (o) => {
+    const trained = await client.waitForOperation(op.name, 600_000, (o) => {
       const m = unpackAny<{ state: string; stagesTotal: number; stagesCommitted: number }>(o.metadata as { type_url: string; value: Buffer });
       if (m.state !== 'RUN_STATE_PLANNED' && m.state !== 'RUN_STATE_PRETRAINING') pre.update(1);
       train.setTotal(Math.max(1, m.stagesTotal));
       train.update(m.stagesCommitted);
     });
+    if (trained.error !== null && trained.error !== undefined) throw new Error(`the demo run did not train: ${trained.error.message}`);
     pre.update(1);
     const trainedAt = performance.now();
 

@@ -164,6 +164,18 @@ export function runCommand(): Command {
       ),
   );
   run.addCommand(
+    new Command('retry')
+      .description('give every FAILED stage of a run (and its backbone, if FAILED) fresh tries, once the cause is fixed')
+      .argument('<run>', 'runs/<id>')
+      .option(...COORDINATOR_OPTION)
+      .action(async (name: string, f: { coordinator: string }) =>
+        withClient(f.coordinator, async (c) => {
+          const run = await c.retryRun(name);
+          process.stdout.write(`${run.name}: ${run.state.replace('RUN_STATE_', '')} (every FAILED stage, and a FAILED backbone, has fresh tries)\n`);
+        }),
+      ),
+  );
+  run.addCommand(
     new Command('delete')
       .description("delete a run: its state and every artifact trained for it (the id is never reused)")
       .argument('<run>', 'runs/<id>')

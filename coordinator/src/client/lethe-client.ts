@@ -172,6 +172,10 @@ export class LetheClient {
   updateTaskSilenceTimeout(name: string, seconds: number | undefined): Promise<Run__Output> {
     return this.call<Run__Output>((m, o, cb) => this.runs.updateTaskSilenceTimeout({ name, ...(seconds === undefined ? {} : { taskSilenceTimeoutS: seconds }) }, m, o, cb), this.timeoutMs);
   }
+  /** Gives a run's FAILED stages (and FAILED backbone) fresh tries (role operator). */
+  retryRun(name: string): Promise<Run__Output> {
+    return this.call<Run__Output>((m, o, cb) => this.runs.retryRun({ name }, m, o, cb), this.timeoutMs);
+  }
   createToken(subject: string, roles: string[], ttlSeconds = 0): Promise<CreatedToken__Output> {
     return this.call<CreatedToken__Output>((m, o, cb) => this.admin.createToken({ subject, roles, ttlSeconds }, m, o, cb), this.timeoutMs);
   }

@@ -311,6 +311,13 @@ export function runHandlers(deps: HandlerDeps): RunServiceHandlers {
       deps.scheduler.wake();
       return runView(deps, run);
     }),
+    RetryRun: unary(deps, 'RetryRun', async (req, call) => {
+      const run = runIdOf(deps.views, req.name, 'name');
+      await requireLeader(deps);
+      await deps.runs.retryFailed(run, deps.callers.of(call).name);
+      deps.scheduler.wake();
+      return runView(deps, run);
+    }),
     DeleteRun: unary(deps, 'DeleteRun', async (req, call) => {
       await requireLeader(deps);
       await deps.runDeletion(runIdOf(deps.views, req.name, 'name'), deps.callers.of(call).name);

@@ -9,10 +9,16 @@ import { parseRunSpec } from '../../../shared/src/domain/run-spec.js';
 import { quote, requireRequestId } from '../../../shared/src/domain/validate.js';
 import { ErrorCode, LetheError, invalidArgument } from '../../../shared/src/errors/errors.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
-import type { FencedWriter } from '../state/fenced-writer.js';
+import type { FencedWriter, Put } from '../state/fenced-writer.js';
 import type { RunRecord } from '../state/records.js';
-import type { RunViews } from '../state/run-views.js';
+import { shardBody, shardCompares, type RunViews } from '../state/run-views.js';
+import { shardRecordOf } from './stage-state.js';
+import { retryFailed } from '../../../shared/src/domain/shard-machine.js';
+import type { Compare } from '../../../shared/src/ports/state-store.js';
 import { runSamples } from './run-catalog.js';
+
+/** Shards per RetryRun transaction: 2 compares and 1 put each, plus the backbone's 2 and the audit event, within etcd's 128. */
+const RETRY_SHARDS_PER_TXN = 40;
 
 export interface RunServiceDeps {
   readonly views: RunViews;
@@ -138,6 +144,45 @@ export class RunService {
     }
     this.deps.logger.info({ run, revision }, 'run training cancelled');
     this.deps.onCreated?.(run);
+  }
+
+  /**
+   * RetryRun: every FAILED stage (retryFailed, per shard) and a FAILED backbone get fresh tries. Each shard is
+   * written with CAS on the record it was read at, in transactions of RETRY_SHARDS_PER_TXN shards (the backbone and
+   * the audit event go with the last); a record that changed meanwhile is ABORTED, retryable: what was written
+   * stays written, and retrying again finishes the rest. Returns how many stages, and whether the backbone, got them.
+   */
+  async retryFailed(run: string, by = ''): Promise<{ stages: number; backbone: boolean }> {
+    const { views } = this.deps;
+    const record = views.run(run);
+    if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
+    if (views.mirror.get(views.keys.runCancelled(run)) !== undefined) throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' was cancelled: it trains nothing more, so there is nothing to retry`);
+    const writes: { compares: Compare[]; puts: Put[] }[] = [];
+    let stages = 0;
+    for (let shard = 0; shard < record.spec.shards; shard++) {
+      const stored = shardRecordOf(views, run, record, shard);
+      const t = retryFailed(stored.value);
+      if (t.record === stored.value) continue;
+      stages += Object.keys(stored.value.failures).length - Object.keys(t.record.failures).length;
+      writes.push({ compares: shardCompares(views.keys, run, shard, stored), puts: [{ key: views.keys.shard(run, shard), value: shardBody(t.record) }] });
+    }
+    const b = views.backbone(run);
+    const backbone = b?.value.state === 'failed';
+    if (b !== undefined && backbone) {
+      const key = views.keys.backbone(run);
+      writes.push({ compares: [{ key, target: 'modRevision', op: '==', value: b.modRevision }], puts: [{ key, value: JSON.stringify({ state: 'pending', attempts: 0 }) }] });
+    }
+    if (writes.length === 0) return { stages: 0, backbone: false };
+    for (let i = 0; i < writes.length; i += RETRY_SHARDS_PER_TXN) {
+      const part = writes.slice(i, i + RETRY_SHARDS_PER_TXN);
+      const last = i + RETRY_SHARDS_PER_TXN >= writes.length;
+      const audit = last ? [auditPut(views.keys, 'run.retry', `runs/${run}`, { stages, backbone, by })] : [];
+      const revision = await this.deps.writer.write(part.flatMap((w) => w.compares), [...part.flatMap((w) => w.puts), ...audit]);
+      if (revision === null) throw new LetheError(ErrorCode.REVISION_CONFLICT, `run '${run}' changed while its failed stages were being retried; retry the request`);
+    }
+    this.deps.logger.info({ run, stages, backbone, by }, 'failed stages given fresh tries');
+    this.deps.onCreated?.(run);
+    return { stages, backbone };
   }
 
   /** The run an earlier CreateRun with this request id created (AIP-155); ALREADY_EXISTS if it asked for another. */

@@ -230,6 +230,47 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     v.close();
   });
 
+  it('RetryRun gives the FAILED stage and the FAILED backbone fresh tries: both runs then train to SERVING, and the operations succeed', async () => {
+    const w = await worker('w-retry');
+    const taken = new Set<string>();
+    const audited = async (run: string): Promise<unknown[]> => (await store.list(new Keys(PREFIX).auditRecords())).kvs.map((kv) => JSON.parse(kv.value) as { action: string; subject: string; details: unknown }).filter((r) => r.action === 'run.retry' && r.subject === `runs/${run}`).map((r) => r.details);
+    // The stage that failed 5 times (first test): READY again with no failed tries, trained, served.
+    expect((await client.getRun('runs/flaky')).state).toBe('RUN_STATE_FAILED');
+    const retried = await client.retryRun('runs/flaky');
+    expect(retried.state).toBe('RUN_STATE_TRAINING');
+    expect(retried.shards[0]?.orderings[0]?.stages[0]).toMatchObject({ state: 'STAGE_STATE_READY', failedAttempts: 0, lastError: '' });
+    const again = await w.next('flaky', taken);
+    taken.add(again.taskId);
+    expect(again.stage?.stage?.stage).toBe(1);
+    await w.result(again, true);
+    await eventually('flaky serving', 5_000, async () => (await client.getRun('runs/flaky')).state === 'RUN_STATE_SERVING');
+    const op = await client.getOperation('operations/runs/flaky');
+    expect(op.done).toBe(true);
+    expect(op.error ?? null).toBeNull();
+    expect(op.response?.type_url).toBe('type.googleapis.com/lethe.v1.Run');
+    await eventually('flaky retry audited', 5_000, async () => (await audited('flaky')).length === 1);
+    expect(await audited('flaky')).toEqual([expect.objectContaining({ stages: 1, backbone: false })]);
+    // The backbone that failed 5 times: pending again, pretrained, then its stage.
+    expect((await client.retryRun('runs/badbb')).backbone).toMatchObject({ state: 'BACKBONE_STATE_PENDING', failedAttempts: 0 });
+    for (let i = 0; i < 2; i++) {
+      const a = await w.next('badbb', taken);
+      taken.add(a.taskId);
+      expect(Boolean(a.pretrain)).toBe(i === 0);
+      await w.result(a, true);
+    }
+    await eventually('badbb serving', 5_000, async () => (await client.getRun('runs/badbb')).state === 'RUN_STATE_SERVING');
+    await eventually('badbb retry audited', 5_000, async () => (await audited('badbb')).length === 1);
+    expect(await audited('badbb')).toEqual([expect.objectContaining({ stages: 0, backbone: true })]);
+    // Nothing FAILED: nothing written, nothing audited. A cancelled run: FAILED_PRECONDITION. No such run: NOT_FOUND.
+    expect((await client.retryRun('runs/flaky')).state).toBe('RUN_STATE_SERVING');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await audited('flaky')).toHaveLength(1);
+    await client.cancelOperation('operations/runs/badbb');
+    await expect(client.retryRun('runs/badbb')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    await expect(client.retryRun('runs/no-such-run')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    w.close();
+  });
+
   it("applies a timeout an operator changes on a live run to its running task, over the spec's, and GetRun shows it in force", async () => {
     const w = await worker('w-changed-timeout');
     const { taken, first } = await pastPretraining(w, 'changed', { taskSilenceTimeoutS: 0 });

@@ -12,6 +12,7 @@ export const RPC_POLICY: Readonly<Record<string, Role | 'public'>> = {
   '/lethe.v1.RunService/ListRuns': 'reader',
   '/lethe.v1.RunService/UpdateRetrainingPolicy': 'operator',
   '/lethe.v1.RunService/UpdateTaskSilenceTimeout': 'operator',
+  '/lethe.v1.RunService/RetryRun': 'operator',
 
   '/google.longrunning.Operations/GetOperation': 'reader',
   '/google.longrunning.Operations/ListOperations': 'reader',

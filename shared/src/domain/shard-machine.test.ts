@@ -19,6 +19,7 @@ import {
   serving,
   stageState,
   timeOut,
+  retryFailed,
   type CommittedStage,
   type ShardEffect,
   type ShardRecord,
@@ -250,6 +251,21 @@ describe('shard state machine: transitions on snapshots', () => {
     expect(stageState(final.record, [0, 1, 2], 1, true)).toBe('FAILED');
   });
 
+  it('retryFailed gives FAILED stages fresh tries and changes nothing else', () => {
+    const final = { attempts: MAX_STAGE_ATTEMPTS, lastError: 'out of memory', retryAtMs: 0, final: true };
+    const backingOff = { attempts: 2, lastError: 'boom', retryAtMs: NOW_MS + 1000, final: false };
+    const before = record({ committed: Object.fromEntries([committed([1])]), training: Object.fromEntries([training([2], 'busy', 'w1')]), failures: { '0': final, '1.0': backingOff } });
+    expect(stageState(before, [0, 1, 2], 1, true)).toBe('FAILED');
+    const t = retryFailed(before);
+    expect(t.effects).toEqual([]);
+    expect(t.record).toEqual({ ...before, failures: { '1.0': backingOff } });
+    expect(stageState(t.record, [0, 1, 2], 1, true)).toBe('READY');
+    expect(retrainPlan(t.record, ORDERINGS, NOW_MS).some((p) => key(p) === '0')).toBe(true);
+    expect(assign(t.record, { prefix: [0], taskId: 'again', worker: 'w2', epoch: 3, now: NOW, nowMs: NOW_MS, orderings: ORDERINGS }).record.training['0']?.attempt).toBe(1);
+    // Nothing FAILED: the very same record (no write).
+    expect(retryFailed(t.record).record).toBe(t.record);
+  });
+
   it('serves the longest active prefix, the lowest ordering on ties, and nothing at depth 0', () => {
     expect(serving(FULL, 0, ORDERINGS)).toEqual({ shard: 0, live: true, ordering: 0, depth: 3 });
     expect(serving(record(), 1, ORDERINGS)).toEqual({ shard: 1, live: false, ordering: 0, depth: 0 });
@@ -280,7 +296,9 @@ type Command =
   | { op: 'leaderChange' }
   | { op: 'deposedCommit'; pick: number }
   | { op: 'tick'; ms: number }
-  | { op: 'purge' };
+  | { op: 'purge' }
+  | { op: 'retry' }
+  | { op: 'exhaust'; pick: number; worker: number };
 
 const WORKERS = ['w0', 'w1', 'w2'];
 const IDS_PER_SLICE = 3;
@@ -299,6 +317,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deposedCommit' as const), pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 70_000 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'purge' as const }) },
+  { weight: 2, arbitrary: fc.constant({ op: 'retry' as const }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('exhaust' as const), pick: fc.nat(20), worker: fc.nat(2) }) },
 );
 
 interface Task {
@@ -438,6 +458,31 @@ function runSchedule(slices: number, budget: number, commands: readonly Command[
       case 'tick':
         nowMs += c.ms;
         break;
+      case 'exhaust': {
+        // A stage that fails every try, until it is FAILED (so that 'retry' has something to retry).
+        const worker = WORKERS[c.worker] as string;
+        const first = retrainPlan(rec, orderings, nowMs + 3_600_000);
+        if (first.length === 0 || !alive.has(worker)) break;
+        const target = key(first[c.pick % first.length] as number[]);
+        for (let i = 0; i < MAX_STAGE_ATTEMPTS && rec.failures[target]?.final !== true; i++) {
+          nowMs += 61_000;
+          const prefix = retrainPlan(rec, orderings, nowMs).find((p) => key(p) === target);
+          if (prefix === undefined) break;
+          const taskId = `t${tasks.length}`;
+          const trainedOn = new Set(prefix.flatMap(idsOf).filter((id) => !deleted.has(id)));
+          write(assign(rec, { prefix, taskId, worker, epoch: version, now: NOW, nowMs, orderings }).record);
+          const task = { taskId, key: target, worker, trainedOn, lost: false };
+          tasks.push(task);
+          deliver(task, false);
+        }
+        break;
+      }
+      case 'retry': {
+        // An operator's RetryRun: FAILED stages get fresh tries; the invariants below must not notice.
+        write(retryFailed(rec).record);
+        expect(Object.values(rec.failures).filter((f) => f.final)).toEqual([]);
+        break;
+      }
       case 'purge': {
         const t = purge(rec);
         write(t.record);
@@ -461,7 +506,7 @@ function runSchedule(slices: number, budget: number, commands: readonly Command[
 export const MODEL_SCHEDULES = 3000;
 
 describe('shard state machine: model-based schedules', () => {
-  it(`keeps exactness over ${MODEL_SCHEDULES} random interleavings of assign, commit, delete, crash, lease expiry, timeout, leader change, late and duplicate results`, () => {
+  it(`keeps exactness over ${MODEL_SCHEDULES} random interleavings of assign, commit, delete, crash, lease expiry, timeout, leader change, late and duplicate results, stages failed out and retried`, () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(commandArb, { minLength: 5, maxLength: 60 }), (slices, budget, commands) => {
         runSchedule(slices, Math.min(budget, slices === 2 ? 2 : budget), commands);

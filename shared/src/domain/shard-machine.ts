@@ -471,6 +471,17 @@ export function timeOut(rec: ShardRecord, input: TimeOutInput): Transition {
 }
 
 /**
+ * An operator's retry (RetryRun): every FAILED stage of the shard gets fresh tries, as a deletion that changes its
+ * slices gives it. Only the failure records go: generations, commits and assignments are untouched, so what a stage
+ * may train on, and whether a result commits, is decided exactly as before. A stage still backing off keeps its count.
+ */
+export function retryFailed(rec: ShardRecord): Transition {
+  const failed = Object.entries(rec.failures).filter(([, f]) => f.final);
+  if (failed.length === 0) return { record: rec, effects: [] };
+  return { record: { ...rec, failures: Object.fromEntries(Object.entries(rec.failures).filter(([, f]) => !f.final)) }, effects: [] };
+}
+
+/**
  * The assignments the scheduler must take back now: those whose slices changed since they were made, and those of
  * workers that are gone (lease expired).
  */

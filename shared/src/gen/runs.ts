@@ -26,6 +26,7 @@ import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from './lethe/v1/ModelSpec.js';
 import type { OrderingStatus as _lethe_v1_OrderingStatus, OrderingStatus__Output as _lethe_v1_OrderingStatus__Output } from './lethe/v1/OrderingStatus.js';
 import type { RetrainingPolicy as _lethe_v1_RetrainingPolicy, RetrainingPolicy__Output as _lethe_v1_RetrainingPolicy__Output } from './lethe/v1/RetrainingPolicy.js';
+import type { RetryRunRequest as _lethe_v1_RetryRunRequest, RetryRunRequest__Output as _lethe_v1_RetryRunRequest__Output } from './lethe/v1/RetryRunRequest.js';
 import type { Run as _lethe_v1_Run, Run__Output as _lethe_v1_Run__Output } from './lethe/v1/Run.js';
 import type { RunServiceClient as _lethe_v1_RunServiceClient, RunServiceDefinition as _lethe_v1_RunServiceDefinition } from './lethe/v1/RunService.js';
 import type { RunSpec as _lethe_v1_RunSpec, RunSpec__Output as _lethe_v1_RunSpec__Output } from './lethe/v1/RunSpec.js';
@@ -80,6 +81,7 @@ export interface ProtoGrpcType {
       RetrainingPolicy: MessageTypeDefinition<_lethe_v1_RetrainingPolicy, _lethe_v1_RetrainingPolicy__Output>
       RetrainingPolicyKind: EnumTypeDefinition
       RetrainingScope: EnumTypeDefinition
+      RetryRunRequest: MessageTypeDefinition<_lethe_v1_RetryRunRequest, _lethe_v1_RetryRunRequest__Output>
       Run: MessageTypeDefinition<_lethe_v1_Run, _lethe_v1_Run__Output>
       RunService: SubtypeConstructor<typeof grpc.Client, _lethe_v1_RunServiceClient> & { service: _lethe_v1_RunServiceDefinition }
       RunSpec: MessageTypeDefinition<_lethe_v1_RunSpec, _lethe_v1_RunSpec__Output>

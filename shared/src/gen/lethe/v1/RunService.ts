@@ -9,6 +9,7 @@ import type { GetRunRequest as _lethe_v1_GetRunRequest, GetRunRequest__Output as
 import type { ListRunsRequest as _lethe_v1_ListRunsRequest, ListRunsRequest__Output as _lethe_v1_ListRunsRequest__Output } from '../../lethe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__Output as _lethe_v1_ListRunsResponse__Output } from '../../lethe/v1/ListRunsResponse.js';
 import type { Operation as _google_longrunning_Operation, Operation__Output as _google_longrunning_Operation__Output } from '../../google/longrunning/Operation.js';
+import type { RetryRunRequest as _lethe_v1_RetryRunRequest, RetryRunRequest__Output as _lethe_v1_RetryRunRequest__Output } from '../../lethe/v1/RetryRunRequest.js';
 import type { Run as _lethe_v1_Run, Run__Output as _lethe_v1_Run__Output } from '../../lethe/v1/Run.js';
 import type { UpdateRetrainingPolicyRequest as _lethe_v1_UpdateRetrainingPolicyRequest, UpdateRetrainingPolicyRequest__Output as _lethe_v1_UpdateRetrainingPolicyRequest__Output } from '../../lethe/v1/UpdateRetrainingPolicyRequest.js';
 import type { UpdateTaskSilenceTimeoutRequest as _lethe_v1_UpdateTaskSilenceTimeoutRequest, UpdateTaskSilenceTimeoutRequest__Output as _lethe_v1_UpdateTaskSilenceTimeoutRequest__Output } from '../../lethe/v1/UpdateTaskSilenceTimeoutRequest.js';
@@ -50,6 +51,15 @@ export interface RunServiceClient extends grpc.Client {
   listRuns(argument: _lethe_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   listRuns(argument: _lethe_v1_ListRunsRequest, callback: grpc.requestCallback<_lethe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   
+  RetryRun(argument: _lethe_v1_RetryRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  RetryRun(argument: _lethe_v1_RetryRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  RetryRun(argument: _lethe_v1_RetryRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  RetryRun(argument: _lethe_v1_RetryRunRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  retryRun(argument: _lethe_v1_RetryRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  retryRun(argument: _lethe_v1_RetryRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  retryRun(argument: _lethe_v1_RetryRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  retryRun(argument: _lethe_v1_RetryRunRequest, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
+  
   UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
   UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
   UpdateRetrainingPolicy(argument: _lethe_v1_UpdateRetrainingPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_lethe_v1_Run__Output>): grpc.ClientUnaryCall;
@@ -79,6 +89,8 @@ export interface RunServiceHandlers extends grpc.UntypedServiceImplementation {
   
   ListRuns: grpc.handleUnaryCall<_lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse>;
   
+  RetryRun: grpc.handleUnaryCall<_lethe_v1_RetryRunRequest__Output, _lethe_v1_Run>;
+  
   UpdateRetrainingPolicy: grpc.handleUnaryCall<_lethe_v1_UpdateRetrainingPolicyRequest__Output, _lethe_v1_Run>;
   
   UpdateTaskSilenceTimeout: grpc.handleUnaryCall<_lethe_v1_UpdateTaskSilenceTimeoutRequest__Output, _lethe_v1_Run>;
@@ -90,6 +102,7 @@ export interface RunServiceDefinition extends grpc.ServiceDefinition {
   DeleteRun: MethodDefinition<_lethe_v1_DeleteRunRequest, _google_protobuf_Empty, _lethe_v1_DeleteRunRequest__Output, _google_protobuf_Empty__Output>
   GetRun: MethodDefinition<_lethe_v1_GetRunRequest, _lethe_v1_Run, _lethe_v1_GetRunRequest__Output, _lethe_v1_Run__Output>
   ListRuns: MethodDefinition<_lethe_v1_ListRunsRequest, _lethe_v1_ListRunsResponse, _lethe_v1_ListRunsRequest__Output, _lethe_v1_ListRunsResponse__Output>
+  RetryRun: MethodDefinition<_lethe_v1_RetryRunRequest, _lethe_v1_Run, _lethe_v1_RetryRunRequest__Output, _lethe_v1_Run__Output>
   UpdateRetrainingPolicy: MethodDefinition<_lethe_v1_UpdateRetrainingPolicyRequest, _lethe_v1_Run, _lethe_v1_UpdateRetrainingPolicyRequest__Output, _lethe_v1_Run__Output>
   UpdateTaskSilenceTimeout: MethodDefinition<_lethe_v1_UpdateTaskSilenceTimeoutRequest, _lethe_v1_Run, _lethe_v1_UpdateTaskSilenceTimeoutRequest__Output, _lethe_v1_Run__Output>
 }
