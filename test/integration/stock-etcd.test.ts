@@ -8,9 +8,12 @@ import { EtcdStateStore } from '../../shared/src/adapters/etcd/etcd-state-store.
 import { startEtcdServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { placeSample } from '../../shared/src/domain/placement.js';
+import { Keys } from '../../coordinator/src/state/keys.js';
+import { eventually } from '../support/eventually.js';
 
 /**
- * Deletions on an etcd with production limits (128 operations per transaction, 1.5 MiB per request): one
+ * Wide writes on an etcd with production limits (128 operations per transaction, 1.5 MiB per request): a retry of
+ * 200 shards' FAILED stages, and deletions: one
  * touching 200 shards and one of 40,000 ids both succeed, split into parts that each stay exact.
  */
 describe('deletions on a stock-configured etcd', () => {
@@ -18,10 +21,12 @@ describe('deletions on a stock-configured etcd', () => {
   let etcd: LocalServer;
   let lethe: InProcessCoordinator;
   let client: LetheClient;
+  let store: EtcdStateStore;
 
   beforeAll(async () => {
     etcd = await startEtcdServer({ dataDir: join(dir, 'etcd') }); // --max-txn-ops 128, default request limit
-    lethe = await startInProcessCoordinator(new EtcdStateStore({ endpoints: [etcd.endpoint] }), { clientTimeoutMs: 60_000 });
+    store = new EtcdStateStore({ endpoints: [etcd.endpoint] });
+    lethe = await startInProcessCoordinator(store, { clientTimeoutMs: 60_000 });
     client = lethe.client;
   });
   afterAll(async () => {
@@ -53,6 +58,25 @@ describe('deletions on a stock-configured etcd', () => {
     for (const id of ids.slice(0, 20)) expect((await client.whereIs('runs/wide', id)).deleted).toBe(true);
     const run = await client.getRun('runs/wide', receipt.revision);
     expect(run.shards.every((s) => s.taintedSlices.length === 0)).toBe(true); // nothing was trained: nothing tainted
+  });
+
+  it('retries FAILED stages across 200 shards in one request (transactions of 40 shards), and nothing else changes', async () => {
+    await client.createRun({ requestId: '', runId: 'wide-failed', spec: { dataset: { builtin: 'blobs', samples: 4_000, features: 4, classes: 2 }, shards: 200, slices: 1, budget: 1 } });
+    const keys = new Keys('/lethe/');
+    const failed = { attempts: 5, lastError: 'out of memory', retryAtMs: 0, final: true };
+    const backingOff = { attempts: 2, lastError: 'boom', retryAtMs: Date.now() + 3_600_000, final: false };
+    // Every shard's stage ran out of tries (as the scheduler records it), one shard's other failure still backs off.
+    for (let shard = 0; shard < 200; shard++) {
+      const failures = { '0': failed, ...(shard === 7 ? { '9': backingOff } : {}) };
+      await store.txn({ compare: [], success: [{ type: 'put', key: keys.shard('wide-failed', shard), value: JSON.stringify({ committed: {}, training: {}, failures, samplePasses: 0, discardedSamplePasses: 0 }) }] });
+    }
+    await eventually('200 failed stages seen', 10_000, async () => (await client.getRun('runs/wide-failed')).shards.every((s) => s.orderings[0]?.stages[0]?.failedAttempts === 5));
+    await client.retryRun('runs/wide-failed');
+    for (let shard = 0; shard < 200; shard++) {
+      const body = JSON.parse((await store.get(keys.shard('wide-failed', shard)))?.value ?? '{}') as { failures: Record<string, unknown> };
+      expect(body.failures, `shard ${shard}`).toEqual(shard === 7 ? { '9': backingOff } : {});
+    }
+    expect((await client.getRun('runs/wide-failed')).shards.every((s) => s.orderings[0]?.stages[0]?.failedAttempts === 0)).toBe(true);
   });
 
   it('deletes 40,000 ids in one request', async () => {

@@ -17,7 +17,7 @@ import { retryFailed } from '../../../shared/src/domain/shard-machine.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
 import { runSamples } from './run-catalog.js';
 
-/** Shards per RetryRun transaction: 2 compares and 1 put each, plus the backbone's 2 and the audit event, within etcd's 128. */
+/** Writes per RetryRun transaction: a shard's is 2 compares and 1 put (the backbone's 1 and 1); with the audit event and the leader fence, within stock etcd's 128 operations. */
 const RETRY_SHARDS_PER_TXN = 40;
 
 export interface RunServiceDeps {

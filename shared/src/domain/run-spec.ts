@@ -18,7 +18,6 @@ const TaskSilenceTimeoutSchema = z.number().int().min(0).max(MAX_TASK_SILENCE_TI
 
 /** The task silence timeout an operator set on a live run (UpdateTaskSilenceTimeout); null: the coordinator's. */
 export const TaskSilenceOverrideSchema = z.object({ taskSilenceTimeoutS: TaskSilenceTimeoutSchema.nullable() }).strict();
-export type TaskSilenceOverride = z.infer<typeof TaskSilenceOverrideSchema>;
 
 /** Where a run's data comes from: a built-in dataset or a file visible to coordinator and workers. */
 export const DatasetSpecSchema = z

@@ -476,8 +476,7 @@ export function timeOut(rec: ShardRecord, input: TimeOutInput): Transition {
  * may train on, and whether a result commits, is decided exactly as before. A stage still backing off keeps its count.
  */
 export function retryFailed(rec: ShardRecord): Transition {
-  const failed = Object.entries(rec.failures).filter(([, f]) => f.final);
-  if (failed.length === 0) return { record: rec, effects: [] };
+  if (!Object.values(rec.failures).some((f) => f.final)) return { record: rec, effects: [] };
   return { record: { ...rec, failures: Object.fromEntries(Object.entries(rec.failures).filter(([, f]) => !f.final)) }, effects: [] };
 }
 
