@@ -83,6 +83,9 @@ describe('the lethe CLI end to end', () => {
       const badTimeout = lethe(['run', 'timeout', 'runs/up-run', '-5']);
       expect(await badTimeout.exit).not.toBe(0);
       expect(badTimeout.output()).toContain('<seconds> must be 0..604800 or cluster, got -5');
+      const badCreate = lethe(['run', 'create', '--id', 'bad-timeout', '--dataset', 'blobs', '--shards', '1', '--slices', '1', '--budget', '1', '--task-silence-timeout', '-5']);
+      expect(await badCreate.exit).not.toBe(0);
+      expect(badCreate.output()).toContain('--task-silence-timeout must be 0..604800, got -5');
       const policy = lethe(['run', 'policy', 'runs/up-run', '--kind', 'eager', '--scope', 'deepest', '--reserve-quiet-ms', '5000']);
       expect(await policy.exit, policy.output()).toBe(0);
       expect(policy.output()).toMatch(/"scope":"RETRAINING_SCOPE_DEEPEST".*"reserveQuietMs":"5000"/);

@@ -14,6 +14,13 @@ const int = (name: string) => (v: string): number => {
   return n;
 };
 
+/** A task silence timeout in seconds, 0..a week; checked here too, since the wire's uint32 would wrap a negative. */
+const silenceSeconds = (name: string, or = '') => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_TASK_SILENCE_TIMEOUT_S) throw new InvalidArgumentError(`${name} must be 0..${MAX_TASK_SILENCE_TIMEOUT_S}${or}, got ${v}`);
+  return n;
+};
+
 
 interface CreateFlags {
   id: string;
@@ -45,7 +52,7 @@ export function runCommand(): Command {
       .option('--slices <L>', 'slices per shard', int('--slices'))
       .option('--budget <B>', 'orderings per shard', int('--budget'))
       .option('--epochs <n>', 'epochs per stage', int('--epochs'))
-      .option('--task-silence-timeout <s>', "take back a task of this run that reports nothing for s seconds (0: never; default: the coordinator's)", int('--task-silence-timeout'))
+      .option('--task-silence-timeout <s>', "take back a task of this run that reports nothing for s seconds (0: never; default: the coordinator's)", silenceSeconds('--task-silence-timeout'))
       .option('--request-id <id>', 'idempotency key (a UUID by default)')
       .option('--wait', 'wait until every stage is trained, with a progress bar')
       .option('--json', 'print the operation (or, with --wait, the run) as JSON')
@@ -155,8 +162,7 @@ export function runCommand(): Command {
       .option(...COORDINATOR_OPTION)
       .action(async (name: string, seconds: string, f: { coordinator: string }) =>
         withClient(f.coordinator, async (c) => {
-          const value = seconds === 'cluster' ? undefined : int('<seconds>')(seconds);
-          if (value !== undefined && (value < 0 || value > MAX_TASK_SILENCE_TIMEOUT_S)) throw invalidArgument(`<seconds> must be 0..${MAX_TASK_SILENCE_TIMEOUT_S} or cluster, got ${seconds}`);
+          const value = seconds === 'cluster' ? undefined : silenceSeconds('<seconds>', ' or cluster')(seconds);
           const run = await c.updateTaskSilenceTimeout(name, value);
           const inForce = run.spec?.taskSilenceTimeoutS;
           process.stdout.write(`${run.name}: task silence timeout ${inForce === undefined ? "the coordinator's" : inForce === 0 ? '0 (never)' : `${inForce} s`}\n`);
