@@ -190,6 +190,7 @@ export class Coordinator {
       isLeader: () => election.isLeader,
       pendingJobs: async () => (await jobs.list({ pageSize: 1000, pageToken: '', state: 'PENDING' })).jobs.length,
       schedulerPassSeconds: () => scheduler.passRunningMs() / 1000,
+      taskSilence: () => scheduler.taskSilence(),
     });
     stageMetrics.onTaskTimedOut = () => metrics.taskTimeouts.inc();
     stageMetrics.onStageResult = (outcome, seconds, samplePasses) => {

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { isActive, serving, stageState, triePrefixes } from '../../../shared/src/domain/shard-machine.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import type { RunViews } from '../state/run-views.js';
-import { longestSilenceMs, type WorkerHub } from '../workers/worker-hub.js';
+import type { WorkerHub } from '../workers/worker-hub.js';
 import { shardRecordOf } from '../runs/stage-state.js';
 
 /** Latency buckets (seconds) from 1 ms to ~16 s: deletions and predictions. */
@@ -16,6 +16,8 @@ export interface CoordinatorMetricsSources {
   readonly pendingJobs: () => Promise<number>;
   /** How long the scheduling pass in progress has run, in seconds (0 between passes). */
   readonly schedulerPassSeconds: () => number;
+  /** By run with a task on an attached worker: its tasks' longest silence and the silence timeout in force (0 never), in seconds. */
+  readonly taskSilence: () => readonly { run: string; silentS: number; timeoutS: number }[];
 }
 
 /**
@@ -170,10 +172,22 @@ export class CoordinatorMetrics {
     });
     new Gauge({
       name: 'lethe_task_silence_seconds',
-      help: 'Longest any task sent to an attached worker has gone without a progress report or a result (workers report a task\'s start and each epoch): a hung training shows here while heartbeats go on',
+      help: 'By run, the longest any of its tasks sent to an attached worker has gone without a progress report or a result (workers report a task\'s start and each epoch): a hung training shows here while heartbeats go on. No series for a run with no task out',
+      labelNames: ['run'],
       registers,
       collect() {
-        this.set(longestSilenceMs(s.hub.all(), Date.now()) / 1000);
+        this.reset();
+        for (const t of s.taskSilence()) this.set({ run: t.run }, t.silentS);
+      },
+    });
+    new Gauge({
+      name: 'lethe_task_silence_timeout_seconds',
+      help: 'By run with a task out (as lethe_task_silence_seconds), the silence after which the leader takes a started task back: the run\'s own or the coordinator\'s, 0 never',
+      labelNames: ['run'],
+      registers,
+      collect() {
+        this.reset();
+        for (const t of s.taskSilence()) this.set({ run: t.run }, t.timeoutS);
       },
     });
     new Gauge({

@@ -215,6 +215,16 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1;
     await settle();
     expect([...w.cancels, ...v.cancels]).toEqual([]);
+    // The metrics show each run's silence beside its own timeout (what LetheTaskSilent compares, run by run).
+    const gauge = async (name: string): Promise<Record<string, number>> => {
+      const m = await cluster.coordinator.metrics.registry.getSingleMetric(name)?.get();
+      return Object.fromEntries((m?.values ?? []).filter((x) => ['ownlong', 'ownnever'].includes(String(x.labels['run']))).map((x) => [String(x.labels['run']), x.value]));
+    };
+    const silentS = Math.round(DEFAULT_TASK_SILENCE_TIMEOUT_MS / 1000);
+    expect(await gauge('lethe_task_silence_timeout_seconds')).toEqual({ ownlong: longS, ownnever: 0 });
+    const silence = await gauge('lethe_task_silence_seconds');
+    expect(Object.keys(silence).sort()).toEqual(['ownlong', 'ownnever']);
+    for (const s of Object.values(silence)) expect(Math.round(s)).toBe(silentS);
     // Past the long run's own: its task is, with its own figure; the other's never is, however long.
     clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS;
     await eventually('long-timeout task cancelled', 5_000, () => Promise.resolve(w.cancels.includes(long.first.taskId)));

@@ -35,7 +35,7 @@ import { requestExpired, type RequestRecord, type StageCancel } from '../deletio
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
-import { capacityOf, settle, silentTasks, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
+import { capacityOf, longestSilenceMs, settle, silentTasks, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
@@ -150,6 +150,20 @@ export class Scheduler {
   /** How long the scheduling pass in progress has run (0 between passes): one that does not end stops all scheduling. */
   passRunningMs(): number {
     return this.passes.runningMs();
+  }
+
+  /**
+   * By run with a task on an attached worker: the longest its tasks have gone without news (since sent or their
+   * latest report), and the silence timeout in force for them (0: never), in seconds. Tasks naming no run of this
+   * cluster (its run deleted) are under run '' with the coordinator's timeout, so a worker cannot add label values.
+   */
+  taskSilence(): { run: string; silentS: number; timeoutS: number }[] {
+    const { views } = this.deps;
+    const runOf = (taskId: string): string => {
+      const run = parseTaskId(taskId)?.run;
+      return run !== undefined && views.run(run) !== undefined ? run : '';
+    };
+    return [...longestSilenceMs(this.deps.hub.all(), this.now(), runOf)].map(([run, ms]) => ({ run, silentS: ms / 1000, timeoutS: (this.silenceLimitMs(run) ?? 0) / 1000 }));
   }
 
   start(): void {
@@ -564,7 +578,7 @@ export class Scheduler {
   private async timeOutSilentTasks(): Promise<void> {
     const nowMs = this.now();
     for (const w of this.deps.hub.all()) {
-      for (const { taskId, silentMs } of silentTasks(w, nowMs, (id) => this.silenceLimitMs(id))) {
+      for (const { taskId, silentMs } of silentTasks(w, nowMs, (id) => this.silenceLimitMs(parseTaskId(id)?.run))) {
         const where = parseTaskId(taskId);
         if (where === null) continue;
         const error = `no progress for ${Math.round(silentMs / 1000)} s on worker ${w.id}: taken back`;
@@ -590,13 +604,12 @@ export class Scheduler {
   }
 
   /**
-   * How long a task may be silent: its run's own timeout where the run sets one (or an operator set one on it),
+   * How long a task of `run` may be silent: its run's own timeout where the run sets one (or an operator set one on it),
    * else the coordinator's; null when that is 0 (never). A task of a run that is gone gets the coordinator's (it is
    * stopped when found silent).
    */
-  private silenceLimitMs(taskId: string): number | null {
+  private silenceLimitMs(run: string | undefined): number | null {
     const { views } = this.deps;
-    const run = parseTaskId(taskId)?.run;
     const record = run === undefined ? undefined : views.run(run);
     const own = run === undefined || record === undefined ? undefined : views.taskSilenceTimeoutS(run, record.spec);
     const limitMs = own === undefined ? (this.deps.taskSilenceTimeoutMs ?? DEFAULT_TASK_SILENCE_TIMEOUT_MS) : own * 1000;

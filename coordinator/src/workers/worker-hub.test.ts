@@ -68,15 +68,19 @@ describe('task silence', () => {
     progress: new Map(progress.map(([id, atMs]) => [id, { fraction: 0.5, loss: 1, atMs }])),
   });
 
-  it('is the longest any running task has gone since it was sent or last reported progress; 0 when none runs', () => {
-    expect(longestSilenceMs([], 10_000)).toBe(0);
-    expect(longestSilenceMs([at([])], 10_000)).toBe(0);
+  it('is the longest any running task of a group has gone since it was sent or last reported progress; no entry for a group with none', () => {
+    const one = (): string => 'r';
+    expect(longestSilenceMs([], 10_000, one)).toEqual(new Map());
+    expect(longestSilenceMs([at([])], 10_000, one)).toEqual(new Map());
     // t1 sent at 1 s, reported at 9 s: silent 1 s; t2 sent at 4 s, never reported: silent 6 s.
     const w = at([['t1', 1_000], ['t2', 4_000]], [['t1', 9_000]]);
-    expect(longestSilenceMs([w], 10_000)).toBe(6_000);
-    expect(longestSilenceMs([w, at([['t3', 500]])], 10_000)).toBe(9_500);
+    expect(longestSilenceMs([w], 10_000, one)).toEqual(new Map([['r', 6_000]]));
+    expect(longestSilenceMs([w, at([['t3', 500]])], 10_000, one)).toEqual(new Map([['r', 9_500]]));
+    // By group, across workers: t1 and t3 in a, t2 in b.
+    const byTask = (id: string): string => (id === 't2' ? 'b' : 'a');
+    expect(longestSilenceMs([w, at([['t3', 500]])], 10_000, byTask)).toEqual(new Map([['a', 9_500], ['b', 6_000]]));
     // A report older than the (re)sending does not count back before it.
-    expect(longestSilenceMs([at([['t4', 8_000]], [['t4', 2_000]])], 10_000)).toBe(2_000);
+    expect(longestSilenceMs([at([['t4', 8_000]], [['t4', 2_000]])], 10_000, one)).toEqual(new Map([['r', 2_000]]));
   });
 
   it('silentTasks lists started tasks silent past the limit, not those still waiting for a thread', () => {

@@ -62,14 +62,18 @@ export function settle(w: Pick<AttachedWorker, 'running' | 'progress'> | undefin
 }
 
 /**
- * The longest any task sent to `workers` has gone without news, in ms: since it was sent (or held at attach), or
- * since its latest progress report (workers report a task's start and each of its epochs). 0 when none runs. A training that hangs shows here,
- * as the worker's heartbeats keep listing its task.
+ * The longest any task sent to `workers` has gone without news, in ms, by the group `groupOf` puts it in (its run):
+ * since it was sent (or held at attach), or since its latest progress report (workers report a task's start and each
+ * of its epochs). A group with no running task is absent. A training that hangs shows here, as the worker's
+ * heartbeats keep listing its task.
  */
-export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running' | 'progress'>[], nowMs: number): number {
-  let longest = 0;
+export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running' | 'progress'>[], nowMs: number, groupOf: (taskId: string) => string): Map<string, number> {
+  const longest = new Map<string, number>();
   for (const w of workers) {
-    for (const [taskId, sentMs] of w.running) longest = Math.max(longest, nowMs - lastNewsMs(w, taskId, sentMs));
+    for (const [taskId, sentMs] of w.running) {
+      const group = groupOf(taskId);
+      longest.set(group, Math.max(longest.get(group) ?? 0, nowMs - lastNewsMs(w, taskId, sentMs)));
+    }
   }
   return longest;
 }
