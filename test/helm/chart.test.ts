@@ -16,6 +16,13 @@ const VALUES = ['default', 'gpu', 'external', 'ha', 'keda'] as const;
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: Record<string, unknown>; data?: Record<string, string> };
 
 let helm = '';
+let promtoolBin = '';
+/** Runs promtool (Prometheus's rule checker and tester) in `cwd`; fails the test with its output unless it succeeds. */
+function promtool(args: string[], cwd: string): void {
+  if (promtoolBin === '') promtoolBin = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-promtool.sh')], { encoding: 'utf8' }).trim();
+  const r = spawnSync(promtoolBin, args, { cwd, encoding: 'utf8' });
+  expect(r.status, `promtool ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
+}
 const home = mkdtempSync(join(tmpdir(), 'lethe-helm-'));
 const env = { ...process.env, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
 
@@ -200,22 +207,46 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
   });
 
   it('fires each alert when, and only when, it should: promtool runs alerts.promtest.yaml over the rendered rules', () => {
-    const promtool = execFileSync('bash', [join(ROOT, 'deploy/helm/fetch-promtool.sh')], { encoding: 'utf8' }).trim();
     const groups = dig(find(render('ha'), 'PrometheusRule', 'rel-lethe'), 'spec.groups') as { name: string; rules: { alert: string; annotations?: unknown }[] }[];
     const dir = mkdtempSync(join(tmpdir(), 'lethe-alerts-'));
     // The rules as rendered (their annotations' templates included) must load; the unit tests compare the alerts'
     // labels, so the annotations' prose is left out of the rules they run.
     writeFileSync(join(dir, 'rendered.yaml'), stringify({ groups }));
-    const check = spawnSync(promtool, ['check', 'rules', 'rendered.yaml'], { cwd: dir, encoding: 'utf8' });
-    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    promtool(['check', 'rules', 'rendered.yaml'], dir);
     writeFileSync(join(dir, 'rules.yaml'), stringify({ groups: groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _prose, ...rule }) => rule) })) }));
     const tests = readFileSync(join(ROOT, 'test/helm/alerts.promtest.yaml'), 'utf8');
     writeFileSync(join(dir, 'alerts.promtest.yaml'), tests);
-    const r = spawnSync(promtool, ['test', 'rules', 'alerts.promtest.yaml'], { cwd: dir, encoding: 'utf8' });
-    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    promtool(['test', 'rules', 'alerts.promtest.yaml'], dir);
     // Every alert the chart installs is tested.
     const tested = new Set((parse(tests) as { tests: { alert_rule_test: { alertname: string }[] }[] }).tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
     expect([...tested].sort()).toEqual(groups.flatMap((g) => g.rules.map((rule) => rule.alert)).sort());
+  });
+
+  it("graphs what each panel says, replicas counted once: promtool runs dashboard.promtest.yaml over the dashboard's and the Prometheus adapter's queries", () => {
+    const dashboard = JSON.parse(readFileSync(join(CHART, 'dashboards/lethe.json'), 'utf8')) as { panels: { title: string; targets: { expr: string; refId: string }[] }[] };
+    const queries = new Map(dashboard.panels.flatMap((p) => p.targets.map((t): [string, string] => [`${p.title} ${t.refId}`, t.expr.replaceAll('$namespace', 'ml')])));
+    // The adapter's rule serves the metric the chart's HPA scales on, by the query tested here (as the adapter fills it in).
+    const adapter = parse(readFileSync(join(ROOT, 'deploy/prometheus-adapter/values.yaml'), 'utf8')) as { rules: { external: { seriesQuery: string; name: { as: string }; metricsQuery: string }[] } };
+    const [rule] = adapter.rules.external;
+    expect(rule?.name.as).toBe(dig(find(render('ha'), 'HorizontalPodAutoscaler', 'rel-lethe-worker-cpu'), 'spec.metrics.0.external.metric.name'));
+    const series = /^([a-z_]+)\{/.exec(rule?.seriesQuery ?? '')?.[1] ?? '';
+    const adapterQuery = (rule?.metricsQuery ?? '').replace('<<.Series>>', series).replace('<<.LabelMatchers>>', 'namespace="ml"');
+    const fixture = parse(readFileSync(join(ROOT, 'test/helm/dashboard.promtest.yaml'), 'utf8')) as { tests: { promql_expr_test: { panel?: string; refId?: string; adapter?: boolean; expr?: string }[] }[] };
+    const tested = new Set<string>();
+    for (const t of fixture.tests) {
+      t.promql_expr_test = t.promql_expr_test.map(({ panel, refId, adapter: isAdapter, ...check }) => {
+        if (isAdapter === true) return { expr: adapterQuery, ...check };
+        const key = `${panel} ${refId}`;
+        const expr = queries.get(key);
+        if (expr === undefined) throw new Error(`dashboard.promtest.yaml tests "${key}": the dashboard has no such panel query`);
+        tested.add(key);
+        return { expr, ...check };
+      });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'lethe-dashboard-'));
+    writeFileSync(join(dir, 'dashboard.promtest.yaml'), stringify(fixture));
+    promtool(['test', 'rules', 'dashboard.promtest.yaml'], dir);
+    expect([...queries.keys()].filter((k) => !tested.has(k))).toEqual([]);
   });
 
   it('rejects bad values through the schema', () => {

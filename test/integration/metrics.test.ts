@@ -53,7 +53,8 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     expect(value(c, 'lethe_serving_depth', { run: 'metrics', shard: '0' })).toBe(3);
     expect(value(c, 'lethe_retraining_backlog_stages', { run: 'metrics' })).toBe(0);
     expect(value(c, 'lethe_stage_results_total', { outcome: 'committed' })).toBeGreaterThan(0);
-    expect(value(c, 'lethe_worker_slots', { state: 'free' })).toBe(1);
+    expect(value(c, 'lethe_attached_worker_slots', { state: 'free' })).toBe(1);
+    expect(value(c, 'lethe_worker_slots', { state: 'free' })).toBeUndefined(); // the worker's own metric, not the coordinator's
     // A pass takes milliseconds: the gauge reads 0 between passes, and far below the stall report's 30 s during one.
     expect(value(c, 'lethe_scheduler_pass_running_seconds')).toBeLessThan(5);
     expect(value(c, 'lethe_task_silence_seconds')).toBeUndefined(); // the run is trained: no task out, no series

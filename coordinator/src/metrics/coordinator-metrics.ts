@@ -191,7 +191,8 @@ export class CoordinatorMetrics {
       },
     });
     new Gauge({
-      name: 'lethe_worker_slots',
+      // Not lethe_worker_slots: that is each worker's own view of its slots (other states), scraped beside this one.
+      name: 'lethe_attached_worker_slots',
       help: 'Slots of the workers attached to this coordinator, by state: busy (stage tasks), free, draining (drained by an operator, or shutting down)',
       labelNames: ['state'],
       registers,
