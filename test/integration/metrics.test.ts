@@ -52,6 +52,7 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     expect(value(c, 'lethe_shards_live', { run: 'metrics' })).toBe(2);
     expect(value(c, 'lethe_serving_depth', { run: 'metrics', shard: '0' })).toBe(3);
     expect(value(c, 'lethe_retraining_backlog_stages', { run: 'metrics' })).toBe(0);
+    expect(value(c, 'lethe_failed_trainings', { run: 'metrics' })).toBe(0);
     expect(value(c, 'lethe_stage_results_total', { outcome: 'committed' })).toBeGreaterThan(0);
     expect(value(c, 'lethe_attached_worker_slots', { state: 'free' })).toBe(1);
     expect(value(c, 'lethe_worker_slots', { state: 'free' })).toBeUndefined(); // the worker's own metric, not the coordinator's

@@ -70,6 +70,23 @@ export class CoordinatorMetrics {
       },
     });
     new Gauge({
+      name: 'lethe_failed_trainings',
+      help: 'By run, trainings out of tries: its FAILED stages (each distinct stage of a shard once), plus 1 for a FAILED backbone pretraining. The run cannot finish training, nor retrain them after deletions, until an operator retries them (RetryRun); 0 for a cancelled run',
+      labelNames: ['run'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { run, record } of runsOf()) {
+          let failed = 0;
+          if (!s.views.cancelled(run)) {
+            if (s.views.backbone(run)?.value.state === 'failed') failed++;
+            for (let shard = 0; shard < record.spec.shards; shard++) failed += Object.values(shardRecordOf(s.views, run, record, shard).value.failures).filter((f) => f.final).length;
+          }
+          this.set({ run }, failed);
+        }
+      },
+    });
+    new Gauge({
       name: 'lethe_serving_depth',
       help: 'Depth of the ordering each shard serves (0: the shard is not live)',
       labelNames: ['run', 'shard'],

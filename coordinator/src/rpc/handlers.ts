@@ -201,7 +201,7 @@ function runView(deps: HandlerDeps, run: string): Run {
   }
   // SERVING means what the proto says: every shard serves a clean stage (retraining may still run behind it).
   // FAILED: some stage (or the backbone) exhausted its retries, so the run cannot get there.
-  const cancelled = deps.mirror.get(deps.views.keys.runCancelled(run)) !== undefined;
+  const cancelled = deps.views.cancelled(run);
   const state = cancelled
     ? 'RUN_STATE_CANCELLED'
     : allLive && backboneReady

@@ -130,7 +130,7 @@ export class RunService {
   async cancelRun(run: string, by = ''): Promise<void> {
     const keys = this.deps.views.keys;
     if (this.deps.views.run(run) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
-    if (this.deps.views.mirror.get(keys.runCancelled(run)) !== undefined) return;
+    if (this.deps.views.cancelled(run)) return;
     const revision = await this.deps.writer.write(
       [
         { key: keys.runSpec(run), target: 'createRevision' as const, op: '>' as const, value: 0 },
@@ -138,7 +138,7 @@ export class RunService {
       ],
       [{ key: keys.runCancelled(run), value: JSON.stringify({ cancelledAt: new Date().toISOString() }) }, auditPut(keys, 'run.cancel', `runs/${run}`, { by })],
     );
-    if (revision === null && this.deps.views.mirror.get(keys.runCancelled(run)) === undefined) {
+    if (revision === null && !this.deps.views.cancelled(run)) {
       // The run was deleted meanwhile (or the cancel raced another): report what is true now.
       if (this.deps.views.run(run) === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
     }
@@ -156,7 +156,7 @@ export class RunService {
     const { views } = this.deps;
     const record = views.run(run);
     if (record === undefined) throw new LetheError(ErrorCode.NOT_FOUND, `run '${run}' not found`);
-    if (views.mirror.get(views.keys.runCancelled(run)) !== undefined) throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' was cancelled: it trains nothing more, so there is nothing to retry`);
+    if (views.cancelled(run)) throw new LetheError(ErrorCode.FAILED_PRECONDITION, `run '${run}' was cancelled: it trains nothing more, so there is nothing to retry`);
     const writes: { compares: Compare[]; puts: Put[] }[] = [];
     let stages = 0;
     for (let shard = 0; shard < record.spec.shards; shard++) {

@@ -29,6 +29,12 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
 
   const worker = (id: string): Promise<ScriptedWorker> => cluster.worker(id);
 
+  /** A coordinator gauge by run label, for `runs`. */
+  async function gauge(name: string, runs: string[]): Promise<Record<string, number>> {
+    const m = await cluster.coordinator.metrics.registry.getSingleMetric(name)?.get();
+    return Object.fromEntries((m?.values ?? []).filter((x) => runs.includes(String(x.labels['run']))).map((x) => [String(x.labels['run']), x.value]));
+  }
+
   /** Creates a one-stage run (`over` its spec) and passes its pretraining on `w`: its stage's first assignment, and the tasks taken. */
   async function pastPretraining(w: ScriptedWorker, run: string, over: Record<string, unknown> = {}): Promise<{ taken: Set<string>; first: TaskAssignment__Output }> {
     const taken = new Set<string>();
@@ -79,6 +85,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const op = await client.getOperation('operations/runs/flaky');
     expect(op.done).toBe(true);
     expect(op.error).toMatchObject({ code: 10, message: `run 'flaky' cannot finish training: shard 0 ordering 0 stage 1 failed after ${MAX_STAGE_ATTEMPTS} tries: out of memory (try ${MAX_STAGE_ATTEMPTS})` });
+    expect(await gauge('lethe_failed_trainings', ['flaky'])).toEqual({ flaky: 1 }); // what LetheTrainingFailed watches
     const text = formatRunStatus(failed);
     expect(text).toContain('backbone: READY\n');
     expect(text).toContain(`stages with failed tries:\n  shard 0 ordering 0 stage 1: FAILED after ${MAX_STAGE_ATTEMPTS} failed tries, last: out of memory (try ${MAX_STAGE_ATTEMPTS})`);
@@ -182,14 +189,21 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const w = await worker('w-bad-backbone');
     const taken = new Set<string>();
     await client.createRun({ requestId: '', runId: 'badbb', spec: oneStage });
+    // A second run fails alike, then is cancelled: out of tries, but nothing to alert on any more.
+    await client.createRun({ requestId: '', runId: 'badbbcancel', spec: oneStage });
     for (let attempt = 1; attempt <= MAX_STAGE_ATTEMPTS; attempt++) {
-      const a = await w.next('badbb', taken);
-      taken.add(a.taskId);
-      expect(a.pretrain).toBeTruthy();
-      await w.result(a, false, `cannot read the public split (try ${attempt})`);
-      await eventually('backbone failure recorded', 5_000, async () => (await client.getRun('runs/badbb')).backbone?.failedAttempts === attempt);
+      for (const run of ['badbb', 'badbbcancel']) {
+        const a = await w.next(run, taken);
+        taken.add(a.taskId);
+        expect(a.pretrain).toBeTruthy();
+        await w.result(a, false, `cannot read the public split (try ${attempt})`);
+        await eventually('backbone failure recorded', 5_000, async () => (await client.getRun(`runs/${run}`)).backbone?.failedAttempts === attempt);
+      }
       clock += 61_000;
     }
+    expect(await gauge('lethe_failed_trainings', ['badbbcancel'])).toEqual({ badbbcancel: 1 });
+    await client.cancelOperation('operations/runs/badbbcancel');
+    await eventually('cancelled run: no failed trainings', 5_000, async () => (await gauge('lethe_failed_trainings', ['badbbcancel']))['badbbcancel'] === 0);
     const run = await client.getRun('runs/badbb');
     expect(run.state).toBe('RUN_STATE_FAILED');
     expect(run.backbone).toMatchObject({ state: 'BACKBONE_STATE_FAILED', failedAttempts: MAX_STAGE_ATTEMPTS, lastError: `cannot read the public split (try ${MAX_STAGE_ATTEMPTS})` });
@@ -197,6 +211,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     expect(op.done).toBe(true);
     expect(op.error).toMatchObject({ code: 10, message: `run 'badbb' cannot finish training: backbone pretraining failed after ${MAX_STAGE_ATTEMPTS} tries: cannot read the public split (try ${MAX_STAGE_ATTEMPTS})` });
     expect(formatRunStatus(run)).toContain(`backbone: FAILED, ${MAX_STAGE_ATTEMPTS} failed tries, last: cannot read the public split (try ${MAX_STAGE_ATTEMPTS})`);
+    expect(await gauge('lethe_failed_trainings', ['badbb'])).toEqual({ badbb: 1 });
     w.close();
   });
 
@@ -216,13 +231,9 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     await settle();
     expect([...w.cancels, ...v.cancels]).toEqual([]);
     // The metrics show each run's silence beside its own timeout (what LetheTaskSilent compares, run by run).
-    const gauge = async (name: string): Promise<Record<string, number>> => {
-      const m = await cluster.coordinator.metrics.registry.getSingleMetric(name)?.get();
-      return Object.fromEntries((m?.values ?? []).filter((x) => ['ownlong', 'ownnever'].includes(String(x.labels['run']))).map((x) => [String(x.labels['run']), x.value]));
-    };
     const silentS = Math.round(DEFAULT_TASK_SILENCE_TIMEOUT_MS / 1000);
-    expect(await gauge('lethe_task_silence_timeout_seconds')).toEqual({ ownlong: longS, ownnever: 0 });
-    const silence = await gauge('lethe_task_silence_seconds');
+    expect(await gauge('lethe_task_silence_timeout_seconds', ['ownlong', 'ownnever'])).toEqual({ ownlong: longS, ownnever: 0 });
+    const silence = await gauge('lethe_task_silence_seconds', ['ownlong', 'ownnever']);
     expect(Object.keys(silence).sort()).toEqual(['ownlong', 'ownnever']);
     for (const s of Object.values(silence)) expect(Math.round(s)).toBe(silentS);
     // Past the long run's own: its task is, with its own figure; the other's never is, however long.
@@ -269,6 +280,7 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
       await w.result(a, true);
     }
     await eventually('badbb serving', 5_000, async () => (await client.getRun('runs/badbb')).state === 'RUN_STATE_SERVING');
+    expect(await gauge('lethe_failed_trainings', ['flaky', 'badbb'])).toEqual({ flaky: 0, badbb: 0 });
     await eventually('badbb retry audited', 5_000, async () => (await audited('badbb')).length === 1);
     expect(await audited('badbb')).toEqual([expect.objectContaining({ stages: 0, backbone: true })]);
     // Nothing FAILED: nothing written, nothing audited. A cancelled run: FAILED_PRECONDITION. No such run: NOT_FOUND.

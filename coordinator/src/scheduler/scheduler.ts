@@ -255,7 +255,7 @@ export class Scheduler {
     const record = views.run(run);
     const backbone = views.backbone(run);
     if (record === undefined || backbone === undefined) return;
-    if (views.mirror.get(views.keys.runCancelled(run)) !== undefined) {
+    if (views.cancelled(run)) {
       await this.stopCancelledRun(run, record, backbone.value, backbone.modRevision);
       return;
     }

@@ -101,6 +101,11 @@ export class RunViews {
     return { ...rest, retraining: this.retraining(run, spec), ...(silence === undefined ? {} : { taskSilenceTimeoutS: silence }) };
   }
 
+  /** Whether an operator cancelled the run's training (it serves what it has, and trains nothing more). */
+  cancelled(run: string): boolean {
+    return this.mirror.get(this.keys.runCancelled(run)) !== undefined;
+  }
+
   backbone(run: string): { value: BackboneRecord; modRevision: number } | undefined {
     return this.mirror.json(this.keys.backbone(run), (v) => BackboneRecordSchema.parse(v));
   }
