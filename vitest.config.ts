@@ -15,7 +15,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], pool: 'forks', poolOptions: { forks: { singleFork: true } } },
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/bench/**'], pool: 'forks', poolOptions: { forks: { singleFork: true } } },
+      },
+      {
+        // The benchmarks' --quick runs (child processes, no shared server): in the threads pool beside the unit tier,
+        // which has room, rather than in the integration tier's one fork, which is the suite's critical path.
+        extends: true,
+        test: { name: 'bench', pool: 'threads', include: ['test/bench/**/*.test.ts'] },
       },
     ],
   },
