@@ -6,6 +6,7 @@ export default defineConfig({
     // runs in worker threads, a pool of its own, so vitest runs it beside the integration tier's one fork (pools run
     // concurrently, files of one pool in turn): the integration tier alone keeps ~1.15 cores busy, mostly waiting on
     // servers and child processes, and the unit tier fills the other core (a clean-clone CI: ~460 s instead of 642 s).
+    // The benchmarks' quick runs sit with the unit tier: both sides then sum ~445 s of test time (a 513 s run).
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

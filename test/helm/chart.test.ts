@@ -200,7 +200,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     const keda = find(render('keda'), 'ScaledObject', 'rel-lethe-worker-cpu');
     expect(dig(keda, 'spec.triggers.0')).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'LETHE_JOBS', consumer: 'workers' } });
     const rules = (dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups.0.rules') as { alert: string }[]).map((r) => r.alert);
-    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheShardsNotLive', 'LetheTrainingFailed', 'LetheSchedulerStalled', 'LetheTaskSilent', 'LetheDeletionLatencyHigh']);
+    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheNoWorkers', 'LetheShardsNotLive', 'LetheTrainingFailed', 'LetheSchedulerStalled', 'LetheTaskSilent', 'LetheDeletionLatencyHigh']);
     expect(find(ha, 'ServiceMonitor', 'rel-lethe')).toBeDefined();
     const dash = find(ha, 'ConfigMap', 'rel-lethe-dashboard');
     expect((JSON.parse(dash?.data?.['lethe.json'] ?? '{}') as { title?: string }).title).toBe('Lethe');
@@ -247,6 +247,24 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     writeFileSync(join(dir, 'dashboard.promtest.yaml'), stringify(fixture));
     promtool(['test', 'rules', 'dashboard.promtest.yaml'], dir);
     expect([...queries.keys()].filter((k) => !tested.has(k))).toEqual([]);
+  });
+
+  it('lays the dashboard out on Grafana\'s 24-column grid without overlaps, each panel on the chosen data source', () => {
+    type Panel = { title: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid?: string }; targets: { refId: string }[] };
+    const { panels } = JSON.parse(readFileSync(join(CHART, 'dashboards/lethe.json'), 'utf8')) as { panels: Panel[] };
+    const cells = new Map<string, string>();
+    for (const p of panels) {
+      const { x, y, w, h } = p.gridPos;
+      expect(w > 0 && h > 0 && x >= 0 && y >= 0 && x + w <= 24, `${p.title}: ${JSON.stringify(p.gridPos)}`).toBe(true);
+      for (let i = x; i < x + w; i++) {
+        for (let j = y; j < y + h; j++) {
+          expect(cells.get(`${i},${j}`), `${p.title} overlaps`).toBeUndefined();
+          cells.set(`${i},${j}`, p.title);
+        }
+      }
+      expect(p.datasource?.uid).toBe('${datasource}');
+      expect(new Set(p.targets.map((t) => t.refId)).size).toBe(p.targets.length);
+    }
   });
 
   it('rejects bad values through the schema', () => {
