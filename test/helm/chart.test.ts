@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { createRequire } from 'node:module';
 import { BEGIN, END, generatedBlock } from '../../deploy/helm/values-table.js';
+import { CoordinatorMetrics, type CoordinatorMetricsSources } from '../../coordinator/src/metrics/coordinator-metrics.js';
+import { WorkerMetrics } from '../../worker/src/worker-metrics.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** kubernetes-models by path (its CommonJS build: a computed import would defeat the bundler's analysis). */
@@ -247,6 +249,26 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     writeFileSync(join(dir, 'dashboard.promtest.yaml'), stringify(fixture));
     promtool(['test', 'rules', 'dashboard.promtest.yaml'], dir);
     expect([...queries.keys()].filter((k) => !tested.has(k))).toEqual([]);
+  });
+
+  it('names only metrics Lethe serves, in its alerts, dashboard, HPA and adapter rule (the promtool tests use the same names)', () => {
+    const served = new Set([
+      ...new CoordinatorMetrics({} as CoordinatorMetricsSources).registry.getMetricsAsArray().map((m) => m.name),
+      ...new WorkerMetrics(() => ({ stage: 0, job: 0, free: 0, draining: false })).registry.getMetricsAsArray().map((m) => m.name),
+    ]);
+    const ha = render('ha');
+    const texts = [
+      JSON.stringify(dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups')),
+      readFileSync(join(CHART, 'dashboards/lethe.json'), 'utf8'),
+      JSON.stringify(dig(find(ha, 'HorizontalPodAutoscaler', 'rel-lethe-worker-cpu'), 'spec.metrics')),
+      readFileSync(join(ROOT, 'deploy/prometheus-adapter/values.yaml'), 'utf8'),
+      readFileSync(join(ROOT, 'test/helm/alerts.promtest.yaml'), 'utf8'),
+      readFileSync(join(ROOT, 'test/helm/dashboard.promtest.yaml'), 'utf8'),
+    ];
+    // A histogram's series are its name plus _bucket, _count or _sum.
+    const named = new Set(texts.flatMap((t) => [...t.matchAll(/\blethe_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, ''))));
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((n) => !served.has(n))).toEqual([]);
   });
 
   it('lays the dashboard out on Grafana\'s 24-column grid without overlaps, each panel on the chosen data source', () => {
