@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { LetheClient } from '../../coordinator/src/client/lethe-client.js';
 import { freePort } from '../../shared/src/adapters/process/local-servers.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
@@ -92,6 +94,15 @@ describe('Prometheus metrics, scraped from a running cluster (coordinator and wo
     expect(value(w, 'lethe_worker_frozen_cache_bytes')).toBeGreaterThan(0);
     expect(value(w, 'lethe_worker_training_threads_replaced_total')).toBeGreaterThanOrEqual(0);
     expect(w).toContain('lethe_worker_process_cpu_seconds_total');
+    // Both expositions pass Prometheus's own linter (names, units, help, counters' _total), but for prom-client's
+    // process gauges named *_active_*_total, which are not ours to rename.
+    const promtool = execFileSync('bash', [fileURLToPath(new URL('../../deploy/helm/fetch-promtool.sh', import.meta.url))], { encoding: 'utf8' }).trim();
+    for (const text of [await scrape(coordinatorMetrics), w]) {
+      const lint = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(lint.error).toBeUndefined();
+      const findings = `${lint.stdout}${lint.stderr}`.split('\n').filter((l) => l.trim() !== '' && !/^lethe_(coordinator|worker)_nodejs_active_[a-z]+_total non-counter/.test(l));
+      expect(findings).toEqual([]);
+    }
     const missing = await fetch(`http://${coordinatorMetrics}/nothing`);
     expect(missing.status).toBe(404);
   });
