@@ -7,6 +7,7 @@ import { unpackAny } from '../rpc/convert.js';
 import { COORDINATOR_OPTION, PLAIN, withClient } from './cli-common.js';
 import { createProgress } from './progress.js';
 import { MAX_TASK_SILENCE_TIMEOUT_S } from '../../../shared/src/domain/run-spec.js';
+import type { WorkerInfo__Output } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -253,10 +254,29 @@ export function deletionsCommand(): Command {
     );
 }
 
+/**
+ * `lethe workers`' text: a row per worker, then (when any runs) its tasks, the longest silent first: what each
+ * trains, its progress, and how long since its latest news, so a hung training is found by name.
+ */
+export function formatWorkers(workers: readonly WorkerInfo__Output[]): string {
+  const t = new Table({ head: ['worker', 'state', 'backend', 'gpu', 'slots', 'running'], style: PLAIN });
+  for (const w of workers) t.push([w.name, w.state.replace('WORKER_STATE_', ''), w.backend, w.gpu, w.slots, w.runningTasks]);
+  const tasks = workers.flatMap((w) => w.tasks.map((task) => ({ worker: w.name, task })));
+  if (tasks.length === 0) return `${t.toString()}\n`;
+  const tt = new Table({ head: ['worker', 'run', 'trains', 'progress', 'silent s'], style: PLAIN });
+  for (const { worker, task } of tasks) {
+    const trains = task.pretrain ? 'backbone' : `shard ${task.shard} stage ${task.stage}`;
+    const progress = task.progressTime === null ? 'waiting for a thread' : task.held ? 'held at attach' : `${Math.round(task.fraction * 100)} %`;
+    tt.push([worker, task.run, trains, progress, Math.round(task.silentSeconds)]);
+  }
+  const more = workers.reduce((n, w) => n + w.runningTasks - w.tasks.length, 0);
+  return `${t.toString()}\n${tt.toString()}\n${more > 0 ? `(and ${more} more task(s), less silent)\n` : ''}`;
+}
+
 /** `lethe workers`: attached and registered workers. */
 export function workersCommand(): Command {
   return new Command('workers')
-    .description('workers with their state, backend, slots and running tasks')
+    .description('workers with their state, backend, slots, and the tasks they run (the longest silent first)')
     .option('--json', 'print as JSON')
     .option(...COORDINATOR_OPTION)
     .action(async (f: { json?: boolean; coordinator: string }) =>
@@ -266,9 +286,7 @@ export function workersCommand(): Command {
           process.stdout.write(`${JSON.stringify(workers)}\n`);
           return;
         }
-        const t = new Table({ head: ['worker', 'state', 'backend', 'gpu', 'slots', 'running'], style: PLAIN });
-        for (const w of workers) t.push([w.name, w.state.replace('WORKER_STATE_', ''), w.backend, w.gpu, w.slots, w.runningTasks]);
-        process.stdout.write(`${t.toString()}\n`);
+        process.stdout.write(formatWorkers(workers));
       }),
     );
 }

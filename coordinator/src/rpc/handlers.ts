@@ -461,6 +461,9 @@ export function inferenceHandlers(deps: HandlerDeps): InferenceServiceHandlers {
   }
 }
 
+/** Tasks ListWorkers lists per worker (the longest silent): a GPU worker may hold thousands, a reply stays small. */
+export const MAX_TASKS_LISTED = 20;
+
 function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
   const w = deps.hub.get(id);
   const reg = deps.mirror.json(deps.views.keys.worker(id), (v) => WorkerRecordSchema.parse(v))?.value;
@@ -475,6 +478,18 @@ function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
     runningTasks: w?.running.size ?? 0,
     lastHeartbeat: timestamp(w?.lastHeartbeat.toISOString()),
     version: w?.version ?? reg?.version ?? '',
+    tasks: deps.scheduler.tasksOf(id, MAX_TASKS_LISTED).map((t) => ({
+      taskId: t.taskId,
+      run: `runs/${t.run}`,
+      pretrain: t.shard === null,
+      shard: t.shard ?? 0,
+      stage: t.stage,
+      sendTime: timestamp(new Date(t.sentMs).toISOString()),
+      progressTime: t.progress === null ? null : timestamp(new Date(t.progress.atMs).toISOString()),
+      fraction: t.progress?.fraction ?? 0,
+      silentSeconds: t.silentMs / 1000,
+      held: t.progress !== null && t.progress.fraction === null,
+    })),
   };
 }
 

@@ -10,6 +10,9 @@ import type { ScriptedWorker } from '../../../test/support/scripted-worker.js';
 import type { TaskAssignment__Output } from '../../../shared/src/gen/lethe/v1/TaskAssignment.js';
 import { honestArtifact, type Forgery } from '../../../test/support/scripted-worker.js';
 import { formatRunStatus } from '../cli/client-commands.js';
+import { formatWorkers } from '../cli/run-commands.js';
+import type { WorkerTask__Output } from '../../../shared/src/gen/lethe/v1/WorkerTask.js';
+import type { WorkerInfo__Output } from '../../../shared/src/gen/lethe/v1/WorkerInfo.js';
 
 const PREFIX = '/repair/';
 
@@ -223,6 +226,10 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     const v = await worker('w-own-never');
     const never = await pastPretraining(v, 'ownnever', { taskSilenceTimeoutS: 0 });
     const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1_200));
+    // ListWorkers names each worker's tasks: sent, no report yet (waiting for a thread).
+    const tasksOf = async (id: string): Promise<WorkerTask__Output[]> => (await client.listWorkers()).workers.find((x) => x.name === `workers/${id}`)?.tasks ?? [];
+    expect(await tasksOf('w-own-timeout')).toEqual([expect.objectContaining({ taskId: long.first.taskId, run: 'runs/ownlong', pretrain: false, shard: 0, stage: '0', progressTime: null, silentSeconds: 0 })]);
+    expect(formatWorkers((await client.listWorkers()).workers)).toMatch(/workers\/w-own-timeout +│ runs\/ownlong +│ shard 0 stage 0 +│ waiting for a thread +│ 0 /);
     w.progress(long.first, 0);
     v.progress(never.first, 0);
     await settle();
@@ -230,6 +237,11 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     clock += DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1;
     await settle();
     expect([...w.cancels, ...v.cancels]).toEqual([]);
+    // Started (a report at fraction 0), silent since: ListWorkers and `lethe workers` say for how long.
+    const [started] = await tasksOf('w-own-never');
+    expect(started).toMatchObject({ taskId: never.first.taskId, run: 'runs/ownnever', fraction: 0, silentSeconds: (DEFAULT_TASK_SILENCE_TIMEOUT_MS + 1) / 1000 });
+    expect(started?.progressTime).not.toBeNull();
+    expect(formatWorkers((await client.listWorkers()).workers)).toMatch(/workers\/w-own-never +│ runs\/ownnever +│ shard 0 stage 0 +│ 0 % +│ 1800 /);
     // The metrics show each run's silence beside its own timeout (what LetheTaskSilent compares, run by run).
     const silentS = Math.round(DEFAULT_TASK_SILENCE_TIMEOUT_MS / 1000);
     expect(await gauge('lethe_task_silence_timeout_seconds', ['ownlong', 'ownnever'])).toEqual({ ownlong: longS, ownnever: 0 });
@@ -320,6 +332,26 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     expect((await audited()).map((v) => (JSON.parse(v) as { details?: unknown }).details)).toEqual([expect.objectContaining({ taskSilenceTimeoutS: longS }), expect.objectContaining({ taskSilenceTimeoutS: null })]);
     clock += 1_000;
     await retryCommits(w, 'changed', first, await w.next('changed', taken));
+    w.close();
+  });
+
+  it('ListWorkers lists at most 20 tasks of a worker, the longest silent first, and `lethe workers` counts the rest', async () => {
+    // A worker that attaches holding 25 tasks (of a run this cluster does not have): counted as started at attach.
+    // Ten seconds later 5 of them report: the 20 others are the longest silent.
+    const held = Array.from({ length: 25 }, (_, i) => `gone-run|0|0|${String(i).padStart(8, '0')}`);
+    const w = await cluster.worker('w-many', { slots: 2, batchCapacity: 16, running: held });
+    const info = async (): Promise<WorkerInfo__Output | undefined> => (await client.listWorkers()).workers.find((x) => x.name === 'workers/w-many');
+    await eventually('held tasks listed', 5_000, async () => (await info())?.runningTasks === 25 && (await info())?.tasks.every((t) => t.held) === true);
+    clock += 10_000;
+    const reported = held.slice(0, 5);
+    for (const taskId of reported) w.progress({ taskId } as TaskAssignment__Output, 0.5);
+    await eventually('reports in', 5_000, async () => (await info())?.tasks.every((t) => !reported.includes(t.taskId)) === true);
+    const listed = (await info())?.tasks ?? [];
+    expect(listed).toHaveLength(20);
+    expect(listed.every((t) => t.run === 'runs/gone-run' && t.held && t.silentSeconds === 10 && t.progressTime !== null)).toBe(true);
+    const text = formatWorkers((await client.listWorkers()).workers.filter((x) => x.name === 'workers/w-many'));
+    expect(text).toContain('held at attach');
+    expect(text).toContain('(and 5 more task(s), less silent)');
     w.close();
   });
 

@@ -59,6 +59,18 @@ export interface SchedulerDeps {
   readonly onTaskTimedOut?: () => void;
 }
 
+/** A running task as ListWorkers shows it: what it trains (shard null: a backbone pretraining) and its latest news. */
+export interface WorkerTaskView {
+  readonly taskId: string;
+  readonly run: string;
+  readonly shard: number | null;
+  readonly stage: string;
+  readonly sentMs: number;
+  /** Its latest report; fraction null for a task held at attach that has not reported since. */
+  readonly progress: { readonly atMs: number; readonly fraction: number | null } | null;
+  readonly silentMs: number;
+}
+
 const SEP = '|';
 
 /** Task ids name what they train, so a result locates its stage without extra state. */
@@ -164,6 +176,31 @@ export class Scheduler {
       return run !== undefined && views.run(run) !== undefined ? run : '';
     };
     return [...longestSilenceMs(this.deps.hub.all(), this.now(), runOf)].map(([run, ms]) => ({ run, silentS: ms / 1000, timeoutS: (this.silenceLimitMs(run) ?? 0) / 1000 }));
+  }
+
+  /**
+   * The tasks attached worker `workerId` runs, what each trains and when it last gave news (by this scheduler's
+   * clock), the longest silent first, at most `limit`. Empty for a worker not attached here.
+   */
+  tasksOf(workerId: string, limit: number): WorkerTaskView[] {
+    const w = this.deps.hub.get(workerId);
+    if (w === undefined) return [];
+    const nowMs = this.now();
+    const tasks = [...w.running].map(([taskId, sentMs]): WorkerTaskView => {
+      const where = parseTaskId(taskId);
+      const progress = w.progress.get(taskId);
+      return {
+        taskId,
+        run: where?.run ?? '',
+        shard: where?.shard ?? null,
+        stage: where?.key ?? '',
+        sentMs,
+        // A task held at attach is counted as started then, with no fraction (NaN) until it reports.
+        progress: progress === undefined ? null : { atMs: progress.atMs, fraction: Number.isNaN(progress.fraction) ? null : progress.fraction },
+        silentMs: nowMs - Math.max(sentMs, progress?.atMs ?? 0),
+      };
+    });
+    return tasks.sort((a, b) => b.silentMs - a.silentMs || a.taskId.localeCompare(b.taskId)).slice(0, limit);
   }
 
   start(): void {

@@ -14,6 +14,7 @@ import type { RevokeTokenRequest as _lethe_v1_RevokeTokenRequest, RevokeTokenReq
 import type { TokenInfo as _lethe_v1_TokenInfo, TokenInfo__Output as _lethe_v1_TokenInfo__Output } from './lethe/v1/TokenInfo.js';
 import type { UndrainWorkerRequest as _lethe_v1_UndrainWorkerRequest, UndrainWorkerRequest__Output as _lethe_v1_UndrainWorkerRequest__Output } from './lethe/v1/UndrainWorkerRequest.js';
 import type { WorkerInfo as _lethe_v1_WorkerInfo, WorkerInfo__Output as _lethe_v1_WorkerInfo__Output } from './lethe/v1/WorkerInfo.js';
+import type { WorkerTask as _lethe_v1_WorkerTask, WorkerTask__Output as _lethe_v1_WorkerTask__Output } from './lethe/v1/WorkerTask.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -40,6 +41,7 @@ export interface ProtoGrpcType {
       UndrainWorkerRequest: MessageTypeDefinition<_lethe_v1_UndrainWorkerRequest, _lethe_v1_UndrainWorkerRequest__Output>
       WorkerInfo: MessageTypeDefinition<_lethe_v1_WorkerInfo, _lethe_v1_WorkerInfo__Output>
       WorkerState: EnumTypeDefinition
+      WorkerTask: MessageTypeDefinition<_lethe_v1_WorkerTask, _lethe_v1_WorkerTask__Output>
     }
   }
 }
