@@ -35,7 +35,7 @@ import { requestExpired, type RequestRecord, type StageCancel } from '../deletio
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
 import { verifyBackboneResult, verifyStageResult } from './verify-result.js';
 import { getStage } from '../../../shared/src/ml/run-model.js';
-import { capacityOf, longestSilenceMs, settle, silentTasks, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
+import { capacityOf, lastNewsMs, longestSilenceMs, settle, silentTasks, stageShares, type AttachedWorker, type WorkerHub } from '../workers/worker-hub.js';
 
 export interface SchedulerDeps {
   readonly views: RunViews;
@@ -197,7 +197,7 @@ export class Scheduler {
         sentMs,
         // A task held at attach is counted as started then, with no fraction (NaN) until it reports.
         progress: progress === undefined ? null : { atMs: progress.atMs, fraction: Number.isNaN(progress.fraction) ? null : progress.fraction },
-        silentMs: nowMs - Math.max(sentMs, progress?.atMs ?? 0),
+        silentMs: nowMs - lastNewsMs(w, taskId, sentMs),
       };
     });
     return tasks.sort((a, b) => b.silentMs - a.silentMs || a.taskId.localeCompare(b.taskId)).slice(0, limit);

@@ -79,7 +79,7 @@ export function longestSilenceMs(workers: readonly Pick<AttachedWorker, 'running
 }
 
 /** When `w` last gave news of a task it was sent at `sentMs`: that sending, or its latest progress report if later. */
-function lastNewsMs(w: Pick<AttachedWorker, 'progress'>, taskId: string, sentMs: number): number {
+export function lastNewsMs(w: Pick<AttachedWorker, 'progress'>, taskId: string, sentMs: number): number {
   return Math.max(sentMs, w.progress.get(taskId)?.atMs ?? 0);
 }
 
