@@ -265,7 +265,7 @@ export function formatWorkers(workers: readonly WorkerInfo__Output[]): string {
   if (tasks.length === 0) return `${t.toString()}\n`;
   const tt = new Table({ head: ['worker', 'run', 'trains', 'progress', 'silent s'], style: PLAIN });
   for (const { worker, task } of tasks) {
-    const trains = task.pretrain ? 'backbone' : `shard ${task.shard} stage ${task.stage}`;
+    const trains = task.run === '' ? 'not a Lethe task' : task.pretrain ? 'backbone' : `shard ${task.shard} stage ${task.stage}`;
     const progress = task.progressTime === null ? 'waiting for a thread' : task.held ? 'held at attach' : `${Math.round(task.fraction * 100)} %`;
     tt.push([worker, task.run, trains, progress, Math.round(task.silentSeconds)]);
   }

@@ -480,8 +480,9 @@ function workerInfo(deps: HandlerDeps, id: string): WorkerInfo {
     version: w?.version ?? reg?.version ?? '',
     tasks: deps.scheduler.tasksOf(id, MAX_TASKS_LISTED).map((t) => ({
       taskId: t.taskId,
-      run: `runs/${t.run}`,
-      pretrain: t.shard === null,
+      // A task id the coordinator did not make (held at attach) names no run.
+      run: t.run === '' ? '' : `runs/${t.run}`,
+      pretrain: t.run !== '' && t.shard === null,
       shard: t.shard ?? 0,
       stage: t.stage,
       sendTime: timestamp(new Date(t.sentMs).toISOString()),

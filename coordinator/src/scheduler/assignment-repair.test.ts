@@ -339,19 +339,23 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     // A worker that attaches holding 25 tasks (of a run this cluster does not have): counted as started at attach.
     // Ten seconds later 5 of them report: the 20 others are the longest silent.
     const held = Array.from({ length: 25 }, (_, i) => `gone-run|0|0|${String(i).padStart(8, '0')}`);
-    const w = await cluster.worker('w-many', { slots: 2, batchCapacity: 16, running: held });
+    // And one id no coordinator made: listed, naming no run.
+    const w = await cluster.worker('w-many', { slots: 2, batchCapacity: 16, running: [...held, 'a-not-a-task-id'] });
     const info = async (): Promise<WorkerInfo__Output | undefined> => (await client.listWorkers()).workers.find((x) => x.name === 'workers/w-many');
-    await eventually('held tasks listed', 5_000, async () => (await info())?.runningTasks === 25 && (await info())?.tasks.every((t) => t.held) === true);
+    await eventually('held tasks listed', 5_000, async () => (await info())?.runningTasks === 26 && (await info())?.tasks.every((t) => t.held) === true);
     clock += 10_000;
     const reported = held.slice(0, 5);
     for (const taskId of reported) w.progress({ taskId } as TaskAssignment__Output, 0.5);
     await eventually('reports in', 5_000, async () => (await info())?.tasks.every((t) => !reported.includes(t.taskId)) === true);
     const listed = (await info())?.tasks ?? [];
     expect(listed).toHaveLength(20);
-    expect(listed.every((t) => t.run === 'runs/gone-run' && t.held && t.silentSeconds === 10 && t.progressTime !== null)).toBe(true);
+    expect(listed.every((t) => t.held && t.silentSeconds === 10 && t.progressTime !== null)).toBe(true);
+    expect(listed.find((t) => t.taskId === 'a-not-a-task-id')).toMatchObject({ run: '', pretrain: false });
+    expect(listed.filter((t) => t.taskId !== 'a-not-a-task-id').every((t) => t.run === 'runs/gone-run' && !t.pretrain && t.stage === '0')).toBe(true);
     const text = formatWorkers((await client.listWorkers()).workers.filter((x) => x.name === 'workers/w-many'));
     expect(text).toContain('held at attach');
-    expect(text).toContain('(and 5 more task(s), less silent)');
+    expect(text).toContain('not a Lethe task');
+    expect(text).toContain('(and 6 more task(s), less silent)');
     w.close();
   });
 
