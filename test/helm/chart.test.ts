@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,21 @@ function dig(value: unknown, path: string): unknown {
 }
 const pod = (m: Manifest | undefined, path: string): unknown => dig(m, `spec.template.spec.${path}`);
 
-/** Kubernetes kinds this chart renders → their kubernetes-models module (CRDs are checked by shape below). */
+type PromTest = { tests: { input_series: { series: string; values: string }[] }[] };
+/**
+ * The promtool fixtures feed our release ("rel" in namespace "ml") beside a release "rel" of namespace "other"; each of
+ * the latter's series is fed again as release "other" of namespace "ml", so every check also stands against a second
+ * release in our namespace.
+ */
+function withAnotherRelease<T extends PromTest>(fixture: T): T {
+  for (const t of fixture.tests) {
+    const theirs = t.input_series.filter((s) => s.series.includes('namespace="other",release="rel"'));
+    t.input_series.push(...theirs.map((s) => ({ ...s, series: s.series.replace('namespace="other",release="rel"', 'namespace="ml",release="other"') })));
+  }
+  return fixture;
+}
+
+/** Kubernetes kinds this chart renders → their kubernetes-models module (the operators' CRDs by their published schemas). */
 const MODELS: Record<string, string> = {
   'v1/ConfigMap': 'v1/ConfigMap',
   'v1/Secret': 'v1/Secret',
@@ -61,8 +75,10 @@ const MODELS: Record<string, string> = {
   'autoscaling/v2/HorizontalPodAutoscaler': 'autoscaling/v2/HorizontalPodAutoscaler',
   'cert-manager.io/v1/Certificate': '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate',
   'cert-manager.io/v1/Issuer': '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer',
+  'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+  'keda.sh/v1alpha1/ScaledObject': '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject',
 };
-const CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject']);
 
 describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendered-manifest checks)', () => {
   beforeAll(() => {
@@ -76,13 +92,9 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     expect(ms.length).toBeGreaterThan(5);
     for (const m of ms) {
       const key = `${m.apiVersion}/${m.kind}`;
-      if (CRDS.has(key)) {
-        expect(m.spec, key).toBeDefined();
-        continue;
-      }
       const path = MODELS[key];
       expect(path, `no schema for ${key}`).toBeDefined();
-      // cert-manager's models are ESM-only; kubernetes-models' CommonJS build is required.
+      // The operators' models (cert-manager, prometheus-operator, KEDA) are ESM-only; kubernetes-models' CommonJS build is required.
       const mod = ((path as string).startsWith('@') ? await import(path as string) : require(`kubernetes-models/${path as string}`)) as Record<string, new (o: unknown) => { validate(): void }>;
       const Model = mod[m.kind] as new (o: unknown) => { validate(): void };
       expect(() => new Model(m).validate(), `${key} ${m.metadata.name}`).not.toThrow();
@@ -216,7 +228,8 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     writeFileSync(join(dir, 'rendered.yaml'), stringify({ groups }));
     promtool(['check', 'rules', 'rendered.yaml'], dir);
     writeFileSync(join(dir, 'rules.yaml'), stringify({ groups: groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _prose, ...rule }) => rule) })) }));
-    copyFileSync(join(ROOT, 'test/helm/alerts.promtest.yaml'), join(dir, 'alerts.promtest.yaml'));
+    const fixture = withAnotherRelease(parse(readFileSync(join(ROOT, 'test/helm/alerts.promtest.yaml'), 'utf8')) as PromTest);
+    writeFileSync(join(dir, 'alerts.promtest.yaml'), stringify(fixture));
     promtool(['test', 'rules', 'alerts.promtest.yaml'], dir);
     // Every alert the chart installs is tested.
     const tested = new Set((parse(readFileSync(join(dir, 'alerts.promtest.yaml'), 'utf8')) as { tests: { alert_rule_test: { alertname: string }[] }[] }).tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
@@ -225,14 +238,17 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
 
   it("graphs what each panel says, replicas counted once: promtool runs dashboard.promtest.yaml over the dashboard's and the Prometheus adapter's queries", () => {
     const dashboard = JSON.parse(readFileSync(join(CHART, 'dashboards/lethe.json'), 'utf8')) as { panels: { title: string; targets: { expr: string; refId: string }[] }[] };
-    const queries = new Map(dashboard.panels.flatMap((p) => p.targets.map((t): [string, string] => [`${p.title} ${t.refId}`, t.expr.replaceAll('$namespace', 'ml')])));
+    const queries = new Map(dashboard.panels.flatMap((p) => p.targets.map((t): [string, string] => [`${p.title} ${t.refId}`, t.expr.replaceAll('$namespace', 'ml').replaceAll('$release', 'rel')])));
     // The adapter's rule serves the metric the chart's HPA scales on, by the query tested here (as the adapter fills it in).
     const adapter = parse(readFileSync(join(ROOT, 'deploy/prometheus-adapter/values.yaml'), 'utf8')) as { rules: { external: { seriesQuery: string; name: { as: string }; metricsQuery: string }[] } };
     const [rule] = adapter.rules.external;
     expect(rule?.name.as).toBe(dig(find(render('ha'), 'HorizontalPodAutoscaler', 'rel-lethe-worker-cpu'), 'spec.metrics.0.external.metric.name'));
     const series = /^([a-z_]+)\{/.exec(rule?.seriesQuery ?? '')?.[1] ?? '';
-    const adapterQuery = (rule?.metricsQuery ?? '').replace('<<.Series>>', series).replace('<<.LabelMatchers>>', 'namespace="ml"');
-    const fixture = parse(readFileSync(join(ROOT, 'test/helm/dashboard.promtest.yaml'), 'utf8')) as { tests: { promql_expr_test: { panel?: string; refId?: string; adapter?: boolean; expr?: string }[] }[] };
+    // The adapter's matchers: the HPA's namespace, and the labels its metric selector names.
+    const selected = dig(find(render('ha'), 'HorizontalPodAutoscaler', 'rel-lethe-worker-cpu'), 'spec.metrics.0.external.metric.selector.matchLabels') as Record<string, string>;
+    const matchers = [['namespace', 'ml'], ...Object.entries(selected)].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+    const adapterQuery = (rule?.metricsQuery ?? '').replace('<<.Series>>', series).replace('<<.LabelMatchers>>', matchers);
+    const fixture = withAnotherRelease(parse(readFileSync(join(ROOT, 'test/helm/dashboard.promtest.yaml'), 'utf8')) as PromTest & { tests: { promql_expr_test: { panel?: string; refId?: string; adapter?: boolean; expr?: string }[] }[] });
     const tested = new Set<string>();
     for (const t of fixture.tests) {
       t.promql_expr_test = t.promql_expr_test.map(({ panel, refId, adapter: isAdapter, ...check }) => {
@@ -248,6 +264,21 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     writeFileSync(join(dir, 'dashboard.promtest.yaml'), stringify(fixture));
     promtool(['test', 'rules', 'dashboard.promtest.yaml'], dir);
     expect([...queries.keys()].filter((k) => !tested.has(k))).toEqual([]);
+  });
+
+  it('reads one release: the ServiceMonitor labels each series with its release, and every selector of the alerts, the dashboard and the HPA names it', () => {
+    const ha = render('ha');
+    expect(dig(find(ha, 'ServiceMonitor', 'rel-lethe'), 'spec.endpoints.0.relabelings')).toContainEqual({ action: 'replace', targetLabel: 'release', replacement: 'rel' });
+    expect(dig(find(ha, 'HorizontalPodAutoscaler', 'rel-lethe-worker-cpu'), 'spec.metrics.0.external.metric.selector.matchLabels')).toEqual({ release: 'rel' });
+    const rules = (dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups.0.rules') as { expr: string }[]).map((r) => r.expr);
+    const { panels } = JSON.parse(readFileSync(join(CHART, 'dashboards/lethe.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const selectors = (exprs: string[]): string[] => exprs.flatMap((e) => [...e.matchAll(/\blethe_[a-z_]+(\{[^}]*\})?/g)].map((m) => `${m[0]}`));
+    const ruleSelectors = selectors(rules);
+    const panelSelectors = selectors(panels.flatMap((p) => p.targets.map((t) => t.expr)));
+    expect(ruleSelectors.length).toBeGreaterThan(10);
+    expect(panelSelectors.length).toBeGreaterThan(15);
+    expect(ruleSelectors.filter((s) => !/\{namespace="ml", release="rel"[,}]/.test(s))).toEqual([]);
+    expect(panelSelectors.filter((s) => !/\{namespace="\$namespace",release="\$release"[,}]/.test(s))).toEqual([]);
   });
 
   it('names only metrics Lethe serves, in its alerts, dashboard, HPA and adapter rule (the promtool tests use the same names)', () => {
