@@ -79,7 +79,7 @@ describe('the lethe CLI end to end', () => {
       expect(clusterTimeout.output()).toContain("runs/up-run: task silence timeout the coordinator's");
       const retry = lethe(['run', 'retry', 'runs/up-run']);
       expect(await retry.exit, retry.output()).toBe(0);
-      expect(retry.output()).toContain('runs/up-run: SERVING (every FAILED stage, and a FAILED backbone, has fresh tries)');
+      expect(retry.output()).toContain('runs/up-run: SERVING (every stage and backbone that was FAILED or backing off has fresh tries)');
       const badTimeout = lethe(['run', 'timeout', 'runs/up-run', '-5']);
       expect(await badTimeout.exit).not.toBe(0);
       expect(badTimeout.output()).toContain('<seconds> must be 0..604800 or cluster, got -5');

@@ -172,13 +172,13 @@ export function runCommand(): Command {
   );
   run.addCommand(
     new Command('retry')
-      .description('give every FAILED stage of a run (and its backbone, if FAILED) fresh tries, once the cause is fixed')
+      .description('give every stage of a run that is FAILED or backing off (and its backbone, if so) fresh tries at once, once the cause is fixed')
       .argument('<run>', 'runs/<id>')
       .option(...COORDINATOR_OPTION)
       .action(async (name: string, f: { coordinator: string }) =>
         withClient(f.coordinator, async (c) => {
           const run = await c.retryRun(name);
-          process.stdout.write(`${run.name}: ${run.state.replace('RUN_STATE_', '')} (every FAILED stage, and a FAILED backbone, has fresh tries)\n`);
+          process.stdout.write(`${run.name}: ${run.state.replace('RUN_STATE_', '')} (every stage and backbone that was FAILED or backing off has fresh tries)\n`);
         }),
       ),
   );

@@ -147,7 +147,8 @@ export class RunService {
   }
 
   /**
-   * RetryRun: every FAILED stage (retryFailed, per shard) and a FAILED backbone get fresh tries. Each shard is
+   * RetryRun: every stage waiting on failed tries (FAILED or backing off; retryFailed, per shard) and a backbone
+   * FAILED or backing off get fresh tries, at once. Each shard is
    * written with CAS on the record it was read at, in transactions of RETRY_SHARDS_PER_TXN shards (the backbone and
    * the audit event go with the last); a record that changed meanwhile is ABORTED, retryable: what was written
    * stays written, and retrying again finishes the rest. Returns how many stages, and whether the backbone, got them.
@@ -167,7 +168,8 @@ export class RunService {
       writes.push({ compares: shardCompares(views.keys, run, shard, stored), puts: [{ key: views.keys.shard(run, shard), value: shardBody(t.record) }] });
     }
     const b = views.backbone(run);
-    const backbone = b?.value.state === 'failed';
+    // FAILED, or pending behind a backoff; one in training keeps its count (its try is under way).
+    const backbone = b !== undefined && (b.value.state === 'failed' || (b.value.state === 'pending' && b.value.attempts > 0));
     if (b !== undefined && backbone) {
       const key = views.keys.backbone(run);
       writes.push({ compares: [{ key, target: 'modRevision', op: '==', value: b.modRevision }], puts: [{ key, value: JSON.stringify({ state: 'pending', attempts: 0 }) }] });
@@ -180,7 +182,7 @@ export class RunService {
       const revision = await this.deps.writer.write(part.flatMap((w) => w.compares), [...part.flatMap((w) => w.puts), ...audit]);
       if (revision === null) throw new LetheError(ErrorCode.REVISION_CONFLICT, `run '${run}' changed while its failed stages were being retried; retry the request`);
     }
-    this.deps.logger.info({ run, stages, backbone, by }, 'failed stages given fresh tries');
+    this.deps.logger.info({ run, stages, backbone, by }, 'stages with failed tries given fresh ones');
     this.deps.onCreated?.(run);
     return { stages, backbone };
   }

@@ -305,6 +305,31 @@ describe('assignment repair (scheduler on the in-memory store, a scripted worker
     w.close();
   });
 
+  it('RetryRun also gives a stage and a backbone backing off after a failed try fresh tries at once, without waiting out the backoff', async () => {
+    const w = await worker('w-retry-backoff');
+    const stageRun = await pastPretraining(w, 'backoffstage');
+    await w.result(stageRun.first, false, 'data root not mounted');
+    await client.createRun({ requestId: '', runId: 'backoffbb', spec: oneStage });
+    const pretrain = await w.next('backoffbb', stageRun.taken);
+    stageRun.taken.add(pretrain.taskId);
+    await w.result(pretrain, false, 'data root not mounted');
+    await eventually('both failures recorded', 5_000, async () => (await client.getRun('runs/backoffstage')).shards[0]?.orderings[0]?.stages[0]?.failedAttempts === 1 && (await client.getRun('runs/backoffbb')).backbone?.failedAttempts === 1);
+    // The clock does not move: backing off, neither is tried again, however many scheduler ticks pass.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(w.assignments.filter((x) => !stageRun.taken.has(x.taskId))).toEqual([]);
+    const retried = await client.retryRun('runs/backoffstage');
+    expect(retried.shards[0]?.orderings[0]?.stages[0]).toMatchObject({ failedAttempts: 0, lastError: '' });
+    expect((await client.retryRun('runs/backoffbb')).backbone).toMatchObject({ state: 'BACKBONE_STATE_PENDING', failedAttempts: 0 });
+    // Both are handed out again with the clock still where it was, and train to SERVING.
+    for (const run of ['backoffstage', 'backoffbb', 'backoffbb']) {
+      const a = await w.next(run, stageRun.taken);
+      stageRun.taken.add(a.taskId);
+      await w.result(a, true);
+    }
+    for (const run of ['backoffstage', 'backoffbb']) await eventually(`${run} serving`, 5_000, async () => (await client.getRun(`runs/${run}`)).state === 'RUN_STATE_SERVING');
+    w.close();
+  });
+
   it("applies a timeout an operator changes on a live run to its running task, over the spec's, and GetRun shows it in force", async () => {
     const w = await worker('w-changed-timeout');
     const { taken, first } = await pastPretraining(w, 'changed', { taskSilenceTimeoutS: 0 });

@@ -251,18 +251,23 @@ describe('shard state machine: transitions on snapshots', () => {
     expect(stageState(final.record, [0, 1, 2], 1, true)).toBe('FAILED');
   });
 
-  it('retryFailed gives FAILED stages fresh tries and changes nothing else', () => {
+  it('retryFailed gives FAILED and backing-off stages fresh tries at once, keeps a training stage\'s record, and changes nothing else', () => {
     const final = { attempts: MAX_STAGE_ATTEMPTS, lastError: 'out of memory', retryAtMs: 0, final: true };
     const backingOff = { attempts: 2, lastError: 'boom', retryAtMs: NOW_MS + 1000, final: false };
-    const before = record({ committed: Object.fromEntries([committed([1])]), training: Object.fromEntries([training([2], 'busy', 'w1')]), failures: { '0': final, '1.0': backingOff } });
+    const underWay = { attempts: 3, lastError: 'flaky disk', retryAtMs: NOW_MS - 1000, final: false };
+    const busy = training([2], 'busy', 'w1', [0], 4);
+    const before = record({ committed: Object.fromEntries([committed([1])]), training: Object.fromEntries([busy]), failures: { '0': final, '1.2': backingOff, '2': underWay } });
     expect(stageState(before, [0, 1, 2], 1, true)).toBe('FAILED');
+    expect(retrainPlan(before, ORDERINGS, NOW_MS).map(key)).not.toContain('1.2');
     const t = retryFailed(before);
     expect(t.effects).toEqual([]);
-    expect(t.record).toEqual({ ...before, failures: { '1.0': backingOff } });
+    expect(t.record).toEqual({ ...before, failures: { '2': underWay } });
     expect(stageState(t.record, [0, 1, 2], 1, true)).toBe('READY');
-    expect(retrainPlan(t.record, ORDERINGS, NOW_MS).some((p) => key(p) === '0')).toBe(true);
+    // Both are planned now (no wait), and their next tries are the first.
+    expect(retrainPlan(t.record, ORDERINGS, NOW_MS).map(key)).toEqual(expect.arrayContaining(['0', '1.2']));
     expect(assign(t.record, { prefix: [0], taskId: 'again', worker: 'w2', epoch: 3, now: NOW, nowMs: NOW_MS, orderings: ORDERINGS }).record.training['0']?.attempt).toBe(1);
-    // Nothing FAILED: the very same record (no write).
+    expect(assign(t.record, { prefix: [1, 2], taskId: 'again', worker: 'w2', epoch: 3, now: NOW, nowMs: NOW_MS, orderings: ORDERINGS }).record.training['1.2']?.attempt).toBe(1);
+    // Nothing waiting on failed tries (the one left is training): the very same record (no write).
     expect(retryFailed(t.record).record).toBe(t.record);
   });
 

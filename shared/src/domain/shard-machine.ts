@@ -471,13 +471,16 @@ export function timeOut(rec: ShardRecord, input: TimeOutInput): Transition {
 }
 
 /**
- * An operator's retry (RetryRun): every FAILED stage of the shard gets fresh tries, as a deletion that changes its
- * slices gives it. Only the failure records go: generations, commits and assignments are untouched, so what a stage
- * may train on, and whether a result commits, is decided exactly as before. A stage still backing off keeps its count.
+ * An operator's retry (RetryRun), once the cause is fixed: every stage waiting on its failed tries, FAILED or backing
+ * off before its next, starts over with none and no wait, as a deletion that changes its slices gives it. A stage
+ * training now keeps its record (its try is under way and counts as it was assigned). Only failure records go:
+ * generations, commits and assignments are untouched, so what a stage may train on, and whether a result commits,
+ * is decided exactly as before.
  */
 export function retryFailed(rec: ShardRecord): Transition {
-  if (!Object.values(rec.failures).some((f) => f.final)) return { record: rec, effects: [] };
-  return { record: { ...rec, failures: Object.fromEntries(Object.entries(rec.failures).filter(([, f]) => !f.final)) }, effects: [] };
+  const waiting = (key: string): boolean => rec.training[key] === undefined;
+  if (!Object.keys(rec.failures).some(waiting)) return { record: rec, effects: [] };
+  return { record: { ...rec, failures: Object.fromEntries(Object.entries(rec.failures).filter(([key]) => !waiting(key))) }, effects: [] };
 }
 
 /**
