@@ -313,7 +313,10 @@ export class DeletionService {
       if (head) {
         // The event is committed with the deletion (the outbox): an outage of the bus can delay it, never lose it.
         const shards = [...committedShards, ...part.receipt.shards].map(({ shard, taintedSlices, newlyTaintedSlices }) => ({ shard, taintedSlices, newlyTaintedSlices }));
-        puts.push(outboxPut(views.keys, { subject: `lethe.events.deletion.${run}`, data: { type: 'DeletionAcknowledged', run, deletion: p.name, shards }, msgId: `${run}/${p.deletionId}` }));
+        // Its request id and time too: after an etcd restore to an older snapshot, the stream's events since then
+        // name the requests to replay (operations.md).
+        const acknowledged = { requestId: p.requestId, acknowledgeTime: part.receipt.acknowledgeTime };
+        puts.push(outboxPut(views.keys, { subject: `lethe.events.deletion.${run}`, data: { type: 'DeletionAcknowledged', run, deletion: p.name, ...acknowledged, shards }, msgId: `${run}/${p.deletionId}` }));
         puts.push(auditPut(views.keys, 'deletion', p.name, { requestId: p.requestId, parts: p.parts, shards: shards.map((s) => s.shard), by: p.by }));
       }
       if (head && p.requestId !== '') {
