@@ -32,6 +32,7 @@ import { Predictor } from './serving/predictor.js';
 import { WorkerHub } from './workers/worker-hub.js';
 import { StoreProbe } from './health/store-probe.js';
 import { OutboxRelay } from './events/outbox.js';
+import { LostDeletionCheck } from './deletion/lost-deletions.js';
 import { ThreadPoolTrainer } from '../../shared/src/ml/trainer.js';
 import {
   adminHandlers,
@@ -76,6 +77,8 @@ export interface CoordinatorOptions {
   readonly jobMaxAttempts?: number;
   /** How often the leader repairs the job queue (re-enqueue lost submissions, fail dead letters). @default 5000 */
   readonly jobRepairMs?: number;
+  /** How often the leader looks for acknowledged deletions etcd lost (a restore); also when elected. @default LOST_DELETION_CHECK_MS */
+  readonly lostDeletionCheckMs?: number;
   /** host:port of the Prometheus endpoint (GET /metrics); absent or empty: none. */
   readonly metricsListen?: string;
   /** PEM (PKCS#8) Ed25519 key that signs deletion receipts; absent: one key shared through the store. */
@@ -118,6 +121,7 @@ export class Coordinator {
     private readonly metricsServer: MetricsServer | undefined,
     private readonly audit: AuditChainer,
     private readonly healthServer: Server | undefined,
+    readonly lostDeletions: LostDeletionCheck,
   ) {
     this.id = id;
   }
@@ -150,6 +154,7 @@ export class Coordinator {
     const views = new RunViews(mirror, keys);
     const hub = new WorkerHub(logger.child({ component: 'workers' }));
     const relay = new OutboxRelay({ mirror, keys, writer, events: o.events, logger: logger.child({ component: 'outbox' }) });
+    const lostDeletions = new LostDeletionCheck({ views, store: o.store, writer, events: o.events, logger: logger.child({ component: 'lost-deletions' }), ...(o.lostDeletionCheckMs === undefined ? {} : { intervalMs: o.lostDeletionCheckMs }) });
     const audit = new AuditChainer({ mirror, keys, writer, signer: receipts, logger: logger.child({ component: 'audit' }) });
     const stageMetrics: { onStageResult?: (outcome: string, seconds: number, samplePasses: number) => void; onTaskTimedOut?: () => void } = {};
     const scheduler = new Scheduler({
@@ -191,6 +196,7 @@ export class Coordinator {
       pendingJobs: async () => (await jobs.list({ pageSize: 1000, pageToken: '', state: 'PENDING' })).jobs.length,
       schedulerPassSeconds: () => scheduler.passRunningMs() / 1000,
       taskSilence: () => scheduler.taskSilence(),
+      lostDeletions: () => lostDeletions.lostByRun(),
     });
     stageMetrics.onTaskTimedOut = () => metrics.taskTimeouts.inc();
     stageMetrics.onStageResult = (outcome, seconds, samplePasses) => {
@@ -258,11 +264,13 @@ export class Coordinator {
       scheduler.start();
       relay.start();
       audit.start();
+      lostDeletions.start();
     });
     election.on('deposed', () => {
       void scheduler.stop();
       void relay.stop();
       void audit.stop();
+      void lostDeletions.stop();
       hub.closeAll();
     });
     election.start();
@@ -272,7 +280,7 @@ export class Coordinator {
     jobRepair.unref();
     const metricsServer = o.metricsListen === undefined || o.metricsListen === '' ? undefined : await startMetricsServer(o.metricsListen, () => metrics.metrics(), metrics.registry.contentType);
     logger.info({ address, listen: o.listen, metrics: metricsServer?.address }, 'coordinator serving');
-    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer, audit, healthServer);
+    return new Coordinator(address, server, health, mirror, election, scheduler, hub, logger, probe, relay, inference, id, jobRepair, metrics, metricsServer, audit, healthServer, lostDeletions);
   }
 
   /** Full paths of every method this replica serves (the access-policy test walks them all). */
@@ -300,6 +308,7 @@ export class Coordinator {
     await this.scheduler.stop();
     await this.relay.stop();
     await this.audit.stop();
+    await this.lostDeletions.stop();
     this.hub.closeAll();
     await this.election.stop();
     await new Promise<void>((resolve) => {

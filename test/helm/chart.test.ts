@@ -214,7 +214,7 @@ describe('the Helm chart (helm 3.17: lint, template, Kubernetes schemas, rendere
     const keda = find(render('keda'), 'ScaledObject', 'rel-lethe-worker-cpu');
     expect(dig(keda, 'spec.triggers.0')).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'LETHE_JOBS', consumer: 'workers' } });
     const rules = (dig(find(ha, 'PrometheusRule', 'rel-lethe'), 'spec.groups.0.rules') as { alert: string }[]).map((r) => r.alert);
-    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheNoWorkers', 'LetheShardsNotLive', 'LetheTrainingFailed', 'LetheSchedulerStalled', 'LetheTaskSilent', 'LetheDeletionLatencyHigh']);
+    expect(rules).toEqual(['LetheNoLeader', 'LetheRetrainingBacklogGrowing', 'LetheNoWorkers', 'LetheShardsNotLive', 'LetheTrainingFailed', 'LetheDeletionsLost', 'LetheSchedulerStalled', 'LetheTaskSilent', 'LetheDeletionLatencyHigh']);
     expect(find(ha, 'ServiceMonitor', 'rel-lethe')).toBeDefined();
     const dash = find(ha, 'ConfigMap', 'rel-lethe-dashboard');
     expect((JSON.parse(dash?.data?.['lethe.json'] ?? '{}') as { title?: string }).title).toBe('Lethe');

@@ -18,6 +18,8 @@ export interface CoordinatorMetricsSources {
   readonly schedulerPassSeconds: () => number;
   /** By run with a task on an attached worker: its tasks' longest silence and the silence timeout in force (0 never), in seconds. */
   readonly taskSilence: () => readonly { run: string; silentS: number; timeoutS: number }[];
+  /** By run, the acknowledged deletions etcd lacks (the leader's latest lost-deletion check; empty on a follower). */
+  readonly lostDeletions: () => ReadonlyMap<string, readonly unknown[]>;
 }
 
 /**
@@ -84,6 +86,16 @@ export class CoordinatorMetrics {
           }
           this.set({ run }, failed);
         }
+      },
+    });
+    new Gauge({
+      name: 'lethe_deletions_lost',
+      help: 'By run, acknowledged deletions whose events NATS keeps (7 days) but etcd lacks, and whose requests were not replayed: etcd was restored from an older snapshot. The run serves stages they had switched off until they are replayed with the same request ids (the leader checks when elected and every 5 min; its log names them)',
+      labelNames: ['run'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [run, lost] of s.lostDeletions()) this.set({ run }, lost.length);
       },
     });
     new Gauge({

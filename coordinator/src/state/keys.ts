@@ -80,6 +80,10 @@ export class Keys {
   deletions(run: string): string {
     return `${this.run(run)}deletions/`;
   }
+  /** The time up to which the leader found every deletion event of the run held in etcd (lost-deletions.ts). */
+  deletionEventsChecked(run: string): string {
+    return `${this.run(run)}deletion-events-checked`;
+  }
   request(run: string, requestId: string): string {
     return `${this.run(run)}requests/${encodeURIComponent(requestId)}`;
   }

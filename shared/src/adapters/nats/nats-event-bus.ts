@@ -1,8 +1,9 @@
 import { natsConnectOptions } from './connect-options.js';
 import type { NatsAuth } from '../../security/backing-services.js';
-import { connect, JSONCodec, RetentionPolicy, StorageType, type NatsConnection, type JetStreamClient } from 'nats';
+import { AckPolicy, connect, DeliverPolicy, JSONCodec, nanos, RetentionPolicy, StorageType, type NatsConnection, type JetStreamClient, type JetStreamManager } from 'nats';
 import { ErrorCode, LetheError } from '../../errors/errors.js';
-import type { BusEvent, EventBus, PublishOptions } from '../../ports/event-bus.js';
+import type { BusEvent, EventBus, PublishOptions, StoredBusEvent } from '../../ports/event-bus.js';
+import { EVENT_RETENTION_MS, historyLimit } from '../../ports/event-bus.js';
 import { AsyncQueue } from '../../testing/async-queue.js';
 
 export const EVENTS_STREAM = 'LETHE_EVENTS';
@@ -16,6 +17,7 @@ export class NatsEventBus implements EventBus {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
   ) {}
 
   static async connect(servers: readonly string[], auth: NatsAuth = {}): Promise<NatsEventBus> {
@@ -25,9 +27,9 @@ export class NatsEventBus implements EventBus {
       try {
         await jsm.streams.info(EVENTS_STREAM);
       } catch {
-        await jsm.streams.add({ name: EVENTS_STREAM, subjects: ['lethe.events.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: 7 * 24 * 3600 * 1e9 });
+        await jsm.streams.add({ name: EVENTS_STREAM, subjects: ['lethe.events.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: nanos(EVENT_RETENTION_MS) });
       }
-      return new NatsEventBus(nc, nc.jetstream());
+      return new NatsEventBus(nc, nc.jetstream(), jsm);
     } catch (e) {
       throw new LetheError(ErrorCode.UNAVAILABLE, `cannot reach NATS at ${servers.join(',')}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
@@ -54,6 +56,36 @@ export class NatsEventBus implements EventBus {
     });
     options.signal?.addEventListener('abort', () => sub.unsubscribe(), { once: true });
     return queue;
+  }
+
+  async history(pattern: string, sinceMs: number, limit: number): Promise<StoredBusEvent[]> {
+    const max = historyLimit(limit);
+    const from = new Date(Math.max(sinceMs, Date.now() - EVENT_RETENTION_MS)).toISOString();
+    // An ephemeral consumer from that time: its info says how many stored events match, so the read waits for
+    // exactly those (no timeout to tell "no more" from "not yet").
+    let name = '';
+    try {
+      const info = await this.jsm.consumers.add(EVENTS_STREAM, { filter_subject: pattern, deliver_policy: DeliverPolicy.StartTime, opt_start_time: from, ack_policy: AckPolicy.None, mem_storage: true, inactive_threshold: nanos(60_000) });
+      name = info.name;
+      const want = Math.min(max, info.num_pending);
+      const out: StoredBusEvent[] = [];
+      if (want === 0) return out;
+      const consumer = await this.js.consumers.get(EVENTS_STREAM, name);
+      while (out.length < want) {
+        const batch = await consumer.fetch({ max_messages: want - out.length, expires: 5_000 });
+        let got = 0;
+        for await (const m of batch) {
+          out.push({ subject: m.subject, data: codec.decode(m.data), timeMs: Math.floor(m.info.timestampNanos / 1e6) });
+          got++;
+        }
+        if (got === 0) break; // expired or removed meanwhile (max age): what there is
+      }
+      return out;
+    } catch (e) {
+      throw new LetheError(ErrorCode.UNAVAILABLE, `read stored events ${pattern}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    } finally {
+      if (name !== '') await this.jsm.consumers.delete(EVENTS_STREAM, name).catch(() => undefined);
+    }
   }
 
   /** Makes sure every subscription registered so far is known to the server (for tests that publish at once). */

@@ -1,0 +1,142 @@
+import { parseDeletionName } from '../../../shared/src/domain/names.js';
+import type { Logger } from '../../../shared/src/log/logger.js';
+import { MAX_HISTORY_EVENTS, type EventBus } from '../../../shared/src/ports/event-bus.js';
+import type { StateStore } from '../../../shared/src/ports/state-store.js';
+import type { FencedWriter } from '../state/fenced-writer.js';
+import type { RunViews } from '../state/run-views.js';
+
+/** An acknowledged deletion NATS recorded that etcd no longer holds, and whose request was not replayed. */
+export interface LostDeletion {
+  readonly deletion: string;
+  readonly requestId: string;
+  readonly acknowledgeTime: string;
+}
+
+/** How often the leader looks again. */
+export const LOST_DELETION_CHECK_MS = 5 * 60_000;
+/** History pages one run may read per pass (each up to MAX_HISTORY_EVENTS events); the next pass goes on. */
+const MAX_PAGES_PER_RUN = 10;
+
+export interface LostDeletionCheckDeps {
+  readonly views: RunViews;
+  readonly store: StateStore;
+  readonly writer: FencedWriter;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  /** @default LOST_DELETION_CHECK_MS */
+  readonly intervalMs?: number;
+}
+
+/**
+ * Finds deletions an etcd restore forgot. Every acknowledged deletion's event is committed with it (the outbox) and
+ * kept by NATS for 7 days; restoring etcd from an older snapshot brings back the stages those deletions switched
+ * off, while their events stay. So each deletion event must name a deletion etcd holds, or a request id replayed
+ * since: any other is lost. Run by run, the leader reads the events from a watermark kept in etcd (the time up to
+ * which every event was found held), so a restore also restores the watermark to before what it lost, and deletions
+ * made after the restore do not hide the lost ones. It checks when elected and every few minutes;
+ * `lethe_deletions_lost{run}` and the `LetheDeletionsLost` alert report what it finds, and its log names each lost
+ * deletion's request id and time.
+ */
+export class LostDeletionCheck {
+  private lost = new Map<string, LostDeletion[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: LostDeletionCheckDeps) {}
+
+  /** Lost deletions by run, from the latest check (empty until one ran, and on a follower). */
+  lostByRun(): ReadonlyMap<string, readonly LostDeletion[]> {
+    return this.lost;
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.pass(), this.deps.intervalMs ?? LOST_DELETION_CHECK_MS);
+    this.timer.unref();
+    void this.pass();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    this.lost = new Map();
+  }
+
+  /** One check at a time; a failed one (NATS or etcd unreachable) keeps the last findings and retries next time. */
+  private pass(): Promise<void> {
+    this.running ??= this.check()
+      .then(
+        () => undefined,
+        (err: unknown) => this.deps.logger.warn({ err }, 'lost-deletion check failed; the next one retries'),
+      )
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** One pass over every run: what it finds replaces what the last one found. */
+  async check(): Promise<ReadonlyMap<string, readonly LostDeletion[]>> {
+    const found = new Map<string, LostDeletion[]>();
+    for (const run of this.deps.views.runNames()) {
+      const lost = await this.checkRun(run);
+      if (lost.length > 0) found.set(run, lost);
+    }
+    this.lost = found;
+    return found;
+  }
+
+  private async checkRun(run: string): Promise<LostDeletion[]> {
+    const { views, events, logger } = this.deps;
+    const key = views.keys.deletionEventsChecked(run);
+    const mark = views.mirror.get(key);
+    const from = mark === undefined ? 0 : (JSON.parse(mark.value) as { timeMs: number }).timeMs;
+    let since = from;
+    const lost = new Map<string, LostDeletion>();
+    // The watermark moves up to the last event before the first lost one (events come oldest first).
+    let heldUpTo = from;
+    for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
+      const stored = await events.history(`lethe.events.deletion.${run}`, since, MAX_HISTORY_EVENTS);
+      for (const e of stored) {
+        const d = e.data as { type?: unknown; deletion?: unknown; requestId?: unknown; acknowledgeTime?: unknown };
+        if (d.type !== 'DeletionAcknowledged' || typeof d.deletion !== 'string' || lost.has(d.deletion)) continue;
+        let id: string;
+        try {
+          id = parseDeletionName(d.deletion, 'deletion').deletion;
+        } catch {
+          continue; // not one of ours
+        }
+        const requestId = typeof d.requestId === 'string' ? d.requestId : '';
+        if (await this.held(run, id, requestId)) {
+          if (lost.size === 0) heldUpTo = e.timeMs;
+          continue;
+        }
+        lost.set(d.deletion, { deletion: d.deletion, requestId, acknowledgeTime: typeof d.acknowledgeTime === 'string' ? d.acknowledgeTime : new Date(e.timeMs).toISOString() });
+      }
+      if (stored.length < MAX_HISTORY_EVENTS) break;
+      // A full page: go on from its last event's time (inclusive: events of that millisecond are read again).
+      since = (stored[stored.length - 1] as { timeMs: number }).timeMs;
+    }
+    if (heldUpTo > from) await this.mark(key, mark?.modRevision, heldUpTo);
+    const list = [...lost.values()];
+    if (list.length > 0) {
+      logger.error(
+        { run, lost: list.length, deletions: list.slice(0, 20) },
+        'etcd lacks acknowledged deletions that NATS recorded (restored from an older snapshot?): the run serves stages they had switched off until they are replayed with the same request ids',
+      );
+    }
+    return list;
+  }
+
+  /** The deletion is in etcd, or its request was replayed (a request id now recorded): read fresh, not from the mirror. */
+  private async held(run: string, deletionId: string, requestId: string): Promise<boolean> {
+    const { views, store } = this.deps;
+    if (views.deletion(run, deletionId) !== undefined || (await store.get(views.keys.deletion(run, deletionId))) !== null) return true;
+    return requestId !== '' && (await store.get(views.keys.request(run, requestId))) !== null;
+  }
+
+  /** Moves the run's watermark (fenced: the leader only; a concurrent change leaves it for the next pass). */
+  private async mark(key: string, modRevision: number | undefined, timeMs: number): Promise<void> {
+    const compare = [modRevision === undefined ? { key, target: 'createRevision' as const, op: '==' as const, value: 0 } : { key, target: 'modRevision' as const, op: '==' as const, value: modRevision }];
+    await this.deps.writer.write(compare, [{ key, value: JSON.stringify({ timeMs }) }]);
+  }
+}
