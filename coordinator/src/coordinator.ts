@@ -196,7 +196,6 @@ export class Coordinator {
       pendingJobs: async () => (await jobs.list({ pageSize: 1000, pageToken: '', state: 'PENDING' })).jobs.length,
       schedulerPassSeconds: () => scheduler.passRunningMs() / 1000,
       taskSilence: () => scheduler.taskSilence(),
-      lostDeletions: () => lostDeletions.lostByRun(),
     });
     stageMetrics.onTaskTimedOut = () => metrics.taskTimeouts.inc();
     stageMetrics.onStageResult = (outcome, seconds, samplePasses) => {

@@ -8,6 +8,7 @@ import { NatsEventBus } from '../../shared/src/adapters/nats/nats-event-bus.js';
 import { startEtcdServer, startNatsServer, type LocalServer } from '../../shared/src/adapters/process/local-servers.js';
 import { makeBlobs } from '../../shared/src/ml/data/synthetic.js';
 import { blobsRun, eventually } from '../support/cluster.js';
+import { formatRunStatus } from '../../coordinator/src/cli/client-commands.js';
 
 /**
  * etcd restored from an older snapshot (its data directory copied while stopped, then put back, as `etcdctl snapshot
@@ -83,7 +84,14 @@ describe('etcd restored from an older snapshot: the leader finds the acknowledge
     const [first] = c.coordinator.lostDeletions.lostByRun().get('restore') ?? [];
     expect(first?.deletion).toMatch(/^runs\/restore\/deletions\//);
     expect(Date.parse(first?.acknowledgeTime ?? '')).toBeGreaterThan(0);
-    expect(await gauge(c)).toBe(2);
+    await eventually('the gauge says 2', 5_000, async () => (await gauge(c)) === 2);
+    // Every replica's GetRun lists them (recorded in etcd), and `lethe status --run` leads with them.
+    const view = await c.client.getRun('runs/restore');
+    expect(view.lostDeletionCount).toBe(2);
+    expect(view.lostDeletions.map((l) => l.requestId).sort()).toEqual(['after-1', 'after-2']);
+    const text = formatRunStatus(view);
+    expect(text).toContain('deletions etcd lost (restored from an older snapshot?): 2; replay each with the same request id and ids:\n  request after-1, acknowledged ');
+    expect(text).toContain('  request after-2, acknowledged ');
 
     // A deletion made after the restore does not hide them (the check reads from its watermark, restored too).
     await c.client.deleteSamples('later', 'runs/restore', [userIds[3] as string]);
@@ -96,6 +104,9 @@ describe('etcd restored from an older snapshot: the leader finds the acknowledge
     expect([...((await c.coordinator.lostDeletions.check()).get('restore') ?? [])].map((l) => l.requestId)).toEqual(['after-2']);
     await c.client.deleteSamples('after-2', 'runs/restore', [after[1] as string]);
     expect(await c.coordinator.lostDeletions.check()).toEqual(new Map());
-    expect(await gauge(c)).toBeUndefined();
+    await eventually('the gauge says 0', 5_000, async () => (await gauge(c)) === 0);
+    const cleared = await c.client.getRun('runs/restore');
+    expect(cleared.lostDeletionCount).toBe(0);
+    expect(formatRunStatus(cleared)).not.toContain('deletions etcd lost');
   });
 });

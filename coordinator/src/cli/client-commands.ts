@@ -66,6 +66,15 @@ export function statusCommand(): Command {
 /** `lethe status`'s text: the run's state and backbone, a table of its orderings, then every stage with failed tries and why. */
 export function formatRunStatus(run: Run__Output): string {
   const lines = [`${run.name}: ${run.state}, revision ${run.revision}, ${run.userSamples} user samples`];
+  // First: a restore that forgot deletions means the run serves what it must not.
+  if (run.lostDeletionCount > 0) {
+    lines.push(`deletions etcd lost (restored from an older snapshot?): ${run.lostDeletionCount}; replay each with the same request id and ids:`);
+    for (const l of run.lostDeletions) {
+      const at = l.acknowledgeTime === null ? '' : new Date(Number(l.acknowledgeTime.seconds) * 1000 + l.acknowledgeTime.nanos / 1e6).toISOString();
+      lines.push(`  ${l.requestId === '' ? '(no request id)' : `request ${l.requestId}`}, acknowledged ${at} as ${l.deletion}`);
+    }
+    if (run.lostDeletionCount > run.lostDeletions.length) lines.push(`  (and ${run.lostDeletionCount - run.lostDeletions.length} more)`);
+  }
   const b = run.backbone;
   if (b !== null) lines.push(`backbone: ${b.state.replace('BACKBONE_STATE_', '')}${b.failedAttempts > 0 ? `, ${b.failedAttempts} failed tries, last: ${b.lastError}` : ''}`);
   const t = new Table({ head: ['shard', 'ordering', 'slices', 'depth', 'stages'], style: PLAIN });

@@ -50,8 +50,9 @@ describe('LostDeletionCheck (in-memory etcd and NATS twins)', () => {
       { deletion: 'runs/lost/deletions/0000000000002-bbbbbbbb', requestId: '', acknowledgeTime: '2026-11-28T00:00:01.000Z' },
     ]);
     expect(await watermark()).toBe(kept?.timeMs); // not past the first lost one
-    const gauge = await lethe.coordinator.metrics.registry.getSingleMetric('lethe_deletions_lost')?.get();
-    expect(gauge?.values.find((v) => v.labels['run'] === 'lost')?.value).toBe(2);
+    const gauge = async (): Promise<number | undefined> => (await lethe.coordinator.metrics.registry.getSingleMetric('lethe_deletions_lost')?.get())?.values.find((v) => v.labels['run'] === 'lost')?.value;
+    await eventually('the gauge says 2', 5_000, async () => (await gauge()) === 2);
+    expect((await lethe.client.getRun('runs/lost')).lostDeletions.map((l) => l.requestId)).toEqual(['gone-1', '']);
 
     // The first replayed under its request id: held. The one without a request id cannot be matched: still lost.
     await lethe.client.deleteSamples('gone-1', 'runs/lost', [userIds[1] as string]);

@@ -12,6 +12,25 @@ export interface LostDeletion {
   readonly acknowledgeTime: string;
 }
 
+/** Lost deletions a run's record lists one by one (the rest are counted). */
+export const MAX_LOST_LISTED = 20;
+
+/** What the run's check record holds: the watermark, and the latest findings for every replica to show. */
+export interface LostDeletionRecord {
+  readonly timeMs: number;
+  readonly lostCount: number;
+  /** The oldest MAX_LOST_LISTED. */
+  readonly lost: readonly LostDeletion[];
+}
+
+/** The run's lost deletions as the leader's latest check recorded them (none before a check found any). */
+export function recordedLostDeletions(views: RunViews, run: string): { count: number; listed: readonly LostDeletion[] } {
+  const kv = views.mirror.get(views.keys.deletionEventsChecked(run));
+  if (kv === undefined) return { count: 0, listed: [] };
+  const r = JSON.parse(kv.value) as Partial<LostDeletionRecord>;
+  return { count: r.lostCount ?? 0, listed: r.lost ?? [] };
+}
+
 /** How often the leader looks again. */
 export const LOST_DELETION_CHECK_MS = 5 * 60_000;
 /** History pages one run may read per pass (each up to MAX_HISTORY_EVENTS events); the next pass goes on. */
@@ -33,9 +52,9 @@ export interface LostDeletionCheckDeps {
  * off, while their events stay. So each deletion event must name a deletion etcd holds, or a request id replayed
  * since: any other is lost. Run by run, the leader reads the events from a watermark kept in etcd (the time up to
  * which every event was found held), so a restore also restores the watermark to before what it lost, and deletions
- * made after the restore do not hide the lost ones. It checks when elected and every few minutes;
- * `lethe_deletions_lost{run}` and the `LetheDeletionsLost` alert report what it finds, and its log names each lost
- * deletion's request id and time.
+ * made after the restore do not hide the lost ones. It checks when elected and every few minutes, and records its
+ * findings beside the watermark, so every replica reports them: `lethe_deletions_lost{run}` (and the
+ * `LetheDeletionsLost` alert), `GetRun`'s `lost_deletions` (and `lethe status --run`); its log names each one.
  */
 export class LostDeletionCheck {
   private lost = new Map<string, LostDeletion[]>();
@@ -89,7 +108,8 @@ export class LostDeletionCheck {
     const { views, events, logger } = this.deps;
     const key = views.keys.deletionEventsChecked(run);
     const mark = views.mirror.get(key);
-    const from = mark === undefined ? 0 : (JSON.parse(mark.value) as { timeMs: number }).timeMs;
+    const previous = mark === undefined ? undefined : (JSON.parse(mark.value) as Partial<LostDeletionRecord>);
+    const from = previous?.timeMs ?? 0;
     let since = from;
     const lost = new Map<string, LostDeletion>();
     // The watermark moves up to the last event before the first lost one (events come oldest first).
@@ -116,8 +136,9 @@ export class LostDeletionCheck {
       // A full page: go on from its last event's time (inclusive: events of that millisecond are read again).
       since = (stored[stored.length - 1] as { timeMs: number }).timeMs;
     }
-    if (heldUpTo > from) await this.mark(key, mark?.modRevision, heldUpTo);
     const list = [...lost.values()];
+    const next: LostDeletionRecord = { timeMs: heldUpTo, lostCount: list.length, lost: list.slice(0, MAX_LOST_LISTED) };
+    if (heldUpTo > from || JSON.stringify(next.lost) !== JSON.stringify(previous?.lost ?? []) || next.lostCount !== (previous?.lostCount ?? 0)) await this.mark(key, mark?.modRevision, next);
     if (list.length > 0) {
       logger.error(
         { run, lost: list.length, deletions: list.slice(0, 20) },
@@ -134,9 +155,9 @@ export class LostDeletionCheck {
     return requestId !== '' && (await store.get(views.keys.request(run, requestId))) !== null;
   }
 
-  /** Moves the run's watermark (fenced: the leader only; a concurrent change leaves it for the next pass). */
-  private async mark(key: string, modRevision: number | undefined, timeMs: number): Promise<void> {
+  /** Records the watermark and findings (fenced: the leader only; a concurrent change leaves it for the next pass). */
+  private async mark(key: string, modRevision: number | undefined, record: LostDeletionRecord): Promise<void> {
     const compare = [modRevision === undefined ? { key, target: 'createRevision' as const, op: '==' as const, value: 0 } : { key, target: 'modRevision' as const, op: '==' as const, value: modRevision }];
-    await this.deps.writer.write(compare, [{ key, value: JSON.stringify({ timeMs }) }]);
+    await this.deps.writer.write(compare, [{ key, value: JSON.stringify(record) }]);
   }
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { recordedLostDeletions } from '../deletion/lost-deletions.js';
 import { isActive, serving, stageState, triePrefixes } from '../../../shared/src/domain/shard-machine.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import type { RunViews } from '../state/run-views.js';
@@ -18,8 +19,6 @@ export interface CoordinatorMetricsSources {
   readonly schedulerPassSeconds: () => number;
   /** By run with a task on an attached worker: its tasks' longest silence and the silence timeout in force (0 never), in seconds. */
   readonly taskSilence: () => readonly { run: string; silentS: number; timeoutS: number }[];
-  /** By run, the acknowledged deletions etcd lacks (the leader's latest lost-deletion check; empty on a follower). */
-  readonly lostDeletions: () => ReadonlyMap<string, readonly unknown[]>;
 }
 
 /**
@@ -90,12 +89,12 @@ export class CoordinatorMetrics {
     });
     new Gauge({
       name: 'lethe_deletions_lost',
-      help: 'By run, acknowledged deletions whose events NATS keeps (7 days) but etcd lacks, and whose requests were not replayed: etcd was restored from an older snapshot. The run serves stages they had switched off until they are replayed with the same request ids (the leader checks when elected and every 5 min; its log names them)',
+      help: 'By run, acknowledged deletions whose events NATS keeps (7 days) but etcd lacks, and whose requests were not replayed: etcd was restored from an older snapshot. The run serves stages they had switched off until they are replayed with the same request ids (the leader checks when elected and every 5 min and records what it finds; GetRun lists them)',
       labelNames: ['run'],
       registers,
       collect() {
         this.reset();
-        for (const [run, lost] of s.lostDeletions()) this.set({ run }, lost.length);
+        for (const { run } of runsOf()) this.set({ run }, recordedLostDeletions(s.views, run).count);
       },
     });
     new Gauge({

@@ -1,4 +1,5 @@
 import type { sendUnaryData, ServerUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
+import { recordedLostDeletions } from '../deletion/lost-deletions.js';
 import { stagePrefixKey } from '../../../shared/src/domain/impact.js';
 import { ErrorCode, LetheError, invalidArgument, toLetheError } from '../../../shared/src/errors/errors.js';
 import { MAX_NAME_LENGTH, RUN_ID, parseWorkerName, requireWorkerId } from '../../../shared/src/domain/names.js';
@@ -202,6 +203,7 @@ function runView(deps: HandlerDeps, run: string): Run {
   // SERVING means what the proto says: every shard serves a clean stage (retraining may still run behind it).
   // FAILED: some stage (or the backbone) exhausted its retries, so the run cannot get there.
   const cancelled = deps.views.cancelled(run);
+  const lost = recordedLostDeletions(deps.views, run);
   const state = cancelled
     ? 'RUN_STATE_CANCELLED'
     : allLive && backboneReady
@@ -232,6 +234,8 @@ function runView(deps: HandlerDeps, run: string): Run {
       failedAttempts: backbone?.attempts ?? 0,
       lastError: backbone?.lastError ?? '',
     },
+    lostDeletionCount: lost.count,
+    lostDeletions: lost.listed.map((l) => ({ deletion: l.deletion, requestId: l.requestId, acknowledgeTime: timestamp(l.acknowledgeTime) })),
   };
 }
 

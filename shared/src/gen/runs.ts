@@ -23,6 +23,7 @@ import type { DeleteRunRequest as _lethe_v1_DeleteRunRequest, DeleteRunRequest__
 import type { GetRunRequest as _lethe_v1_GetRunRequest, GetRunRequest__Output as _lethe_v1_GetRunRequest__Output } from './lethe/v1/GetRunRequest.js';
 import type { ListRunsRequest as _lethe_v1_ListRunsRequest, ListRunsRequest__Output as _lethe_v1_ListRunsRequest__Output } from './lethe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _lethe_v1_ListRunsResponse, ListRunsResponse__Output as _lethe_v1_ListRunsResponse__Output } from './lethe/v1/ListRunsResponse.js';
+import type { LostDeletion as _lethe_v1_LostDeletion, LostDeletion__Output as _lethe_v1_LostDeletion__Output } from './lethe/v1/LostDeletion.js';
 import type { ModelSpec as _lethe_v1_ModelSpec, ModelSpec__Output as _lethe_v1_ModelSpec__Output } from './lethe/v1/ModelSpec.js';
 import type { OrderingStatus as _lethe_v1_OrderingStatus, OrderingStatus__Output as _lethe_v1_OrderingStatus__Output } from './lethe/v1/OrderingStatus.js';
 import type { RetrainingPolicy as _lethe_v1_RetrainingPolicy, RetrainingPolicy__Output as _lethe_v1_RetrainingPolicy__Output } from './lethe/v1/RetrainingPolicy.js';
@@ -76,6 +77,7 @@ export interface ProtoGrpcType {
       GetRunRequest: MessageTypeDefinition<_lethe_v1_GetRunRequest, _lethe_v1_GetRunRequest__Output>
       ListRunsRequest: MessageTypeDefinition<_lethe_v1_ListRunsRequest, _lethe_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_lethe_v1_ListRunsResponse, _lethe_v1_ListRunsResponse__Output>
+      LostDeletion: MessageTypeDefinition<_lethe_v1_LostDeletion, _lethe_v1_LostDeletion__Output>
       ModelSpec: MessageTypeDefinition<_lethe_v1_ModelSpec, _lethe_v1_ModelSpec__Output>
       OrderingStatus: MessageTypeDefinition<_lethe_v1_OrderingStatus, _lethe_v1_OrderingStatus__Output>
       RetrainingPolicy: MessageTypeDefinition<_lethe_v1_RetrainingPolicy, _lethe_v1_RetrainingPolicy__Output>

@@ -5,6 +5,7 @@ import type { RunState as _lethe_v1_RunState, RunState__Output as _lethe_v1_RunS
 import type { ShardStatus as _lethe_v1_ShardStatus, ShardStatus__Output as _lethe_v1_ShardStatus__Output } from '../../lethe/v1/ShardStatus.js';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
 import type { BackboneStatus as _lethe_v1_BackboneStatus, BackboneStatus__Output as _lethe_v1_BackboneStatus__Output } from '../../lethe/v1/BackboneStatus.js';
+import type { LostDeletion as _lethe_v1_LostDeletion, LostDeletion__Output as _lethe_v1_LostDeletion__Output } from '../../lethe/v1/LostDeletion.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Run {
@@ -20,6 +21,8 @@ export interface Run {
   'trainSamplePasses'?: (number | string | Long);
   'discardedSamplePasses'?: (number | string | Long);
   'backbone'?: (_lethe_v1_BackboneStatus | null);
+  'lostDeletionCount'?: (number);
+  'lostDeletions'?: (_lethe_v1_LostDeletion)[];
 }
 
 export interface Run__Output {
@@ -35,4 +38,6 @@ export interface Run__Output {
   'trainSamplePasses': (string);
   'discardedSamplePasses': (string);
   'backbone': (_lethe_v1_BackboneStatus__Output | null);
+  'lostDeletionCount': (number);
+  'lostDeletions': (_lethe_v1_LostDeletion__Output)[];
 }
