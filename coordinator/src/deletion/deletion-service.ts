@@ -7,7 +7,7 @@ import type { Logger } from '../../../shared/src/log/logger.js';
 import type { Compare } from '../../../shared/src/ports/state-store.js';
 import { jobKeys } from '../../../shared/src/jobs/records.js';
 import type { ArtifactStore } from '../../../shared/src/ports/artifact-store.js';
-import type { FencedWriter, Put } from '../state/fenced-writer.js';
+import { unchangedSince, type FencedWriter, type Put } from '../state/fenced-writer.js';
 import { activeDepth, deleteSlices, stageState, type StageStateName } from '../../../shared/src/domain/shard-machine.js';
 import { ReceiptSchema, type DeletionRecord, type Receipt, type RunRecord, type StoredReceipt } from '../state/records.js';
 import { auditPut } from '../audit/audit-log.js';
@@ -322,7 +322,7 @@ export class DeletionService {
       if (head && p.requestId !== '') {
         // A new id must not exist yet; an expired one is replaced only as it was read.
         const old = views.mirror.get(views.keys.request(run, p.requestId));
-        compare.push(old === undefined ? { key: views.keys.request(run, p.requestId), target: 'createRevision', op: '==', value: 0 } : { key: old.key, target: 'modRevision', op: '==', value: old.modRevision });
+        compare.push(unchangedSince(views.keys.request(run, p.requestId), old));
         puts.push({ key: views.keys.request(run, p.requestId), value: JSON.stringify({ deletion: p.deletionId, fingerprint: p.fingerprint, at: Date.now() } satisfies RequestRecord) });
       }
       // The run's original model (trained on all its user data for approximate jobs) saw the deleted samples: the
@@ -332,7 +332,7 @@ export class DeletionService {
       if (head) {
         const key = jobKeys(views.keys.prefix).original(run);
         const old = views.mirror.get(key);
-        compare.push(old === undefined ? { key, target: 'createRevision', op: '==', value: 0 } : { key, target: 'modRevision', op: '==', value: old.modRevision });
+        compare.push(unchangedSince(key, old));
         staleOriginal = old === undefined ? '' : ((JSON.parse(old.value) as { artifact?: string }).artifact ?? '');
         puts.push({ key, value: JSON.stringify({ invalidatedBy: p.deletionId, artifact: '', excludedCount: 0, excludedHash: '', backboneArtifact: '', trainedAt: '' }) });
       }

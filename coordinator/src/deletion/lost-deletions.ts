@@ -2,7 +2,7 @@ import { parseDeletionName } from '../../../shared/src/domain/names.js';
 import type { Logger } from '../../../shared/src/log/logger.js';
 import { MAX_HISTORY_EVENTS, type EventBus } from '../../../shared/src/ports/event-bus.js';
 import type { StateStore } from '../../../shared/src/ports/state-store.js';
-import type { FencedWriter } from '../state/fenced-writer.js';
+import { unchangedSince, type FencedWriter } from '../state/fenced-writer.js';
 import type { RunViews } from '../state/run-views.js';
 
 /** An acknowledged deletion NATS recorded that etcd no longer holds, and whose request was not replayed. */
@@ -57,16 +57,10 @@ export interface LostDeletionCheckDeps {
  * `LetheDeletionsLost` alert), `GetRun`'s `lost_deletions` (and `lethe status --run`); its log names each one.
  */
 export class LostDeletionCheck {
-  private lost = new Map<string, LostDeletion[]>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly deps: LostDeletionCheckDeps) {}
-
-  /** Lost deletions by run, from the latest check (empty until one ran, and on a follower). */
-  lostByRun(): ReadonlyMap<string, readonly LostDeletion[]> {
-    return this.lost;
-  }
 
   start(): void {
     if (this.timer !== undefined) return;
@@ -79,10 +73,9 @@ export class LostDeletionCheck {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    this.lost = new Map();
   }
 
-  /** One check at a time; a failed one (NATS or etcd unreachable) keeps the last findings and retries next time. */
+  /** One check at a time; a failed one (NATS or etcd unreachable) leaves the recorded findings and retries next time. */
   private pass(): Promise<void> {
     this.running ??= this.check()
       .then(
@@ -93,14 +86,13 @@ export class LostDeletionCheck {
     return this.running;
   }
 
-  /** One pass over every run: what it finds replaces what the last one found. */
+  /** One pass over every run, recording what it finds (recordedLostDeletions); returns the runs with lost deletions. */
   async check(): Promise<ReadonlyMap<string, readonly LostDeletion[]>> {
     const found = new Map<string, LostDeletion[]>();
     for (const run of this.deps.views.runNames()) {
       const lost = await this.checkRun(run);
       if (lost.length > 0) found.set(run, lost);
     }
-    this.lost = found;
     return found;
   }
 
@@ -108,8 +100,7 @@ export class LostDeletionCheck {
     const { views, events, logger } = this.deps;
     const key = views.keys.deletionEventsChecked(run);
     const mark = views.mirror.get(key);
-    const previous = mark === undefined ? undefined : (JSON.parse(mark.value) as Partial<LostDeletionRecord>);
-    const from = previous?.timeMs ?? 0;
+    const from = mark === undefined ? 0 : (JSON.parse(mark.value) as LostDeletionRecord).timeMs;
     let since = from;
     const lost = new Map<string, LostDeletion>();
     // The watermark moves up to the last event before the first lost one (events come oldest first).
@@ -138,10 +129,12 @@ export class LostDeletionCheck {
     }
     const list = [...lost.values()];
     const next: LostDeletionRecord = { timeMs: heldUpTo, lostCount: list.length, lost: list.slice(0, MAX_LOST_LISTED) };
-    if (heldUpTo > from || JSON.stringify(next.lost) !== JSON.stringify(previous?.lost ?? []) || next.lostCount !== (previous?.lostCount ?? 0)) await this.mark(key, mark?.modRevision, next);
+    // Written only when it changes (no record yet: once there is something to record).
+    const changed = mark === undefined ? next.timeMs > 0 || next.lostCount > 0 : JSON.stringify(next) !== mark.value;
+    if (changed) await this.mark(key, mark, next);
     if (list.length > 0) {
       logger.error(
-        { run, lost: list.length, deletions: list.slice(0, 20) },
+        { run, lost: list.length, deletions: next.lost },
         'etcd lacks acknowledged deletions that NATS recorded (restored from an older snapshot?): the run serves stages they had switched off until they are replayed with the same request ids',
       );
     }
@@ -156,8 +149,7 @@ export class LostDeletionCheck {
   }
 
   /** Records the watermark and findings (fenced: the leader only; a concurrent change leaves it for the next pass). */
-  private async mark(key: string, modRevision: number | undefined, record: LostDeletionRecord): Promise<void> {
-    const compare = [modRevision === undefined ? { key, target: 'createRevision' as const, op: '==' as const, value: 0 } : { key, target: 'modRevision' as const, op: '==' as const, value: modRevision }];
-    await this.deps.writer.write(compare, [{ key, value: JSON.stringify(record) }]);
+  private async mark(key: string, read: { readonly modRevision: number } | undefined, record: LostDeletionRecord): Promise<void> {
+    await this.deps.writer.write([unchangedSince(key, read)], [{ key, value: JSON.stringify(record) }]);
   }
 }

@@ -11,6 +11,11 @@ export interface FencedWriterDeps {
 
 export type Put = { readonly key: string; readonly value: string };
 
+/** The compare that `key` is as it was read: still absent if it was (`read` undefined), else unchanged since. */
+export function unchangedSince(key: string, read: { readonly modRevision: number } | undefined): Compare {
+  return read === undefined ? { key, target: 'createRevision', op: '==', value: 0 } : { key, target: 'modRevision', op: '==', value: read.modRevision };
+}
+
 /**
  * The only way the coordinator writes state: a transaction that also requires this replica to hold the leader
  * key, applied to the local mirror at once when it commits.

@@ -22,8 +22,10 @@ export class InMemoryEventBus implements EventBus {
     const timeMs = this.now();
     this.stored = this.stored.filter((e) => e.timeMs >= timeMs - EVENT_RETENTION_MS);
     for (const [id, at] of this.storedIds) if (at < timeMs - EVENT_RETENTION_MS) this.storedIds.delete(id);
-    if (options.msgId === undefined || !this.storedIds.has(options.msgId)) this.stored.push({ subject, data: copy, timeMs });
-    if (options.msgId !== undefined && !this.storedIds.has(options.msgId)) this.storedIds.set(options.msgId, timeMs);
+    const { msgId } = options;
+    if (msgId !== undefined && this.storedIds.has(msgId)) return Promise.resolve(); // stored already: delivered live only
+    this.stored.push({ subject, data: copy, timeMs });
+    if (msgId !== undefined) this.storedIds.set(msgId, timeMs);
     return Promise.resolve();
   }
 
